@@ -1,0 +1,55 @@
+/**
+ * One error class per kind of failure. Code below the edges throws these;
+ * only the CLI, the API and the scheduler catch them.
+ */
+
+/** Configuration is missing or invalid. `problems` lists every bad key at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The store could not be reached or answered with a transient failure
+ * (network error, timeout, 5xx, 429, auth not yet set up). Retrying later may succeed,
+ * so the ingester spools the readings instead of dropping them.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The store refused the data itself (e.g. InfluxDB 400: field type conflict).
+ * Retrying the same data would fail again, so it is dead-lettered.
+ */
+export class StoreRejectedError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'StoreRejectedError';
+  }
+}
+
+/** A query asked for something the store can't answer (unknown field, bad range, bad bucket). */
+export class InvalidQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidQueryError';
+  }
+}
+
+/** A required external program (mosquitto, influxd) or service is missing. */
+export class DependencyMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DependencyMissingError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,3 @@
+export { loadConfig, CONFIG_FILE_VAR } from './load.js';
+export { CONFIG_KEYS, configSchema } from './schema.js';
+export type { ConfigKey, GridcastConfig, InfluxConfig, MqttConfig, IngestConfig } from './schema.js';

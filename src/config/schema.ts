@@ -1,0 +1,234 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/**
+ * Every setting gridcast reads, in one place. Each key is an environment variable and may also
+ * appear in the optional config file (same names). `allowed` and `description` feed the error
+ * messages and the README's config table (test/unit/config.test.ts keeps the two in step).
+ */
+interface KeySpec {
+  schema: z.ZodType;
+  allowed: string;
+  defaultText: string;
+  description: string;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be a URL like mqtt://host:1883');
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be a URL like http://host:8086');
+const nonEmpty = z.string().min(1);
+
+export const CONFIG_KEYS = {
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    allowed: 'fatal, error, warn, info, debug, trace, silent',
+    defaultText: 'info',
+    description: 'Log level of the JSON logs on stdout.',
+  },
+  HTTP_HOST: {
+    schema: nonEmpty.default('127.0.0.1'),
+    allowed: 'an interface address',
+    defaultText: '127.0.0.1',
+    description: 'Address the HTTP server (health, readiness, metrics) listens on.',
+  },
+  HTTP_PORT: {
+    schema: port.default(8080),
+    allowed: 'integer 0–65535 (0 = any free port)',
+    defaultText: '8080',
+    description: 'Port of the HTTP server.',
+  },
+  MQTT_URL: {
+    schema: mqttUrl.optional(),
+    allowed: 'mqtt://, mqtts://, ws:// or wss:// URL',
+    defaultText: '(unset: embedded broker)',
+    description: 'Broker the ingester subscribes to. Unset in `gridcast start`: an embedded broker (aedes) is started. Required by `gridcast ingest`.',
+  },
+  MQTT_BROKER_HOST: {
+    schema: nonEmpty.default('127.0.0.1'),
+    allowed: 'an interface address',
+    defaultText: '127.0.0.1',
+    description: 'Address the embedded broker listens on (standalone mode only). It has no authentication: keep it on loopback unless the network is trusted.',
+  },
+  MQTT_BROKER_PORT: {
+    schema: port.default(1883),
+    allowed: 'integer 0–65535',
+    defaultText: '1883',
+    description: 'Port of the embedded broker (standalone mode only).',
+  },
+  MQTT_USERNAME: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Username for the broker.',
+  },
+  MQTT_PASSWORD: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Password for the broker.',
+  },
+  MQTT_CLIENT_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ . -').default(`gridcast-ingest-${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}`),
+    allowed: '1–64 characters of A–Z a–z 0–9 _ . -',
+    defaultText: 'gridcast-ingest-<hostname>',
+    description: 'Stable client id: the broker keeps this session (and queues its messages) while the ingester is down. Give each ingester its own.',
+  },
+  MQTT_SHARE_GROUP: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ -').optional(),
+    allowed: '1–64 characters of A–Z a–z 0–9 _ -',
+    defaultText: '(unset)',
+    description: 'Subscribe as `$share/<group>/…` so several ingesters split one stream (MQTT v5 broker required).',
+  },
+  MQTT_PROTOCOL_VERSION: {
+    schema: z.enum(['4', '5']).default('5').transform(Number),
+    allowed: '5 (MQTT v5) or 4 (MQTT 3.1.1)',
+    defaultText: '5',
+    description: 'MQTT protocol version. The embedded broker speaks 3.1.1 only, so standalone mode uses 4 for it.',
+  },
+  MQTT_SESSION_EXPIRY_SECONDS: {
+    schema: positiveInt.default(604_800),
+    allowed: 'positive integer',
+    defaultText: '604800 (7 days)',
+    description: 'How long the broker keeps the ingester session and its queued messages while disconnected (MQTT v5).',
+  },
+  MQTT_RECEIVE_MAXIMUM: {
+    schema: z.coerce.number().int().min(1).max(65535).default(2000),
+    allowed: 'integer 1–65535',
+    defaultText: '2000',
+    description: 'Unacknowledged messages the broker may have in flight to the ingester (MQTT v5 receive maximum). Bigger batches, more redelivery after a crash.',
+  },
+  INFLUX_URL: {
+    schema: httpUrl.optional(),
+    allowed: 'http:// or https:// URL',
+    defaultText: '(unset: embedded DuckDB)',
+    description: 'InfluxDB 1.x, 2.x or 3.x. Unset: telemetry goes to the embedded DuckDB file.',
+  },
+  INFLUX_DATABASE: {
+    schema: nonEmpty.default('gridcast'),
+    allowed: 'text',
+    defaultText: 'gridcast',
+    description: 'Database (1.x, 3.x) or bucket (2.x; reads need a DBRP mapping of the same name). Created if missing on 1.x.',
+  },
+  INFLUX_RETENTION_POLICY: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset: default policy)',
+    description: 'Retention policy for writes and reads (1.x).',
+  },
+  INFLUX_ORG: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Organisation (2.x).',
+  },
+  INFLUX_TOKEN: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'API token (2.x, 3.x).',
+  },
+  INFLUX_USERNAME: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Username (1.x with authentication).',
+  },
+  INFLUX_PASSWORD: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Password (1.x with authentication).',
+  },
+  INFLUX_WRITE_ENDPOINT: {
+    schema: z.enum(['auto', 'v1', 'v2']).default('auto'),
+    allowed: 'auto, v1, v2',
+    defaultText: 'auto',
+    description: 'Write endpoint: `v1` = `/write` (InfluxDB older than 1.8), `v2` = `/api/v2/write`; `auto` reads the version from `/ping`.',
+  },
+  INFLUX_TIMEOUT_MS: {
+    schema: positiveInt.default(10_000),
+    allowed: 'positive integer',
+    defaultText: '10000',
+    description: 'Timeout of one HTTP request to InfluxDB.',
+  },
+  DUCKDB_PATH: {
+    schema: nonEmpty.default('./data/gridcast.duckdb'),
+    allowed: 'file path',
+    defaultText: './data/gridcast.duckdb',
+    description: 'DuckDB file used when INFLUX_URL is unset.',
+  },
+  SPOOL_DIR: {
+    schema: nonEmpty.default('./data/spool'),
+    allowed: 'directory path',
+    defaultText: './data/spool',
+    description: 'On-disk spool for readings the store could not take yet. Keep it on persistent storage, one per ingester.',
+  },
+  INGEST_MAX_AGE_HOURS: {
+    schema: z.coerce.number().positive().default(168),
+    allowed: 'positive number',
+    defaultText: '168 (7 days)',
+    description: 'Readings older than this are rejected (dead-lettered as `timestamp_too_old`).',
+  },
+  INGEST_BATCH_MAX_READINGS: {
+    schema: positiveInt.default(5000),
+    allowed: 'positive integer',
+    defaultText: '5000',
+    description: 'Largest batch written to the store at once.',
+  },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+type Parsed = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]['schema']> };
+
+const rawSchema = z.object(
+  Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, spec]) => [k, spec.schema])) as {
+    [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'];
+  },
+);
+
+/** Flat key/value settings → the typed, nested config the stages use. */
+export const configSchema = rawSchema.transform((c) => toConfig(c as Parsed));
+
+function toConfig(c: Parsed) {
+  return {
+    logLevel: c.LOG_LEVEL,
+    http: { host: c.HTTP_HOST, port: c.HTTP_PORT },
+    mqtt: {
+      url: c.MQTT_URL,
+      username: c.MQTT_USERNAME,
+      password: c.MQTT_PASSWORD,
+      clientId: c.MQTT_CLIENT_ID,
+      shareGroup: c.MQTT_SHARE_GROUP,
+      protocolVersion: c.MQTT_PROTOCOL_VERSION as 4 | 5,
+      sessionExpirySeconds: c.MQTT_SESSION_EXPIRY_SECONDS,
+      receiveMaximum: c.MQTT_RECEIVE_MAXIMUM,
+    },
+    broker: { host: c.MQTT_BROKER_HOST, port: c.MQTT_BROKER_PORT },
+    influx: c.INFLUX_URL
+      ? {
+          url: c.INFLUX_URL,
+          database: c.INFLUX_DATABASE,
+          retentionPolicy: c.INFLUX_RETENTION_POLICY,
+          org: c.INFLUX_ORG,
+          token: c.INFLUX_TOKEN,
+          username: c.INFLUX_USERNAME,
+          password: c.INFLUX_PASSWORD,
+          writeEndpoint: c.INFLUX_WRITE_ENDPOINT,
+          timeoutMs: c.INFLUX_TIMEOUT_MS,
+        }
+      : undefined,
+    duckdb: { path: c.DUCKDB_PATH },
+    ingest: {
+      spoolDir: c.SPOOL_DIR,
+      maxAgeHours: c.INGEST_MAX_AGE_HOURS,
+      batchMaxReadings: c.INGEST_BATCH_MAX_READINGS,
+    },
+  };
+}
+
+export type GridcastConfig = z.output<typeof configSchema>;
+export type InfluxConfig = NonNullable<GridcastConfig['influx']>;
+export type MqttConfig = GridcastConfig['mqtt'];
+export type IngestConfig = GridcastConfig['ingest'];

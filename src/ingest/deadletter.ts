@@ -1,0 +1,58 @@
+import { DEADLETTER_TOPIC } from './contract.js';
+import type { Rejection } from './parse.js';
+
+export const DEADLETTER_PAYLOAD_MAX_BYTES = 4096;
+
+/** What is published on gridcast/v1/deadletter (README: "Dead letters"). */
+export interface DeadLetter {
+  topic: string;
+  reason: Rejection['reason'];
+  detail: string;
+  index?: number;
+  receivedAt: string;
+  payloadBytes: number;
+  payloadEncoding: 'utf8' | 'base64';
+  truncated: boolean;
+  payload: string;
+}
+
+/** Builds the dead-letter message: the original topic, the reason and the payload cut to 4 KiB. */
+export function deadLetterMessage(originalTopic: string, rejection: Rejection, receivedAtMs: number): { topic: string; body: string } {
+  const raw = rejection.payload;
+  const cut = raw.subarray(0, DEADLETTER_PAYLOAD_MAX_BYTES);
+  const utf8 = isUtf8(cut) || (raw.length > DEADLETTER_PAYLOAD_MAX_BYTES && isUtf8(trimPartialUtf8(cut)));
+  const letter: DeadLetter = {
+    topic: originalTopic,
+    reason: rejection.reason,
+    detail: rejection.detail,
+    ...(rejection.index === undefined ? {} : { index: rejection.index }),
+    receivedAt: new Date(receivedAtMs).toISOString(),
+    payloadBytes: raw.length,
+    payloadEncoding: utf8 ? 'utf8' : 'base64',
+    truncated: raw.length > DEADLETTER_PAYLOAD_MAX_BYTES,
+    payload: utf8 ? trimPartialUtf8(cut).toString('utf8') : cut.toString('base64'),
+  };
+  return { topic: DEADLETTER_TOPIC, body: JSON.stringify(letter) };
+}
+
+function isUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Drops a multi-byte character cut in half at the 4 KiB boundary. */
+function trimPartialUtf8(buf: Buffer): Buffer {
+  let end = buf.length;
+  for (let i = buf.length - 1; i >= Math.max(0, buf.length - 4); i--) {
+    const b = buf[i]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (buf.length - i < need) end = i;
+    break;
+  }
+  return buf.subarray(0, end);
+}

@@ -1,0 +1,150 @@
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { Registry } from 'prom-client';
+import type { GridcastConfig } from '../config/index.js';
+import { StoreRejectedError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { TelemetryPoint, TelemetryStore } from '../storage/index.js';
+import { TELEMETRY_SUBSCRIPTION, telemetryTopic } from './contract.js';
+import { deadLetterMessage } from './deadletter.js';
+import { DurableWriter } from './durableWriter.js';
+import { IngestMetrics } from './metrics.js';
+import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
+import { parseTelemetryMessage, type Rejection } from './parse.js';
+import { Spool } from './spool.js';
+
+export interface IngesterOptions {
+  config: GridcastConfig;
+  /** Broker URL (config's MQTT_URL, or the embedded broker's). */
+  mqttUrl: string;
+  store: TelemetryStore;
+  registry: Registry;
+  logger: Logger;
+}
+
+/**
+ * MQTT → store. Validates every message by the telemetry contract, dead-letters what fails,
+ * makes the rest durable (store or spool) and only then acknowledges the message to the broker.
+ */
+export class Ingester {
+  private readonly log: Logger;
+  private readonly metrics: IngestMetrics;
+  private client: MqttClient | undefined;
+  private writer: DurableWriter | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
+  private connection = 0;
+  private stopping = false;
+  private subscribed = false;
+
+  constructor(private readonly opts: IngesterOptions) {
+    this.log = opts.logger.child({ component: 'ingest' });
+    this.metrics = new IngestMetrics(opts.registry);
+  }
+
+  /** Opens the spool, connects and subscribes. Resolves once the subscription is in place. */
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    const spool = await Spool.open(config.ingest.spoolDir, this.log);
+    this.writer = new DurableWriter(this.opts.store, spool, this.metrics, this.log, config.ingest.batchMaxReadings, (points, err) =>
+      this.deadLetterPoints(points, err),
+    );
+    this.writer.start();
+
+    const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
+    this.client = client;
+    deferAcks(client, (packet) => this.onPublish(packet));
+    const topic = subscriptionTopic(TELEMETRY_SUBSCRIPTION, config.mqtt.shareGroup);
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('offline', () => this.log.warn({ url: this.opts.mqttUrl }, 'mqtt broker unreachable, reconnecting'));
+    await new Promise<void>((resolve, reject) => {
+      client.on('connect', (connack) => {
+        this.connection++;
+        this.log.info({ url: this.opts.mqttUrl, clientId: config.mqtt.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
+        if (this.subscribed) return; // mqtt.js resubscribes by itself
+        client.subscribe(topic, { qos: 1 }, (err, granted) => {
+          const code = granted?.[0]?.qos;
+          if (err || code === undefined || code > 2) {
+            const hint = config.mqtt.shareGroup ? ' (shared subscriptions need an MQTT v5 broker such as Mosquitto 2)' : '';
+            reject(new Error(`broker refused subscription to '${topic}'${hint}: ${err?.message ?? `reason code ${code}`}`));
+            return;
+          }
+          this.subscribed = true;
+          this.log.info({ topic }, 'subscribed');
+          resolve();
+        });
+      });
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.client?.connected === true && this.subscribed;
+  }
+
+  /**
+   * Stops taking messages, makes everything received durable and acknowledged, then disconnects.
+   * Messages that arrive meanwhile stay unacknowledged: the broker keeps them for the next start.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.writer?.stop();
+    await this.client?.endAsync(false);
+    this.log.info('ingester stopped');
+  }
+
+  private onPublish(packet: IPublishPacket): void {
+    if (this.stopping) return;
+    const connection = this.connection;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    const task = this.handle(packet.topic, payload)
+      .then(() => {
+        if (packet.qos === 1 && packet.messageId !== undefined && connection === this.connection && this.client) {
+          sendPuback(this.client, packet.messageId);
+        }
+      })
+      .catch((err: unknown) => this.log.error({ err: errorMessage(err), topic: packet.topic }, 'message left unacknowledged; the broker will redeliver it'))
+      .finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const receivedAtMs = Date.now();
+    this.metrics.messagesReceived.inc();
+    const { points, rejections } = parseTelemetryMessage(topic, payload, { nowMs: receivedAtMs, maxAgeMs: this.opts.config.ingest.maxAgeHours * 3_600_000 });
+    const tasks = rejections.map((r) => this.deadLetter(topic, r, receivedAtMs));
+    if (points.length > 0) {
+      tasks.push(
+        this.writer!.write(points).then(
+          () => void this.metrics.readingsAccepted.inc(points.length),
+          (err: unknown) => {
+            if (!(err instanceof StoreRejectedError)) throw err;
+            return this.deadLetter(topic, { reason: 'store_rejected', detail: err.message, payload }, receivedAtMs);
+          },
+        ),
+      );
+    }
+    await Promise.all(tasks);
+  }
+
+  private async deadLetter(topic: string, rejection: Rejection, receivedAtMs: number): Promise<void> {
+    this.metrics.readingsRejected.inc({ reason: rejection.reason });
+    const letter = deadLetterMessage(topic, rejection, receivedAtMs);
+    this.log.debug({ topic, reason: rejection.reason, detail: rejection.detail }, 'dead-lettered');
+    await this.client!.publishAsync(letter.topic, letter.body, { qos: 1 });
+  }
+
+  /** Spooled readings the store refused on replay: one dead letter per meter. */
+  private async deadLetterPoints(points: TelemetryPoint[], err: StoreRejectedError): Promise<void> {
+    const byMeter = new Map<string, TelemetryPoint[]>();
+    for (const p of points) {
+      const topic = telemetryTopic(p.site, p.feeder, p.meter);
+      byMeter.set(topic, [...(byMeter.get(topic) ?? []), p]);
+    }
+    await Promise.all(
+      [...byMeter].map(([topic, group]) =>
+        this.deadLetter(topic, { reason: 'store_rejected', detail: err.message, payload: Buffer.from(JSON.stringify(group)) }, Date.now()),
+      ),
+    );
+  }
+}

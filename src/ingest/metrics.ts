@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { REJECT_REASONS } from './parse.js';
+
+/** The ingester's Prometheus metrics (served on /metrics, charted on the ingestion-health dashboard). */
+export class IngestMetrics {
+  readonly messagesReceived: Counter;
+  readonly readingsAccepted: Counter;
+  readonly readingsRejected: Counter<'reason'>;
+  readonly readingsSpooled: Counter;
+  readonly readingsReplayed: Counter;
+  readonly writeSeconds: Histogram;
+  readonly spoolDepth: Gauge;
+  readonly ingestLagSeconds: Histogram;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.messagesReceived = new Counter({ name: 'gridcast_ingest_messages_received_total', help: 'MQTT telemetry messages received', registers });
+    this.readingsAccepted = new Counter({ name: 'gridcast_ingest_readings_accepted_total', help: 'Readings that passed validation', registers });
+    this.readingsRejected = new Counter({
+      name: 'gridcast_ingest_readings_rejected_total',
+      help: 'Readings or payloads dead-lettered, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Every reason shows up at 0 from the start, so dashboards and alerts see the series before the first failure.
+    for (const reason of REJECT_REASONS) this.readingsRejected.inc({ reason }, 0);
+    this.readingsSpooled = new Counter({ name: 'gridcast_ingest_readings_spooled_total', help: 'Readings written to the on-disk spool because the store was unavailable', registers });
+    this.readingsReplayed = new Counter({ name: 'gridcast_ingest_readings_replayed_total', help: 'Spooled readings replayed into the store', registers });
+    this.writeSeconds = new Histogram({
+      name: 'gridcast_store_write_duration_seconds',
+      help: 'Time to write one batch to the store',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.spoolDepth = new Gauge({ name: 'gridcast_spool_depth_readings', help: 'Readings waiting in the on-disk spool', registers });
+    this.ingestLagSeconds = new Histogram({
+      name: 'gridcast_ingest_lag_seconds',
+      help: 'Reading timestamp to durable storage (store or spool)',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { MqttConfig } from '../config/index.js';
+
+/**
+ * The one place that talks MQTT for the ingester: connection options, the subscription and
+ * deferred acknowledgements.
+ */
+export function mqttOptions(cfg: MqttConfig): IClientOptions {
+  return {
+    protocolVersion: cfg.protocolVersion,
+    clientId: cfg.clientId,
+    // Persistent session: while the ingester is down the broker queues its QoS 1 messages.
+    clean: false,
+    username: cfg.username,
+    password: cfg.password,
+    keepalive: 30,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+    ...(cfg.protocolVersion === 5
+      ? { properties: { sessionExpiryInterval: cfg.sessionExpirySeconds, receiveMaximum: cfg.receiveMaximum } }
+      : {}),
+  };
+}
+
+export function subscriptionTopic(topic: string, shareGroup: string | undefined): string {
+  return shareGroup ? `$share/${shareGroup}/${topic}` : topic;
+}
+
+export function connectMqtt(url: string, cfg: MqttConfig): MqttClient {
+  return mqtt.connect(url, mqttOptions(cfg));
+}
+
+/**
+ * mqtt.js sends PUBACK as soon as `handleMessage` calls back, and handles one packet at a time.
+ * To batch writes yet acknowledge only readings that are durable, `handleMessage` calls back at
+ * once with this marker (mqtt.js then skips its PUBACK and reads the next packet) and
+ * `sendPuback` acknowledges later. Relies on mqtt.js internals (pinned in package.json); the
+ * crash-recovery test (test/integration/ingestRecovery.test.ts) fails if acks go out early.
+ */
+export const DEFER_ACK = Object.freeze(new Error('gridcast: acknowledgement deferred until readings are durable'));
+
+export function deferAcks(client: MqttClient, onPublish: (packet: IPublishPacket) => void): void {
+  client.handleMessage = (packet, callback) => {
+    if (packet.cmd === 'publish') onPublish(packet);
+    callback(packet.cmd === 'publish' && packet.qos === 1 ? DEFER_ACK : undefined);
+  };
+}
+
+interface PacketSender {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: () => void): void;
+}
+
+export function sendPuback(client: MqttClient, messageId: number): void {
+  (client as unknown as PacketSender)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+}

@@ -1,0 +1,127 @@
+import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import type { InfluxConfig } from '../../config/index.js';
+import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { validateQuery } from '../validateQuery.js';
+import type { SeriesKey, StoreHealth, TagName, TelemetryPoint, TelemetryQuery, TelemetrySeries, TelemetryStore } from '../types.js';
+import { InfluxHttp, parseVersion } from './http.js';
+import { buildShowSeries, buildTelemetrySelect, firstStatementSeries, measurementRef, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
+import { toLine } from './lineProtocol.js';
+import { withRetry } from '../../common/retry.js';
+
+/** Largest request body the WriteApi sends at once; writePoints splits bigger batches. */
+const MAX_LINES_PER_REQUEST = 20_000;
+
+/**
+ * InfluxDB 1.x/2.x/3.x. Writes go through the client's WriteApi (line protocol, ms precision);
+ * reads are InfluxQL on /query, the one read path all three major versions serve.
+ */
+export class InfluxTelemetryStore implements TelemetryStore {
+  readonly engine = 'influxdb' as const;
+  private readonly http: InfluxHttp;
+  private writeApi: WriteApi | undefined;
+  private version: string | undefined;
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly from: string;
+
+  constructor(
+    private readonly cfg: InfluxConfig,
+    private readonly log: Logger,
+  ) {
+    this.http = new InfluxHttp(cfg);
+    this.from = measurementRef(cfg.database, cfg.retentionPolicy);
+  }
+
+  async init(): Promise<void> {
+    try {
+      this.version = await this.http.ping();
+    } catch (err) {
+      throw new StoreUnavailableError(`InfluxDB at ${this.cfg.url} is not reachable: ${errorMessage(err)}`, err);
+    }
+    const v = parseVersion(this.version);
+    const v1Writes = this.cfg.writeEndpoint === 'v1' || (this.cfg.writeEndpoint === 'auto' && v?.major === 1 && v.minor < 8);
+    if (v?.major === 1) {
+      // Idempotent on 1.x; 2.x/3.x create buckets/databases through their own APIs (docker-compose does it).
+      await this.http.query(`CREATE DATABASE "${this.cfg.database.replace(/"/g, '\\"')}"`, { post: true });
+    }
+    const client = new InfluxDB({ url: this.cfg.url, token: this.cfg.token, transport: this.http.writeTransport(v1Writes) });
+    const bucket = this.cfg.retentionPolicy ? `${this.cfg.database}/${this.cfg.retentionPolicy}` : this.cfg.database;
+    this.writeApi = client.getWriteApi(this.cfg.org ?? '', bucket, 'ms', {
+      // gridcast batches and calls flush() itself, so no timer and one request per flush.
+      flushInterval: 0,
+      batchSize: MAX_LINES_PER_REQUEST + 1,
+      // No background retry buffer: failed lines are retried by withRetry() and then spooled on disk,
+      // which survives a crash where the client's in-memory retry buffer would not.
+      maxRetries: 0,
+    });
+    this.log.info({ url: this.cfg.url, version: this.version ?? 'unknown', writeEndpoint: v1Writes ? '/write' : '/api/v2/write' }, 'InfluxDB store ready');
+  }
+
+  writePoints(points: readonly TelemetryPoint[]): Promise<void> {
+    if (points.length === 0) return Promise.resolve();
+    // One WriteApi buffer is shared, so writes take turns: flush() must send exactly this batch.
+    const run = this.writeChain.then(() => this.writeNow(points));
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(points: readonly TelemetryPoint[]): Promise<void> {
+    const api = this.writeApi;
+    if (!api) throw new StoreUnavailableError('InfluxDB store is not initialised (init() not called or failed)');
+    for (let i = 0; i < points.length; i += MAX_LINES_PER_REQUEST) {
+      const lines = points.slice(i, i + MAX_LINES_PER_REQUEST).map(toLine);
+      await withRetry(
+        async () => {
+          api.writeRecords(lines);
+          await api.flush();
+        },
+        (err) => classifyWriteError(err),
+        this.log,
+      );
+    }
+  }
+
+  async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries[]> {
+    validateQuery(q);
+    const body = await this.runQuery(buildTelemetrySelect(q, this.from));
+    return toTelemetrySeries(firstStatementSeries(body), q.groupBy);
+  }
+
+  async listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]> {
+    const body = await this.runQuery(buildShowSeries(this.from, where));
+    return parseSeriesKeys(firstStatementSeries(body));
+  }
+
+  private async runQuery(q: string) {
+    try {
+      return await this.http.query(q, { database: this.cfg.database });
+    } catch (err) {
+      throw new StoreUnavailableError(`InfluxDB query failed: ${errorMessage(err)}`, err);
+    }
+  }
+
+  async health(): Promise<StoreHealth> {
+    try {
+      const version = await this.http.ping();
+      return { ok: true, engine: 'influxdb', ...(version ? { version } : {}) };
+    } catch (err) {
+      return { ok: false, engine: 'influxdb', error: errorMessage(err) };
+    }
+  }
+
+  async close(): Promise<void> {
+    const api = this.writeApi;
+    this.writeApi = undefined;
+    if (!api) return;
+    await this.writeChain;
+    // flush(true) before close(): close() alone drops the client's retry buffer.
+    await api.flush(true).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'final InfluxDB flush failed'));
+    await api.close().catch(() => undefined);
+  }
+}
+
+/** 400 means InfluxDB refused the data (e.g. field type conflict): retrying can't help. Anything else may pass later. */
+function classifyWriteError(err: unknown): StoreRejectedError | StoreUnavailableError {
+  if (err instanceof HttpError && err.statusCode === 400) return new StoreRejectedError(`InfluxDB refused the batch: ${err.message}`, err);
+  return new StoreUnavailableError(`InfluxDB write failed: ${errorMessage(err)}`, err);
+}
