@@ -10,7 +10,8 @@ export function identifier(name: string): string {
 }
 
 export function stringLiteral(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  // InfluxQL's scanner ends a string at a raw newline, so it is escaped like the quote and backslash.
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }
 
 export function measurementRef(database: string, retentionPolicy?: string): string {
