@@ -1,4 +1,4 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -29,6 +29,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
     private readonly log: Logger,
   ) {
     this.http = new InfluxHttp(cfg);
+    // The client logs to the console by default; its failures surface as our own errors, so debug level is enough.
+    setLogger({
+      error: (message, err) => log.debug({ err: errorMessage(err) }, message),
+      warn: (message, err) => log.debug({ err: errorMessage(err) }, message),
+    });
     this.from = measurementRef(cfg.database, cfg.retentionPolicy);
   }
 

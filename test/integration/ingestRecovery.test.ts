@@ -1,0 +1,143 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GridcastProcess } from '../support/ingesterProcess.js';
+import { countPoints, readAllRows, startIngester, waitForCount } from '../support/platformHarness.js';
+import { Influxd, Mosquitto, freePort, sleep } from '../support/services.js';
+import { connectPublisher, fleetReadings, publishAll, toMessages, type FleetReading } from '../support/telemetryFixtures.js';
+
+let mosquitto: Mosquitto;
+let influxd: Influxd;
+let publisher: MqttClient;
+const dirs: string[] = [];
+const processes: GridcastProcess[] = [];
+
+beforeAll(async () => {
+  [mosquitto, influxd] = await Promise.all([Mosquitto.start(), Influxd.start()]);
+  publisher = await connectPublisher(mosquitto.url);
+});
+afterEach(async () => {
+  for (const p of processes.splice(0)) await p.ensureStopped();
+  if (!(await fetch(`${influxd.url}/ping`).then(() => true, () => false))) await influxd.start();
+});
+afterAll(async () => {
+  await publisher?.endAsync();
+  await Promise.all([mosquitto?.destroy(), influxd?.destroy()]);
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** Every expected reading is in the store with its exact value (duplicates would have overwritten in place). */
+async function expectAllStored(db: string, readings: FleetReading[]): Promise<void> {
+  expect(await waitForCount(() => countPoints(influxd, db), readings.length, 45_000)).toBe(readings.length);
+  const rows = await readAllRows(influxd, db);
+  const stored = new Map(rows.map((r) => [`${r.meter}@${r.timeMs}`, r.power_kw]));
+  const missing = readings.filter((r) => stored.get(`${r.meter}@${r.reading.ts}`) !== r.reading.powerKw);
+  expect(missing.length).toBe(0);
+  expect(rows.length).toBe(readings.length);
+}
+
+async function ingesterProcess(db: string): Promise<{ proc: GridcastProcess; spoolDir: string }> {
+  const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-spool-'));
+  dirs.push(spoolDir);
+  const proc = new GridcastProcess(
+    'ingest',
+    { MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: `crash-${db}`, INFLUX_URL: influxd.url, INFLUX_DATABASE: db, INFLUX_TIMEOUT_MS: '1000', SPOOL_DIR: spoolDir },
+    await freePort(),
+  );
+  processes.push(proc);
+  return { proc, spoolDir };
+}
+
+/** Publishes at roughly `perSecond` messages/s, calling `at(sent)` as it goes. */
+function paced(perSecond: number, at: (sent: number) => Promise<void> | void) {
+  const started = Date.now();
+  return async (sent: number) => {
+    await at(sent);
+    const ahead = (sent / perSecond) * 1000 - (Date.now() - started);
+    if (ahead > 0) await sleep(ahead);
+  };
+}
+
+describe('nothing lost', { timeout: 120_000 }, () => {
+  it('InfluxDB stopped for 10 s mid-stream: readings spool to disk and replay in order once it is back', async () => {
+    const db = 'outage';
+    const ing = await startIngester(mosquitto.url, influxd.url, db);
+    try {
+      const readings = fleetReadings({ meters: 100, perMeter: 200, startMs: Date.now() - 3_600_000 });
+      const messages = toMessages(readings, 10, 2); // 1,000 arrays of 10 and 10,000 single readings
+      let outage: Promise<void> | undefined;
+      await publishAll(
+        publisher,
+        messages,
+        20,
+        paced(800, (sent) => {
+          if (sent === 2000) {
+            outage = (async () => {
+              await influxd.stop();
+              await sleep(10_000);
+              await influxd.start();
+            })();
+          }
+        }),
+      );
+      await outage;
+      await expectAllStored(db, readings);
+      const spooled = await ing.registry.getSingleMetricAsString('gridcast_ingest_readings_spooled_total');
+      expect(Number(/ (\d+)$/m.exec(spooled)?.[1])).toBeGreaterThan(1000);
+      const replayed = await ing.registry.getSingleMetricAsString('gridcast_ingest_readings_replayed_total');
+      expect(replayed).toContain(`gridcast_ingest_readings_replayed_total ${/ (\d+)$/m.exec(spooled)?.[1]}`);
+      expect(await ing.registry.getSingleMetricAsString('gridcast_spool_depth_readings')).toContain('gridcast_spool_depth_readings 0');
+    } finally {
+      await ing.stop();
+    }
+  });
+
+  it('ingester killed with SIGKILL mid-stream and started again: nothing lost; SIGTERM then exits 0', async () => {
+    const db = 'sigkill';
+    const { proc } = await ingesterProcess(db);
+    await proc.start();
+    const readings = fleetReadings({ meters: 200, perMeter: 100, startMs: Date.now() - 3_600_000 });
+    const messages = toMessages(readings, 20, 2); // 500 arrays of 20 and 10,000 single readings
+    let restart: Promise<void> | undefined;
+    await publishAll(
+      publisher,
+      messages,
+      50,
+      paced(2000, (sent) => {
+        if (sent === 4000) {
+          restart = (async () => {
+            expect(await proc.kill('SIGKILL')).toBe('SIGKILL');
+            await sleep(1000);
+            await proc.start();
+          })();
+        }
+      }),
+    );
+    await restart;
+    await expectAllStored(db, readings);
+    expect(await proc.kill('SIGTERM')).toBe(0);
+  });
+
+  it('spooled readings survive a crash: InfluxDB down, ingester SIGKILLed, both back → all replayed', async () => {
+    const db = 'spoolcrash';
+    const { proc, spoolDir } = await ingesterProcess(db);
+    await proc.start();
+    await influxd.stop();
+    const readings = fleetReadings({ meters: 50, perMeter: 60, startMs: Date.now() - 3_600_000 });
+    await publishAll(publisher, toMessages(readings, 30, 2), 50);
+    // Every reading acknowledged is on disk: the spool depth metric shows all of them.
+    const deadline = Date.now() + 20_000;
+    while ((await proc.metric('gridcast_spool_depth_readings')) < readings.length && Date.now() < deadline) await sleep(200);
+    expect(await proc.metric('gridcast_spool_depth_readings')).toBe(readings.length);
+    expect(await proc.kill('SIGKILL')).toBe('SIGKILL');
+
+    await influxd.start();
+    await proc.start();
+    await expectAllStored(db, readings);
+    expect(await proc.metric('gridcast_spool_depth_readings')).toBe(0);
+    expect((await readdir(spoolDir)).filter((f) => f.endsWith('.spool'))).toEqual([]);
+    expect(await proc.kill('SIGTERM')).toBe(0);
+  });
+});

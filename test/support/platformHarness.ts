@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { loadConfig, type GridcastConfig } from '../../src/config/index.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { createMetricsRegistry } from '../../src/common/metrics.js';
+import { Ingester } from '../../src/ingest/index.js';
+import { createTelemetryStore, type TelemetryStore } from '../../src/storage/index.js';
+import { sleep, type Influxd } from './services.js';
+
+export interface InProcessIngester {
+  ingester: Ingester;
+  store: TelemetryStore;
+  registry: Registry;
+  config: GridcastConfig;
+  stop(): Promise<void>;
+}
+
+/** A real ingester in this process, against the given broker and InfluxDB, with its own spool directory. */
+export async function startIngester(mqttUrl: string, influxUrl: string, database: string, env: Record<string, string> = {}): Promise<InProcessIngester> {
+  const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-spool-'));
+  const config = loadConfig({
+    MQTT_URL: mqttUrl,
+    MQTT_CLIENT_ID: `test-ingest-${database}`,
+    INFLUX_URL: influxUrl,
+    INFLUX_DATABASE: database,
+    INFLUX_TIMEOUT_MS: '2000',
+    SPOOL_DIR: spoolDir,
+    ...env,
+  });
+  const store = createTelemetryStore(config, silentLogger);
+  await store.init();
+  const registry = createMetricsRegistry();
+  const ingester = new Ingester({ config, mqttUrl, store, registry, logger: silentLogger });
+  await ingester.start();
+  return {
+    ingester,
+    store,
+    registry,
+    config,
+    stop: async () => {
+      await ingester.stop();
+      await store.close();
+      await rm(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function countPoints(influxd: Influxd, db: string, field = 'power_kw'): Promise<number> {
+  const series = await influxd.query(db, `SELECT count(${field}) FROM telemetry`).catch(() => []);
+  return Number(series[0]?.values[0]?.[1] ?? 0);
+}
+
+/** Polls until `count()` reaches `expected` (or stops changing for `stallMs` past it). */
+export async function waitForCount(count: () => Promise<number>, expected: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = await count();
+    if (n >= expected) return n;
+    await sleep(250);
+  }
+  return n;
+}
+
+export interface StoredRow {
+  timeMs: number;
+  site: string;
+  feeder: string;
+  meter: string;
+  kind: string;
+  power_kw: number | null;
+  voltage_v: number | null;
+}
+
+export async function readAllRows(influxd: Influxd, db: string): Promise<StoredRow[]> {
+  const series = await influxd.query(db, 'SELECT time, site, feeder, meter, kind, power_kw, voltage_v FROM telemetry');
+  const s = series[0];
+  if (!s) return [];
+  const idx = (c: string) => s.columns.indexOf(c);
+  return s.values.map((v) => ({
+    timeMs: Number(v[idx('time')]),
+    site: String(v[idx('site')]),
+    feeder: String(v[idx('feeder')]),
+    meter: String(v[idx('meter')]),
+    kind: String(v[idx('kind')]),
+    power_kw: v[idx('power_kw')] as number | null,
+    voltage_v: v[idx('voltage_v')] as number | null,
+  }));
+}
