@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { CONFIG_FILE_VAR, loadConfig } from '../config/index.js';
+import { CONFIG_FILE_VAR, configReferenceMarkdown, loadConfig } from '../config/index.js';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { startPlatform } from './platform.js';
@@ -18,10 +18,34 @@ program
   .description('Run one ingester against an external broker (MQTT_URL required); start several with MQTT_SHARE_GROUP to share the load')
   .action(() => run('ingest'));
 
-async function run(mode: 'standalone' | 'ingest'): Promise<void> {
+program
+  .command('config')
+  .description('Validate the configuration (environment and config file) and print it, secrets masked')
+  .option('--reference', 'print the reference table of every setting (Markdown) instead')
+  .action((opts: { reference?: boolean }) => {
+    if (opts.reference) {
+      process.stdout.write(`${configReferenceMarkdown()}\n`);
+      return;
+    }
+    const config = loadConfig(configEnv());
+    process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  });
+
+function configEnv(): NodeJS.ProcessEnv {
   const opts = program.opts<{ config?: string }>();
-  const env = opts.config ? { ...process.env, [CONFIG_FILE_VAR]: opts.config } : process.env;
-  const config = loadConfig(env);
+  return opts.config ? { ...process.env, [CONFIG_FILE_VAR]: opts.config } : process.env;
+}
+
+function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token/i.test(k) && v ? '********' : maskSecrets(v)]));
+  }
+  return value;
+}
+
+async function run(mode: 'standalone' | 'ingest'): Promise<void> {
+  const config = loadConfig(configEnv());
   const logger = createLogger(config.logLevel);
   const platform = await startPlatform(config, logger, mode);
 
