@@ -93,9 +93,9 @@ export const CONFIG_KEYS = {
     description: 'How long the broker keeps the ingester session and its queued messages while disconnected (MQTT v5).',
   },
   MQTT_RECEIVE_MAXIMUM: {
-    schema: z.coerce.number().int().min(1).max(65535).default(2000),
+    schema: z.coerce.number().int().min(1).max(65535).default(1000),
     allowed: 'integer 1–65535',
-    defaultText: '2000',
+    defaultText: '1000',
     description: 'Unacknowledged messages the broker may have in flight to the ingester (MQTT v5 receive maximum). Bigger batches, more redelivery after a crash.',
   },
   INFLUX_URL: {

@@ -30,6 +30,7 @@ export class DurableWriter {
   private stopping = false;
   private replayFailures = 0;
   private nextReplayAtMs = 0;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly store: TelemetryStore,
@@ -39,6 +40,7 @@ export class DurableWriter {
     private readonly maxBatchReadings: number,
     /** Where spooled readings go if the store refuses them on replay (the dead-letter topic), so none are dropped. */
     private readonly onRefused: (points: TelemetryPoint[], err: StoreRejectedError) => Promise<void>,
+    private readonly maxWritesInFlight = 2,
   ) {
     metrics.spoolDepth.set(spool.depth);
   }
@@ -74,13 +76,28 @@ export class DurableWriter {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.spool.depth > 0 && Date.now() >= this.nextReplayAtMs && !this.stopping) {
+        await this.settleInFlight();
         await this.replayOne();
       }
       if (this.queue.length > 0) {
-        await this.writeBatch(this.takeBatch());
+        if (this.spool.depth > 0) {
+          // Spooling: strictly one batch after another, behind what is already in the spool.
+          await this.settleInFlight();
+          await this.writeBatch(this.takeBatch());
+        } else if (this.inFlight.size >= this.maxWritesInFlight) {
+          await Promise.race(this.inFlight);
+        } else {
+          // Direct to the store: up to maxWritesInFlight batches overlap (encode one while the store takes the other).
+          const write: Promise<void> = this.writeBatch(this.takeBatch()).finally(() => this.inFlight.delete(write));
+          this.inFlight.add(write);
+        }
         continue;
       }
-      if (this.stopping) return;
+      if (this.stopping) {
+        await this.settleInFlight();
+        if (this.queue.length === 0) return;
+        continue;
+      }
       const waitMs = this.spool.depth > 0 ? Math.max(0, this.nextReplayAtMs - Date.now()) : undefined;
       await new Promise<void>((resolve) => {
         const timer = waitMs === undefined ? undefined : setTimeout(resolve, waitMs);
@@ -91,6 +108,10 @@ export class DurableWriter {
       });
       this.wake = undefined;
     }
+  }
+
+  private async settleInFlight(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private takeBatch(): Pending[] {

@@ -96,7 +96,7 @@ export class Ingester {
   private onPublish(packet: IPublishPacket): void {
     if (this.stopping) return;
     const connection = this.connection;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload as Buffer);
     const task = this.handle(packet.topic, payload)
       .then(() => {
         if (packet.qos === 1 && packet.messageId !== undefined && connection === this.connection && this.client) {

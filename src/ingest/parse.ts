@@ -101,6 +101,8 @@ export function parseTelemetryMessage(topic: string, payload: Buffer, opts: Pars
   return { points, rejections };
 }
 
+const FIELD_COLUMNS = Object.entries(READING_FIELDS) as [keyof typeof READING_FIELDS, TelemetryField][];
+
 type ReadingResult =
   | { ok: true; kind: TelemetryPoint['kind']; timeMs: number; fields: TelemetryPoint['fields'] }
   | { ok: false; reason: RejectReason; detail: string };
@@ -109,12 +111,15 @@ function parseReading(item: unknown, opts: ParseOptions): ReadingResult {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return { ok: false, reason: 'invalid_payload_shape', detail: `expected a reading object, got ${describe(item)}` };
   }
-  const nonFinite = Object.entries(item).find(([, v]) => v === NON_FINITE || (typeof v === 'number' && !Number.isFinite(v)));
-  if (nonFinite) {
-    return { ok: false, reason: 'non_finite_value', detail: `${nonFinite[0]} is NaN or Infinity: send a finite number, or leave the field out when there is no value` };
+  const record = item as Record<string, unknown>;
+  for (const key in record) {
+    const v = record[key];
+    if (v === NON_FINITE || (typeof v === 'number' && !Number.isFinite(v))) {
+      return { ok: false, reason: 'non_finite_value', detail: `${key} is NaN or Infinity: send a finite number, or leave the field out when there is no value` };
+    }
   }
   const parsed = readingSchema.safeParse(item);
-  if (!parsed.success) return { ok: false, ...classify(parsed.error.issues, item as Record<string, unknown>) };
+  if (!parsed.success) return { ok: false, ...classify(parsed.error.issues, record) };
   const r = parsed.data;
 
   const timeMs = typeof r.ts === 'number' ? r.ts : Date.parse(r.ts);
@@ -138,7 +143,7 @@ function parseReading(item: unknown, opts: ParseOptions): ReadingResult {
   }
 
   const fields: Partial<Record<TelemetryField, number>> = {};
-  for (const [name, column] of Object.entries(READING_FIELDS) as [keyof typeof READING_FIELDS, TelemetryField][]) {
+  for (const [name, column] of FIELD_COLUMNS) {
     const value = r[name];
     if (value !== undefined) fields[column] = value;
   }

@@ -26,6 +26,7 @@ export class Spool {
   private segments: Segment[] = [];
   private active: { seg: Segment; fh: FileHandle; bytes: number } | undefined;
   private depthReadings = 0;
+  private appendChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly dir: string,
@@ -65,7 +66,14 @@ export class Spool {
     return this.depthReadings;
   }
 
-  async append(points: readonly TelemetryPoint[]): Promise<void> {
+  /** Appends one batch; concurrent calls are written one after another, never interleaved. */
+  append(points: readonly TelemetryPoint[]): Promise<void> {
+    const run = this.appendChain.then(() => this.appendNow(points));
+    this.appendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(points: readonly TelemetryPoint[]): Promise<void> {
     if (points.length === 0) return;
     const body = Buffer.from(JSON.stringify(points));
     const frame = Buffer.allocUnsafe(HEADER_BYTES + body.length);
@@ -89,7 +97,12 @@ export class Spool {
   async replayOldest(deliver: (batch: TelemetryPoint[]) => Promise<void>): Promise<number> {
     if (this.segments.length === 0) return 0;
     const seg = this.segments[0]!;
-    if (this.active?.seg === seg) await this.sealActive();
+    if (this.active?.seg === seg) {
+      // Seal between appends, never during one.
+      const seal = this.appendChain.then(() => this.sealActive());
+      this.appendChain = seal.catch(() => undefined);
+      await seal;
+    }
     const { batches } = await readSegment(seg.path);
     let delivered = 0;
     for (const batch of batches) {

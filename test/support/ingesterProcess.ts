@@ -13,7 +13,12 @@ export class GridcastProcess {
     private readonly command: 'ingest' | 'start',
     private readonly env: Record<string, string>,
     readonly httpPort: number,
+    private readonly nodeArgs: string[] = [],
   ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
 
   get httpUrl(): string {
     return `http://127.0.0.1:${this.httpPort}`;
@@ -22,7 +27,7 @@ export class GridcastProcess {
   /** Starts and waits until /ready answers 200. */
   async start(timeoutMs = 30_000): Promise<void> {
     this.output = '';
-    const proc = spawn(process.execPath, [CLI, this.command], {
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, this.command], {
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env, HTTP_PORT: String(this.httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -58,6 +58,10 @@ abstract class Service {
     readonly port: number,
   ) {}
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   protected abstract command(): [string, string[]];
   protected abstract readonly name: string;
 

@@ -11,6 +11,12 @@ import { withRetry } from '../../common/retry.js';
 
 /** Largest request body the WriteApi sends at once; writePoints splits bigger batches. */
 const MAX_LINES_PER_REQUEST = 20_000;
+/**
+ * Write requests in flight at once. Two lets InfluxDB store one batch while the next is encoded
+ * (measured in bench:ingest); concurrent calls may then land in either order, which only matters for
+ * two different values at the same series and time within milliseconds of each other.
+ */
+export const WRITES_IN_FLIGHT = 2;
 
 /**
  * InfluxDB 1.x/2.x/3.x. Writes go through the client's WriteApi (line protocol, ms precision);
@@ -19,9 +25,11 @@ const MAX_LINES_PER_REQUEST = 20_000;
 export class InfluxTelemetryStore implements TelemetryStore {
   readonly engine = 'influxdb' as const;
   private readonly http: InfluxHttp;
-  private writeApi: WriteApi | undefined;
+  /** Idle write APIs; one per request that may be in flight (each has its own buffer). */
+  private idleWriteApis: WriteApi[] = [];
+  private allWriteApis: WriteApi[] = [];
+  private waiting: ((api: WriteApi) => void)[] = [];
   private version: string | undefined;
-  private writeChain: Promise<unknown> = Promise.resolve();
   private readonly from: string;
 
   constructor(
@@ -51,39 +59,52 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
     const client = new InfluxDB({ url: this.cfg.url, token: this.cfg.token, transport: this.http.writeTransport(v1Writes) });
     const bucket = this.cfg.retentionPolicy ? `${this.cfg.database}/${this.cfg.retentionPolicy}` : this.cfg.database;
-    this.writeApi = client.getWriteApi(this.cfg.org ?? '', bucket, 'ms', {
-      // gridcast batches and calls flush() itself, so no timer and one request per flush.
-      flushInterval: 0,
-      batchSize: MAX_LINES_PER_REQUEST + 1,
-      // No background retry buffer: failed lines are retried by withRetry() and then spooled on disk,
-      // which survives a crash where the client's in-memory retry buffer would not.
-      maxRetries: 0,
-    });
+    if (this.allWriteApis.length > 0) return;
+    this.allWriteApis = Array.from({ length: WRITES_IN_FLIGHT }, () =>
+      client.getWriteApi(this.cfg.org ?? '', bucket, 'ms', {
+        // gridcast batches and calls flush() itself, so no timer and one request per flush.
+        flushInterval: 0,
+        batchSize: MAX_LINES_PER_REQUEST + 1,
+        // No background retry buffer: failed lines are retried by withRetry() and then spooled on disk,
+        // which survives a crash where the client's in-memory retry buffer would not.
+        maxRetries: 0,
+      }),
+    );
+    this.idleWriteApis = [...this.allWriteApis];
     this.log.info({ url: this.cfg.url, version: this.version ?? 'unknown', writeEndpoint: v1Writes ? '/write' : '/api/v2/write' }, 'InfluxDB store ready');
   }
 
-  writePoints(points: readonly TelemetryPoint[]): Promise<void> {
-    if (points.length === 0) return Promise.resolve();
-    // One WriteApi buffer is shared, so writes take turns: flush() must send exactly this batch.
-    const run = this.writeChain.then(() => this.writeNow(points));
-    this.writeChain = run.catch(() => undefined);
-    return run;
+  async writePoints(points: readonly TelemetryPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    if (this.allWriteApis.length === 0) throw new StoreUnavailableError('InfluxDB store is not initialised (init() not called or failed)');
+    // Each WriteApi has one buffer, and flush() must send exactly this batch: borrow one for the whole write.
+    const api = await this.acquire();
+    try {
+      for (let i = 0; i < points.length; i += MAX_LINES_PER_REQUEST) {
+        const lines = points.slice(i, i + MAX_LINES_PER_REQUEST).map(toLine);
+        await withRetry(
+          async () => {
+            api.writeRecords(lines);
+            await api.flush();
+          },
+          (err) => classifyWriteError(err),
+          this.log,
+        );
+      }
+    } finally {
+      this.release(api);
+    }
   }
 
-  private async writeNow(points: readonly TelemetryPoint[]): Promise<void> {
-    const api = this.writeApi;
-    if (!api) throw new StoreUnavailableError('InfluxDB store is not initialised (init() not called or failed)');
-    for (let i = 0; i < points.length; i += MAX_LINES_PER_REQUEST) {
-      const lines = points.slice(i, i + MAX_LINES_PER_REQUEST).map(toLine);
-      await withRetry(
-        async () => {
-          api.writeRecords(lines);
-          await api.flush();
-        },
-        (err) => classifyWriteError(err),
-        this.log,
-      );
-    }
+  private acquire(): Promise<WriteApi> {
+    const api = this.idleWriteApis.pop();
+    return api ? Promise.resolve(api) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(api: WriteApi): void {
+    const next = this.waiting.shift();
+    if (next) next(api);
+    else this.idleWriteApis.push(api);
   }
 
   async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries[]> {
@@ -115,13 +136,17 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async close(): Promise<void> {
-    const api = this.writeApi;
-    this.writeApi = undefined;
-    if (!api) return;
-    await this.writeChain;
-    // flush(true) before close(): close() alone drops the client's retry buffer.
-    await api.flush(true).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'final InfluxDB flush failed'));
-    await api.close().catch(() => undefined);
+    const apis = this.allWriteApis;
+    if (apis.length === 0) return;
+    this.allWriteApis = [];
+    // Wait for writes in flight: each returns its API to the pool when done.
+    for (let i = 0; i < apis.length; i++) await this.acquire();
+    this.idleWriteApis = [];
+    for (const api of apis) {
+      // flush(true) before close(): close() alone drops the client's retry buffer.
+      await api.flush(true).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'final InfluxDB flush failed'));
+      await api.close().catch(() => undefined);
+    }
   }
 }
 
