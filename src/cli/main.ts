@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { CONFIG_FILE_VAR, configReferenceMarkdown, loadConfig } from '../config/index.js';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
@@ -11,12 +11,19 @@ program.name('gridcast').description('Smart-grid energy forecasting platform').o
 program
   .command('start')
   .description('Run the platform standalone: embedded MQTT broker (unless MQTT_URL), ingester, store (DuckDB unless INFLUX_URL), HTTP server')
-  .action(() => run('standalone'));
+  .option('--simulate <meters>', 'also publish a demo fleet of this many simulated meters (with an hour of history)', parseCount)
+  .action((opts: { simulate?: number }) => run('standalone', opts.simulate));
 
 program
   .command('ingest')
   .description('Run one ingester against an external broker (MQTT_URL required); start several with MQTT_SHARE_GROUP to share the load')
   .action(() => run('ingest'));
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError(`'${value}' is not a whole number of meters from 1 to 10000`);
+  return n;
+}
 
 program
   .command('config')
@@ -44,10 +51,10 @@ function maskSecrets(value: unknown): unknown {
   return value;
 }
 
-async function run(mode: 'standalone' | 'ingest'): Promise<void> {
+async function run(mode: 'standalone' | 'ingest', simulateMeters?: number): Promise<void> {
   const config = loadConfig(configEnv());
   const logger = createLogger(config.logLevel);
-  const platform = await startPlatform(config, logger, mode);
+  const platform = await startPlatform(config, logger, { mode, simulateMeters });
 
   let stopping = false;
   const shutdown = (signal: string) => {

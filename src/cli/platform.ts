@@ -5,6 +5,7 @@ import { createMetricsRegistry } from '../common/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../api/index.js';
 import { Ingester, startEmbeddedBroker, telemetryTopic, type EmbeddedBroker } from '../ingest/index.js';
 import { createTelemetryStore, type TelemetryStore } from '../storage/index.js';
+import { startDemoPublisher } from '../../simulators/demoPublisher.js';
 
 export interface RunningPlatform {
   mqttUrl: string;
@@ -17,7 +18,13 @@ export interface RunningPlatform {
  * Wires the stages together: broker (embedded unless MQTT_URL), store, ingester, HTTP server.
  * `mode: 'ingest'` runs an ingester against an external broker only (scale-out).
  */
-export async function startPlatform(config: GridcastConfig, logger: Logger, mode: 'standalone' | 'ingest'): Promise<RunningPlatform> {
+export interface PlatformOptions {
+  mode: 'standalone' | 'ingest';
+  /** Publish a demo fleet of this many meters (plus one weather station) through the broker. */
+  simulateMeters?: number;
+}
+
+export async function startPlatform(config: GridcastConfig, logger: Logger, { mode, simulateMeters = 0 }: PlatformOptions): Promise<RunningPlatform> {
   if (mode === 'ingest' && !config.mqtt.url) {
     throw new ConfigError(["MQTT_URL: got nothing; 'gridcast ingest' subscribes to an external broker. Allowed: mqtt://, mqtts://, ws:// or wss:// URL (or run 'gridcast start' for the embedded broker)."]);
   }
@@ -58,6 +65,11 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, mode
       },
     });
     stops.push(() => http.close());
+
+    if (simulateMeters > 0) {
+      const demo = await startDemoPublisher({ url: mqttUrl, meters: simulateMeters, intervalMs: 5000, backfillMs: 3_600_000, logger: logger.child({ component: 'simulator' }) });
+      stops.push(() => demo.stop());
+    }
 
     const example = telemetryTopic('demo-site', 'feeder-1', 'meter-1');
     const port = broker?.port ?? new URL(mqttUrl).port;
