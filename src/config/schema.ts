@@ -162,7 +162,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.default('./data/spool'),
     allowed: 'directory path',
     defaultText: './data/spool',
-    description: 'On-disk spool for readings the store could not take yet. Keep it on persistent storage, one per ingester.',
+    description: 'On-disk spool for readings the store could not take yet; each ingester uses the subdirectory named after its MQTT_CLIENT_ID. Keep it on persistent storage.',
   },
   INGEST_MAX_AGE_HOURS: {
     schema: z.coerce.number().positive().default(168),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { GridcastConfig } from '../config/index.js';
@@ -44,7 +45,8 @@ export class Ingester {
   /** Opens the spool, connects and subscribes. Resolves once the subscription is in place. */
   async start(): Promise<void> {
     const { config } = this.opts;
-    const spool = await Spool.open(config.ingest.spoolDir, this.log);
+    // One spool per ingester identity, so ingesters sharing a volume never share a spool.
+    const spool = await Spool.open(join(config.ingest.spoolDir, config.mqtt.clientId), this.log);
     this.writer = new DurableWriter(this.opts.store, spool, this.metrics, this.log, config.ingest.batchMaxReadings, (points, err) =>
       this.deadLetterPoints(points, err),
     );

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../common/logger.js';
@@ -7,6 +7,7 @@ import type { TelemetryPoint } from '../storage/index.js';
 const SEGMENT_BYTES = 16 * 1024 * 1024;
 const HEADER_BYTES = 8; // u32 length + u32 crc32, little-endian
 const SEGMENT_RE = /^seg-(\d{12})\.spool$/;
+const LOCK_FILE = 'spool.lock';
 
 interface Segment {
   seq: number;
@@ -33,10 +34,14 @@ export class Spool {
     private readonly log: Logger,
   ) {}
 
-  /** Opens (creating) the spool directory and counts what an earlier run left there. */
+  /**
+   * Opens (creating) the spool directory and counts what an earlier run left there. A lock file keeps a
+   * second live process off the same spool.
+   */
   static async open(dir: string, log: Logger): Promise<Spool> {
     const spool = new Spool(dir, log);
     await mkdir(dir, { recursive: true });
+    await takeLock(join(dir, LOCK_FILE));
     const names = (await readdir(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     for (const name of names) {
       const seg: Segment = { seq: Number(SEGMENT_RE.exec(name)![1]), path: join(dir, name), recordSizes: [] };
@@ -116,7 +121,9 @@ export class Spool {
   }
 
   async close(): Promise<void> {
+    await this.appendChain;
     await this.sealActive();
+    await unlink(join(this.dir, LOCK_FILE)).catch(() => undefined);
   }
 
   private async sealActive(): Promise<void> {
@@ -156,4 +163,28 @@ async function readSegment(path: string): Promise<{ batches: TelemetryPoint[][];
     offset = end;
   }
   return { batches, validBytes: offset, totalBytes: buf.length };
+}
+
+async function takeLock(path: string): Promise<void> {
+  try {
+    const holder = Number((await readFile(path, 'utf8')).trim());
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `spool ${path.replace(/\/spool\.lock$/, '')} is in use by process ${holder}: give each ingester its own MQTT_CLIENT_ID (the spool lives in SPOOL_DIR/<client id>)`,
+      );
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  // A lock left by a crashed process is taken over: its spool is exactly what must be replayed.
+  await writeFile(path, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

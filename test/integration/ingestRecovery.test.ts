@@ -137,7 +137,7 @@ describe('nothing lost', { timeout: 120_000 }, () => {
     await proc.start();
     await expectAllStored(db, readings);
     expect(await proc.metric('gridcast_spool_depth_readings')).toBe(0);
-    expect((await readdir(spoolDir)).filter((f) => f.endsWith('.spool'))).toEqual([]);
+    expect((await readdir(join(spoolDir, `crash-${db}`))).filter((f) => f.endsWith('.spool'))).toEqual([]);
     expect(await proc.kill('SIGTERM')).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ describe('Spool (real files)', () => {
     expect(await b.replayOldest(async (batch) => void got.push(batch))).toBe(3);
     expect(got).toEqual([[point(1), point(2)], [point(3)]]);
     expect(b.depth).toBe(0);
-    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.spool'))).toEqual([]);
   });
 
   it('keeps the segment when delivery fails, and replays it again later', async () => {
@@ -59,6 +59,14 @@ describe('Spool (real files)', () => {
     const got: TelemetryPoint[][] = [];
     await reopened.replayOldest(async (b) => void got.push(b));
     expect(got).toEqual([[point(1)]]);
+  });
+
+  it('refuses a spool held by another live process, and takes over a stale lock', async () => {
+    await writeFile(join(dir, 'spool.lock'), String(process.ppid));
+    await expect(Spool.open(dir, silentLogger)).rejects.toThrow(/in use by process .*MQTT_CLIENT_ID/);
+    await writeFile(join(dir, 'spool.lock'), '999999999');
+    const s = await Spool.open(dir, silentLogger);
+    await s.close();
   });
 
   it('appends after a replay go to a new segment', async () => {
