@@ -1,5 +1,5 @@
 import type { GridcastConfig } from '../config/index.js';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../api/index.js';
@@ -44,11 +44,17 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, { mo
     const mqttUrl = config.mqtt.url ?? broker!.url;
 
     const store = createTelemetryStore(config, logger);
-    await store.init();
+    try {
+      await store.init();
+    } catch (err) {
+      // A database server that is down at start (still booting after a power cut) may come back: ingest
+      // anyway, spooling to disk until it answers. An embedded file that can't be opened won't fix itself.
+      if (!(err instanceof StoreUnavailableError) || store.engine !== 'influxdb') throw err;
+      logger.warn({ err: errorMessage(err) }, 'store not reachable at start: readings go to the spool until it answers');
+    }
     stops.push(() => store.close());
 
     const ingester = new Ingester({ config: { ...config, mqtt: mqttConfig }, mqttUrl, store, registry, logger });
-    await ingester.start();
     stops.push(() => ingester.stop());
 
     const http: RunningHttpServer = await startHttpServer({
@@ -65,6 +71,9 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, { mo
       },
     });
     stops.push(() => http.close());
+
+    // After the HTTP server, so /health answers (and /ready says why) while the broker is still unreachable.
+    await ingester.start();
 
     if (simulateMeters > 0) {
       const demo = await startDemoPublisher({ url: mqttUrl, meters: simulateMeters, intervalMs: 5000, backfillMs: 3_600_000, logger: logger.child({ component: 'simulator' }) });
@@ -83,3 +92,4 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, { mo
     throw err;
   }
 }
+

@@ -13,6 +13,18 @@ import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttCon
 import { parseTelemetryMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
 
+const STOP_TIMEOUT_MS = 15_000;
+
+function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export interface IngesterOptions {
   config: GridcastConfig;
   /** Broker URL (config's MQTT_URL, or the embedded broker's). */
@@ -89,9 +101,17 @@ export class Ingester {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    // Bounded: a dead letter can wait on an unreachable broker forever. Whatever is still unfinished then
+    // stays unacknowledged, and the broker redelivers it on the next start.
+    const settled = await withTimeout(
+      (async () => {
+        while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      })(),
+      STOP_TIMEOUT_MS,
+    );
+    if (!settled) this.log.warn({ messages: this.inflight.size }, 'stopping with messages unfinished; they stay unacknowledged for redelivery');
     await this.writer?.stop();
-    await this.client?.endAsync(false);
+    if (this.client && !(await withTimeout(this.client.endAsync(false), STOP_TIMEOUT_MS))) await this.client.endAsync(true);
     this.log.info('ingester stopped');
   }
 

@@ -140,4 +140,26 @@ describe('nothing lost', { timeout: 120_000 }, () => {
     expect((await readdir(join(spoolDir, `crash-${db}`))).filter((f) => f.endsWith('.spool'))).toEqual([]);
     expect(await proc.kill('SIGTERM')).toBe(0);
   });
+
+  it('InfluxDB down when a new ingester starts: it subscribes, spools, /ready says why; nothing lost once InfluxDB is up', async () => {
+    const db = 'coldstart';
+    await influxd.stop();
+    const { proc } = await ingesterProcess(db);
+    await proc.start(30_000, 'health');
+    const ready = await fetch(`${proc.httpUrl}/ready`);
+    expect(ready.status).toBe(503);
+    const checks = ((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks;
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ['mqtt', true],
+      ['store', false],
+    ]);
+    const readings = fleetReadings({ meters: 20, perMeter: 50, startMs: Date.now() - 3_600_000 });
+    await publishAll(publisher, toMessages(readings, 25, 2), 50);
+    const deadline = Date.now() + 20_000;
+    while ((await proc.metric('gridcast_spool_depth_readings')) < readings.length && Date.now() < deadline) await sleep(200);
+    expect(await proc.metric('gridcast_spool_depth_readings')).toBe(readings.length);
+    await influxd.start();
+    await expectAllStored(db, readings);
+    expect(await proc.kill('SIGTERM')).toBe(0);
+  });
 });

@@ -24,8 +24,8 @@ export class GridcastProcess {
     return `http://127.0.0.1:${this.httpPort}`;
   }
 
-  /** Starts and waits until /ready answers 200. */
-  async start(timeoutMs = 30_000): Promise<void> {
+  /** Starts and waits until /ready answers 200 (or, with `until: 'health'`, until /health does). */
+  async start(timeoutMs = 30_000, until: 'ready' | 'health' = 'ready'): Promise<void> {
     this.output = '';
     const proc = spawn(process.execPath, [...this.nodeArgs, CLI, this.command], {
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env, HTTP_PORT: String(this.httpPort) },
@@ -37,7 +37,7 @@ export class GridcastProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`gridcast ${this.command} exited with ${proc.exitCode}: ${this.output}`);
-      const ready = await fetch(`${this.httpUrl}/ready`).then((r) => r.status === 200, () => false);
+      const ready = await fetch(`${this.httpUrl}/${until}`).then((r) => r.status === 200, () => false);
       if (ready) return;
       await sleep(100);
     }

@@ -5,7 +5,7 @@ import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
 import type { SeriesKey, StoreHealth, TagName, TelemetryPoint, TelemetryQuery, TelemetrySeries, TelemetryStore } from '../types.js';
 import { InfluxHttp, parseVersion } from './http.js';
-import { buildShowSeries, buildTelemetrySelect, firstStatementSeries, measurementRef, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
+import { buildShowSeries, buildTelemetrySelect, firstStatementSeries, identifier, measurementRef, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
 import { toLine } from './lineProtocol.js';
 import { withRetry } from '../../common/retry.js';
 
@@ -30,6 +30,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private allWriteApis: WriteApi[] = [];
   private waiting: ((api: WriteApi) => void)[] = [];
   private version: string | undefined;
+  private initializing: Promise<void> | undefined;
+  private closed = false;
   private readonly from: string;
 
   constructor(
@@ -45,7 +47,20 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.from = measurementRef(cfg.database, cfg.retentionPolicy);
   }
 
-  async init(): Promise<void> {
+  /**
+   * Idempotent, and also run by the first write or read that finds the store uninitialised, so an
+   * ingester can start (and spool) while InfluxDB is still down.
+   */
+  init(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('InfluxDB store is closed'));
+    this.initializing ??= this.connect().catch((err: unknown) => {
+      this.initializing = undefined;
+      throw err;
+    });
+    return this.initializing;
+  }
+
+  private async connect(): Promise<void> {
     try {
       this.version = await this.http.ping();
     } catch (err) {
@@ -55,11 +70,12 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const v1Writes = this.cfg.writeEndpoint === 'v1' || (this.cfg.writeEndpoint === 'auto' && v?.major === 1 && v.minor < 8);
     if (v?.major === 1) {
       // Idempotent on 1.x; 2.x/3.x create buckets/databases through their own APIs (docker-compose does it).
-      await this.http.query(`CREATE DATABASE "${this.cfg.database.replace(/"/g, '\\"')}"`, { post: true });
+      await this.http.query(`CREATE DATABASE ${identifier(this.cfg.database)}`, { post: true }).catch((err: unknown) => {
+        throw new StoreUnavailableError(`InfluxDB at ${this.cfg.url} refused CREATE DATABASE: ${errorMessage(err)}`, err);
+      });
     }
     const client = new InfluxDB({ url: this.cfg.url, token: this.cfg.token, transport: this.http.writeTransport(v1Writes) });
     const bucket = this.cfg.retentionPolicy ? `${this.cfg.database}/${this.cfg.retentionPolicy}` : this.cfg.database;
-    if (this.allWriteApis.length > 0) return;
     this.allWriteApis = Array.from({ length: WRITES_IN_FLIGHT }, () =>
       client.getWriteApi(this.cfg.org ?? '', bucket, 'ms', {
         // gridcast batches and calls flush() itself, so no timer and one request per flush.
@@ -76,7 +92,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async writePoints(points: readonly TelemetryPoint[]): Promise<void> {
     if (points.length === 0) return;
-    if (this.allWriteApis.length === 0) throw new StoreUnavailableError('InfluxDB store is not initialised (init() not called or failed)');
+    await this.init();
     // Each WriteApi has one buffer, and flush() must send exactly this batch: borrow one for the whole write.
     const api = await this.acquire();
     try {
@@ -109,11 +125,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries[]> {
     validateQuery(q);
+    await this.init();
     const body = await this.runQuery(buildTelemetrySelect(q, this.from));
     return toTelemetrySeries(firstStatementSeries(body), q.groupBy);
   }
 
   async listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]> {
+    await this.init();
     const body = await this.runQuery(buildShowSeries(this.from, where));
     return parseSeriesKeys(firstStatementSeries(body));
   }
@@ -136,6 +154,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.initializing?.catch(() => undefined);
     const apis = this.allWriteApis;
     if (apis.length === 0) return;
     this.allWriteApis = [];
