@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+COPY simulators/fleet.example.yaml ./simulators/fleet.example.yaml
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0 DUCKDB_PATH=/app/data/gridcast.duckdb SPOOL_DIR=/app/data/spool
 VOLUME /app/data
 EXPOSE 8080

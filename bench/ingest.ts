@@ -11,6 +11,8 @@ import { toLine, type TelemetryPoint } from '../src/storage/index.js';
 import { GridcastProcess } from '../test/support/ingesterProcess.js';
 import { Influxd, Mosquitto, freePort, sleep } from '../test/support/services.js';
 import { connectPublisher, fleetReadings, publishAll, toMessages, type PublishPlanEntry } from '../test/support/telemetryFixtures.js';
+import { lastJsonLine, runCli } from '../test/support/cli.js';
+import type { RunSummary } from '../simulators/summary.js';
 
 const ARRAY_READINGS = Number(process.env.BENCH_ARRAY_READINGS ?? 300_000);
 const SINGLE_READINGS = Number(process.env.BENCH_SINGLE_READINGS ?? 60_000);
@@ -163,6 +165,17 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
   };
 }
 
+/** `gridcast simulate` itself (physics, faults off, JSON, MQTT QoS 1) publishing arrays of 100 to Mosquitto. */
+async function simulatorPublisher(mosquitto: Mosquitto, pids: Pids): Promise<Phase> {
+  const cpu0 = await cpuSnapshot(pids);
+  const started = performance.now();
+  const r = await runCli(['simulate', '--meters', '1000', '--batch', '100', '--speed', 'max', '--start', 'now-6h', '--until', 'now-1m', '--interval', '1m', '--url', mosquitto.url]);
+  const wall = (performance.now() - started) / 1000;
+  if (r.code !== 0) throw new Error(`gridcast simulate failed: ${r.stderr}`);
+  const s = lastJsonLine<RunSummary>(r.stdout);
+  return { name: 'simulator → broker, arrays of 100', readings: s.readings, seconds: s.seconds, perSec: s.readingsPerSec, cores: coresBusy(cpu0, await cpuSnapshot(pids), wall) };
+}
+
 async function main(): Promise<void> {
   const [mosquitto, influxd] = await Promise.all([Mosquitto.start(), Influxd.start()]);
   try {
@@ -175,8 +188,9 @@ async function main(): Promise<void> {
     phases.push(await dbOnly(influxd, ARRAY_READINGS, pids));
     phases.push(await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, 'end to end, arrays of 100', 'bench_arrays', pids));
     phases.push(await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, 'end to end, single readings', 'bench_singles', pids));
+    phases.push(await simulatorPublisher(mosquitto, pids));
 
-    const [brokerArrays, brokerSingles, db, e2eArrays, e2eSingles] = phases as [Phase, Phase, Phase, Phase, Phase];
+    const [brokerArrays, brokerSingles, db, e2eArrays, e2eSingles, simulator] = phases as [Phase, Phase, Phase, Phase, Phase, Phase];
     const bound = Math.min(brokerArrays.perSec, db.perSec);
     const result = {
       readingsPerSec: Math.round(e2eArrays.perSec),
@@ -190,7 +204,9 @@ async function main(): Promise<void> {
       ingesterCpuSecondsPer100k: Number((e2eArrays.cpuSecondsPer100k ?? 0).toFixed(3)),
       ingesterCpuSecondsPer100kSingles: Number((e2eSingles.cpuSecondsPer100k ?? 0).toFixed(3)),
       peakRssMb: Math.round(Math.max(e2eArrays.peakRssMb ?? 0, e2eSingles.peakRssMb ?? 0)),
-      targets: { readingsPerSec: 50_000, ratioToBound: 0.6, lost: 0 },
+      simulatorPublisherPerSec: Math.round(simulator.perSec),
+      simulatorToEndToEndRatio: Number((simulator.perSec / e2eArrays.perSec).toFixed(2)),
+      targets: { readingsPerSec: 50_000, ratioToBound: 0.6, lost: 0, simulatorPublisherPerSec: 100_000 },
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     };
 

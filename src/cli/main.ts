@@ -4,6 +4,7 @@ import { CONFIG_FILE_VAR, configReferenceMarkdown, loadConfig } from '../config/
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { startPlatform } from './platform.js';
+import { addSimulatorCommands } from './simulateCommands.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -24,6 +25,8 @@ function parseCount(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError(`'${value}' is not a whole number of meters from 1 to 10000`);
   return n;
 }
+
+addSimulatorCommands(program);
 
 program
   .command('config')

@@ -5,7 +5,7 @@ import { createMetricsRegistry } from '../common/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../api/index.js';
 import { Ingester, startEmbeddedBroker, telemetryTopic, type EmbeddedBroker } from '../ingest/index.js';
 import { createTelemetryStore, type TelemetryStore } from '../storage/index.js';
-import { startDemoPublisher } from '../../simulators/demoPublisher.js';
+import { startFleetSimulation } from '../../simulators/index.js';
 
 export interface RunningPlatform {
   mqttUrl: string;
@@ -76,8 +76,8 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, { mo
     await ingester.start();
 
     if (simulateMeters > 0) {
-      const demo = await startDemoPublisher({ url: mqttUrl, meters: simulateMeters, intervalMs: 5000, backfillMs: 3_600_000, logger: logger.child({ component: 'simulator' }) });
-      stops.push(() => demo.stop());
+      const simulation = await startFleetSimulation({ url: mqttUrl, meters: simulateMeters, backfillMs: 3_600_000, intervalMs: 60_000, logger: logger.child({ component: 'simulator' }) });
+      stops.push(() => simulation.stop());
     }
 
     const example = telemetryTopic('demo-site', 'feeder-1', 'meter-1');

@@ -31,6 +31,14 @@ describe('docker-compose.yml (Docker does not run here; this checks what can be 
     }
   });
 
+  it('runs a simulator against the broker with a fleet file that exists', async () => {
+    const sim = compose.services.simulator;
+    expect(sim?.command?.[0]).toBe('simulate');
+    const fleet = sim!.command![sim!.command!.indexOf('--fleet') + 1]!;
+    const { loadFleetConfig } = await import('../../simulators/fleetConfig.js');
+    expect(loadFleetConfig(new URL(`../../${fleet}`, import.meta.url).pathname).sites.length).toBeGreaterThan(0);
+  });
+
   it('pins InfluxDB to 2.x', () => {
     expect(text).toMatch(/image: influxdb:2\.\d+\.\d+/);
   });

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * A simulated fleet, described by a small YAML/JSON file (simulators/fleet.example.yaml).
+ * The simulator, its tests and `gridcast simulate --config` share this schema.
+ */
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ - (it becomes an MQTT topic segment)');
+const count = z.number().int().min(0).max(100_000);
+
+export const loadMixSchema = z.strictObject({
+  residential: count.default(0),
+  commercial: count.default(0),
+  industrial: count.default(0),
+});
+
+export const feederSchema = z.strictObject({
+  id,
+  load: loadMixSchema.default({ residential: 0, commercial: 0, industrial: 0 }),
+  pv: count.default(0).describe('rooftop/field PV systems'),
+  wind: count.default(0).describe('wind turbines'),
+  battery: count.default(0).describe('batteries'),
+});
+
+export const siteSchema = z.strictObject({
+  id,
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
+  /** Local dates (YYYY-MM-DD) treated like Sundays by load profiles. */
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')).default([]),
+  /** One weather station per site unless turned off: temperature, irradiance, wind speed. */
+  weatherStation: z.boolean().default(true),
+  feeders: z.array(feederSchema).min(1),
+});
+
+export const fleetConfigSchema = z.strictObject({
+  sites: z.array(siteSchema).min(1),
+});
+
+export type LoadMix = z.output<typeof loadMixSchema>;
+export type FeederConfig = z.output<typeof feederSchema>;
+export type SiteConfig = z.output<typeof siteSchema>;
+export type FleetConfig = z.output<typeof fleetConfigSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `--meters N`: N meters over one default site (a Dutch town: mixed load, PV, a few turbines and batteries). */
+export function defaultFleet(meters: number): FleetConfig {
+  const feeders = Math.max(1, Math.ceil(meters / 50));
+  const share = (fraction: number, i: number) => Math.floor((meters * fraction) / feeders + (i < (meters * fraction) % feeders ? 1 : 0));
+  return fleetConfigSchema.parse({
+    sites: [
+      {
+        id: 'demo-site',
+        latitude: 52.09,
+        longitude: 5.12,
+        timeZone: 'Europe/Amsterdam',
+        holidays: ['2026-01-01', '2026-04-05', '2026-04-06', '2026-04-27', '2026-05-14', '2026-05-25', '2026-12-25', '2026-12-26', '2027-01-01'],
+        feeders: Array.from({ length: feeders }, (_, i) => ({
+          id: `feeder-${i + 1}`,
+          load: { residential: share(0.55, i), commercial: share(0.12, i), industrial: share(0.03, i) },
+          pv: share(0.2, i),
+          wind: share(0.03, i),
+          battery: share(0.07, i),
+        })),
+      },
+    ],
+  });
+}
+
+export class FleetConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FleetConfigError';
+  }
+}
+
+export function loadFleetConfig(path: string): FleetConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new FleetConfigError(`fleet file '${path}' can't be read as YAML/JSON: ${(err as Error).message}`);
+  }
+  const parsed = fleetConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new FleetConfigError(`fleet file '${path}' is invalid:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,41 @@
+import type { Logger } from '../src/common/logger.js';
+import { deriveSeed, Rng } from './physics/rng.js';
+import { defaultFleet } from './fleetConfig.js';
+import { FleetModel } from './fleetModel.js';
+import { NO_FAULTS } from './faults.js';
+import { mqttOutput } from './output.js';
+import { runSimulation } from './simulate.js';
+
+export interface FleetSimulation {
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulated fleet inside `gridcast start --simulate N`: backfills `backfillMs` of history as fast
+ * as the broker takes it, then reports every `intervalMs` in real time until stopped.
+ */
+export async function startFleetSimulation(o: { url: string; meters: number; backfillMs: number; intervalMs: number; logger: Logger }): Promise<FleetSimulation> {
+  const fleet = new FleetModel(defaultFleet(o.meters), 1);
+  const output = await mqttOutput({ url: o.url, qos: 1, clientId: `gridcast-simulator-${process.pid}`, window: 1000 });
+  const controller = new AbortController();
+  const rng = new Rng(deriveSeed(1, 'faults'));
+  const run = runSimulation({
+    fleet,
+    output,
+    clock: { startMs: Date.now() - o.backfillMs, intervalMs: o.intervalMs, speed: Number.POSITIVE_INFINITY },
+    batch: 1,
+    faults: NO_FAULTS,
+    random: () => rng.next(),
+    signal: controller.signal,
+  }).catch((err: unknown) => {
+    o.logger.error({ err: String(err) }, 'simulator stopped');
+    return undefined;
+  });
+  o.logger.info({ meters: fleet.meters.length, backfillMinutes: o.backfillMs / 60_000, intervalSeconds: o.intervalMs / 1000 }, 'simulated meters publishing');
+  return {
+    stop: async () => {
+      controller.abort();
+      await run;
+    },
+  };
+}
