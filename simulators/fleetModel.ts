@@ -107,7 +107,7 @@ export class FleetModel {
   step(timeMs: number): Reading[] {
     if (!Number.isSafeInteger(timeMs)) throw new RangeError(`timeMs must be an integer epoch-ms time, got ${timeMs}`);
     if (timeMs < this.lastTimeMs) throw new RangeError(`timeMs went backwards: ${timeMs} < ${this.lastTimeMs}`);
-    const dtMs = this.lastTimeMs === this.lastTimeMs ? timeMs - this.lastTimeMs : 0;
+    const dtMs = Number.isNaN(this.lastTimeMs) ? 0 : timeMs - this.lastTimeMs;
     this.lastTimeMs = timeMs;
 
     for (let s = 0; s < this.sites.length; s++) {

@@ -109,15 +109,11 @@ export class PvMeter implements MeterUnit {
     this.energyKwh = Math.round(params.capacityKw * rng.uniform(0, 8000));
   }
 
-  get params(): PvParams {
-    return this.array.params;
-  }
-
   read(step: SiteStep): Reading {
     const w = step.weather;
     let powerKw = 0;
     if (w.sun.cosZenith > 0) {
-      if (this.localCloudMs === this.localCloudMs) this.localCloud = ar1Advance(this.localCloud, step.timeMs - this.localCloudMs, LOCAL_CLOUD_TAU_MS, this.rng);
+      if (!Number.isNaN(this.localCloudMs)) this.localCloud = ar1Advance(this.localCloud, step.timeMs - this.localCloudMs, LOCAL_CLOUD_TAU_MS, this.rng);
       this.localCloudMs = step.timeMs;
       const patch = 1 + 0.08 * w.cloudCover * (1 - w.cloudCover) * 4 * this.localCloud;
       powerKw = clamp(this.array.powerKw(w) * patch, 0, this.capacityKw);

@@ -48,7 +48,7 @@ export class Rng {
 
   /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
   normal(): number {
-    if (this.spareNormal === this.spareNormal) {
+    if (!Number.isNaN(this.spareNormal)) {
       const z = this.spareNormal;
       this.spareNormal = NaN;
       return z;

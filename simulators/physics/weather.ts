@@ -1,6 +1,6 @@
 import { getTimes } from 'suncalc';
 import type { LocalTime, SiteClock } from './localTime.js';
-import { clamp, HOUR_MS, MINUTE_MS } from './num.js';
+import { clamp, DAY_MS, HOUR_MS, MINUTE_MS } from './num.js';
 import { ar1Advance, type Rng } from './rng.js';
 import { irradiance, sunGeometry, type SunGeometry } from './sun.js';
 
@@ -19,8 +19,6 @@ export interface SiteWeatherState {
   dniWm2: number;
   dhiWm2: number;
 }
-
-const DAY_MS = 24 * HOUR_MS;
 
 // Time constants and spreads: chosen for a temperate climate; weather "fronts" last days,
 // cloud fields hours, gusts minutes.

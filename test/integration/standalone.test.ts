@@ -58,6 +58,23 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     expect(series[0]!.points.reduce((n, p) => n + p.value, 0)).toBe((499 * 500) / 4);
   });
 
+  it('start --simulate N: simulated meters backfill an hour through the embedded broker, then report live', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gridcast-standalone-sim-'));
+    dirs.push(dir);
+    const env = { MQTT_BROKER_PORT: String(await freePort()), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool') };
+    const proc = new GridcastProcess('start', env, await freePort(), [], ['--simulate', '6']);
+    await proc.start();
+    try {
+      // 6 meters plus the weather station, one reading a minute for the last hour.
+      const deadline = Date.now() + 30_000;
+      while ((await proc.metric('gridcast_ingest_readings_accepted_total')) < 60 * 7 && Date.now() < deadline) await sleep(200);
+      expect(await proc.metric('gridcast_ingest_readings_accepted_total')).toBeGreaterThanOrEqual(60 * 7);
+      expect(await proc.metric('gridcast_ingest_readings_rejected_total{reason="invalid_field"}')).toBe(0);
+    } finally {
+      expect(await proc.kill('SIGTERM')).toBe(0);
+    }
+  });
+
   it('refuses a bad setting at start with a message naming the variable, the value and what is allowed', () => {
     const cli = fileURLToPath(new URL('../../bin/gridcast.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'start'], { env: { ...process.env, HTTP_PORT: '80000', MQTT_SESSION_EXPIRY_SECONDS: 'soon' }, encoding: 'utf8' });

@@ -14,6 +14,7 @@ export class GridcastProcess {
     private readonly env: Record<string, string>,
     readonly httpPort: number,
     private readonly nodeArgs: string[] = [],
+    private readonly args: string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -27,7 +28,7 @@ export class GridcastProcess {
   /** Starts and waits until /ready answers 200 (or, with `until: 'health'`, until /health does). */
   async start(timeoutMs = 30_000, until: 'ready' | 'health' = 'ready'): Promise<void> {
     this.output = '';
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, this.command], {
+    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, this.command, ...this.args], {
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env, HTTP_PORT: String(this.httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
