@@ -1,39 +1,7 @@
-import { getPosition } from 'suncalc';
+import { clearSkyGhiWm2 } from '../../src/forecast/features/solar.js';
 
-/**
- * Sun geometry and irradiance. suncalc 2.x reports degrees and a north-based clockwise azimuth
- * (0 = N, 90 = E, 180 = S); every azimuth in the simulator uses that convention.
- */
-export interface SunGeometry {
-  altitudeDeg: number;
-  azimuthDeg: number;
-  /** cos of the zenith angle; ≤ 0 when the sun is below the horizon. */
-  cosZenith: number;
-  sinZenith: number;
-  cosAzimuth: number;
-  sinAzimuth: number;
-}
-
-const RAD = Math.PI / 180;
-
-export function sunGeometry(timeMs: number, latitudeDeg: number, longitudeDeg: number): SunGeometry {
-  const p = getPosition(new Date(timeMs), latitudeDeg, longitudeDeg);
-  const alt = p.altitude * RAD;
-  const az = p.azimuth * RAD;
-  return {
-    altitudeDeg: p.altitude,
-    azimuthDeg: p.azimuth,
-    cosZenith: Math.sin(alt),
-    sinZenith: Math.cos(alt),
-    cosAzimuth: Math.cos(az),
-    sinAzimuth: Math.sin(az),
-  };
-}
-
-/** Haurwitz clear-sky global horizontal irradiance, W/m²; 0 with the sun at or below the horizon. */
-export function clearSkyGhiWm2(cosZenith: number): number {
-  return cosZenith <= 0 ? 0 : 1098 * cosZenith * Math.exp(-0.057 / cosZenith);
-}
+// Sun position and clear-sky irradiance are shared with forecasting (src/forecast/features/solar.ts).
+export { clearSkyGhiWm2, sunGeometry, type SunGeometry } from '../../src/forecast/features/solar.js';
 
 /** Kasten–Czeplak: the fraction of clear-sky GHI that gets through a cloud cover in [0, 1]. */
 export function cloudTransmittance(cloudCover: number): number {

@@ -1,0 +1,118 @@
+import { DateTime } from 'luxon';
+import { pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
+import { cutInput, endMs, valueAt } from '../data/series.js';
+import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
+
+export interface BacktestOptions {
+  /** Steps forecast from local midnight of day D (24 = hours 00–23 at hourly resolution). */
+  horizonSteps: number;
+  /** Local hour of day D−1 at which each forecast is issued (10 = the day-ahead convention). */
+  issueHourLocal: number;
+  /** Number of days D evaluated: the last ones the series fully covers. */
+  testDays: number;
+  /** Models are refitted every this many days, on data before the issue time only. */
+  retrainDays: number;
+}
+
+export const DEFAULT_BACKTEST: BacktestOptions = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30 };
+
+export interface LeadMetrics extends PointMetrics {
+  leadHours: number;
+}
+
+export interface ModelBacktest {
+  overall: PointMetrics;
+  perLead: LeadMetrics[];
+  /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test). */
+  forecasts: QuantileForecast[];
+}
+
+export interface BacktestResult {
+  testWindow: { from: string; to: string };
+  forecasts: number;
+  horizonSteps: number;
+  issueHourLocal: number;
+  retrainDays: number;
+  models: Record<string, ModelBacktest>;
+  /** The model with the lowest MAE. */
+  best: string;
+}
+
+export interface IssueTime {
+  issuedAtMs: number;
+  firstTargetMs: number;
+}
+
+/** Day-ahead issue times: for each of the last `testDays` local days D covered, issue at `issueHour` on D−1. */
+export function dayAheadIssueTimes(input: ForecastInput, o: BacktestOptions): IssueTime[] {
+  const zone = input.context.timeZone;
+  const seriesEnd = endMs(input.series);
+  // The last local day whose forecast horizon the series covers.
+  let day = DateTime.fromMillis(seriesEnd - o.horizonSteps * input.series.stepMs, { zone }).startOf('day');
+  const out: IssueTime[] = [];
+  while (out.length < o.testDays) {
+    const firstTargetMs = day.toMillis();
+    const issuedAtMs = day.minus({ days: 1 }).set({ hour: o.issueHourLocal }).toMillis();
+    // Need at least two weeks of history before the first issue time.
+    if (issuedAtMs - input.series.startMs < 14 * 86_400_000) break;
+    if (firstTargetMs + o.horizonSteps * input.series.stepMs <= seriesEnd) out.push({ issuedAtMs, firstTargetMs });
+    day = day.minus({ days: 1 });
+  }
+  return out.reverse();
+}
+
+/**
+ * Rolling-origin backtest. Each forecaster is refitted every `retrainDays` on what was observed before
+ * that issue time, and each forecast sees only what was observed before its own issue time (cutInput):
+ * no look-ahead by construction, and a test poisons the future to prove it.
+ */
+export async function runBacktest(input: ForecastInput, forecasters: readonly Forecaster[], o: BacktestOptions, onForecast?: (done: number, total: number) => void): Promise<BacktestResult> {
+  const issues = dayAheadIssueTimes(input, o);
+  if (issues.length === 0) throw new Error('the series is too short for a backtest: it needs at least two weeks of history before the first test day');
+  const first = issues[0]!;
+  const history = cutInput(input, first.issuedAtMs).series.values;
+  const stepsPerDay = Math.round(86_400_000 / input.series.stepMs);
+  const finiteHistory = Array.from(history).filter(Number.isFinite);
+  const meanAbs = finiteHistory.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, finiteHistory.length);
+  const metricOptions = {
+    nearZeroKw: 0.01 * meanAbs,
+    maseScaleKw: seasonalNaiveScaleKw(history, stepsPerDay),
+    ...(input.context.capacityKw !== undefined ? { capacityKw: input.context.capacityKw } : {}),
+  };
+
+  const models: Record<string, ModelBacktest> = {};
+  const total = issues.length * forecasters.length;
+  let done = 0;
+  for (const f of forecasters) {
+    const pairs: (Pair & { leadHours: number })[] = [];
+    const forecasts: QuantileForecast[] = [];
+    let fittedAt = Number.NEGATIVE_INFINITY;
+    for (const issue of issues) {
+      if (issue.issuedAtMs - fittedAt >= o.retrainDays * 86_400_000) {
+        await f.fit(cutInput(input, issue.issuedAtMs));
+        fittedAt = issue.issuedAtMs;
+      }
+      const forecast = await f.predict(cutInput(input, issue.issuedAtMs), { ...issue, horizon: o.horizonSteps });
+      forecasts.push(forecast);
+      pairs.push(...pairForecast(forecast, (t) => valueAt(input.series, t)));
+      onForecast?.(++done, total);
+    }
+    const byLead = new Map<number, Pair[]>();
+    for (const p of pairs) byLead.set(p.leadHours, [...(byLead.get(p.leadHours) ?? []), p]);
+    models[f.name] = {
+      overall: pointMetrics(pairs, metricOptions),
+      perLead: [...byLead].sort(([a], [b]) => a - b).map(([leadHours, ps]) => ({ leadHours, ...pointMetrics(ps, metricOptions) })),
+      forecasts,
+    };
+  }
+  const best = Object.entries(models).sort(([, a], [, b]) => a.overall.maeKw - b.overall.maeKw)[0]![0];
+  return {
+    testWindow: { from: new Date(first.firstTargetMs).toISOString(), to: new Date(issues.at(-1)!.firstTargetMs + o.horizonSteps * input.series.stepMs).toISOString() },
+    forecasts: issues.length,
+    horizonSteps: o.horizonSteps,
+    issueHourLocal: o.issueHourLocal,
+    retrainDays: o.retrainDays,
+    models,
+    best,
+  };
+}
