@@ -5,6 +5,7 @@ import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { startPlatform } from './platform.js';
 import { addSimulatorCommands } from './simulateCommands.js';
+import { addBacktestCommand } from './backtestCommand.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -27,6 +28,7 @@ function parseCount(value: string): number {
 }
 
 addSimulatorCommands(program);
+addBacktestCommand(program);
 
 program
   .command('config')

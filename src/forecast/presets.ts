@@ -1,0 +1,19 @@
+import { ClearSkyPersistenceForecaster } from './baselines/clearSkyPersistence.js';
+import { PersistenceForecaster } from './baselines/persistence.js';
+import { SeasonalNaiveForecaster } from './baselines/seasonalNaive.js';
+import type { ForecastTarget, Forecaster } from './types.js';
+
+/** The baselines every model of a target is compared with (and that serve when no model beats them). */
+export function baselinesFor(target: ForecastTarget, hasPosition: boolean): Forecaster[] {
+  const seasonal = [new SeasonalNaiveForecaster('day'), new SeasonalNaiveForecaster('week')];
+  switch (target) {
+    case 'load':
+      return seasonal;
+    case 'pv':
+      return hasPosition ? [new ClearSkyPersistenceForecaster(), ...seasonal] : seasonal;
+    case 'wind':
+      return [new PersistenceForecaster(), ...seasonal];
+  }
+}
+
+export const BASELINE_NAMES = ['seasonal-naive-day', 'seasonal-naive-week', 'persistence', 'clear-sky-persistence'] as const;
