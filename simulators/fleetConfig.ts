@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { siteInfoSchema } from '../src/forecast/sites.js';
 
 /**
  * A simulated fleet, described by a small YAML/JSON file (simulators/fleet.example.yaml).
@@ -23,18 +24,11 @@ export const feederSchema = z.strictObject({
   battery: count.default(0).describe('batteries'),
 });
 
-export const siteSchema = z.strictObject({
-  id,
-  latitude: z.number().min(-90).max(90),
-  longitude: z.number().min(-180).max(180),
-  /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
-  /** Local dates (YYYY-MM-DD) treated like Sundays by load profiles. */
-  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')).default([]),
+export const siteSchema = siteInfoSchema.extend({
   /** One weather station per site unless turned off: temperature, irradiance, wind speed. */
   weatherStation: z.boolean().default(true),
   feeders: z.array(feederSchema).min(1),
-});
+}).strict();
 
 export const fleetConfigSchema = z.strictObject({
   sites: z.array(siteSchema).min(1),
@@ -44,15 +38,6 @@ export type LoadMix = z.output<typeof loadMixSchema>;
 export type FeederConfig = z.output<typeof feederSchema>;
 export type SiteConfig = z.output<typeof siteSchema>;
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `--meters N`: N meters over one default site (a Dutch town: mixed load, PV, a few turbines and batteries). */
 export function defaultFleet(meters: number): FleetConfig {

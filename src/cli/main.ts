@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger.js';
 import { startPlatform } from './platform.js';
 import { addSimulatorCommands } from './simulateCommands.js';
 import { addBacktestCommand } from './backtestCommand.js';
+import { addForecastCommands } from './forecastCommands.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -29,6 +30,7 @@ function parseCount(value: string): number {
 
 addSimulatorCommands(program);
 addBacktestCommand(program);
+addForecastCommands(program, () => configEnv());
 
 program
   .command('config')

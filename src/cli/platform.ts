@@ -6,6 +6,8 @@ import { startHttpServer, type RunningHttpServer } from '../api/index.js';
 import { Ingester, startEmbeddedBroker, telemetryTopic, type EmbeddedBroker } from '../ingest/index.js';
 import { createTelemetryStore, type TelemetryStore } from '../storage/index.js';
 import { startFleetSimulation } from '../../simulators/index.js';
+import { ForecastService, loadSites, ModelRegistry } from '../forecast/index.js';
+import { startScheduler } from '../scheduler/index.js';
 
 export interface RunningPlatform {
   mqttUrl: string;
@@ -74,6 +76,13 @@ export async function startPlatform(config: GridcastConfig, logger: Logger, { mo
 
     // After the HTTP server, so /health answers (and /ready says why) while the broker is still unreachable.
     await ingester.start();
+
+    if (mode === 'standalone' && config.forecast.schedulerEnabled) {
+      const sites = loadSites(config.forecast.sitesFile);
+      const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites, logger: logger.child({ component: 'forecast' }) });
+      const scheduler = startScheduler(config.forecast, service, store, logger);
+      stops.push(() => scheduler.stop());
+    }
 
     if (simulateMeters > 0) {
       const simulation = await startFleetSimulation({ url: mqttUrl, meters: simulateMeters, backfillMs: 3_600_000, intervalMs: 60_000, logger: logger.child({ component: 'simulator' }) });

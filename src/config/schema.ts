@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -18,6 +19,7 @@ const positiveInt = z.coerce.number().int().positive();
 const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be a URL like mqtt://host:1883');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be a URL like http://host:8086');
 const nonEmpty = z.string().min(1);
+const cron = z.string().refine((v) => isCronExpression(v), 'is not a cron expression (five fields: minute hour day month weekday, e.g. "5 * * * *")');
 
 export const CONFIG_KEYS = {
   LOG_LEVEL: {
@@ -176,6 +178,67 @@ export const CONFIG_KEYS = {
     defaultText: '5000',
     description: 'Largest batch written to the store at once.',
   },
+  MODELS_DIR: {
+    schema: nonEmpty.default('./models'),
+    allowed: 'directory path',
+    defaultText: './models',
+    description: 'Model registry: one folder per trained version, and what serves each series.',
+  },
+  SITES_FILE: {
+    schema: nonEmpty.optional(),
+    allowed: 'file path (YAML/JSON)',
+    defaultText: '(unset)',
+    description: 'Site descriptions (time zone, latitude, longitude, holidays) used for local calendars and solar geometry; same `sites:` format as a simulator fleet file.',
+  },
+  DEFAULT_TIME_ZONE: {
+    schema: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone').default('UTC'),
+    allowed: 'IANA time zone, e.g. Europe/Amsterdam',
+    defaultText: 'UTC',
+    description: 'Time zone of sites not described in SITES_FILE.',
+  },
+  FORECAST_CRON: {
+    schema: cron.default('5 * * * *'),
+    allowed: 'cron expression (node-cron)',
+    defaultText: '5 * * * *',
+    description: 'When forecasts are issued (default: hourly, 5 minutes past).',
+  },
+  RETRAIN_CRON: {
+    schema: cron.default('30 2 * * *'),
+    allowed: 'cron expression (node-cron)',
+    defaultText: '30 2 * * *',
+    description: 'When models are retrained (default: daily at 02:30). One instance trains at a time (lock in the store).',
+  },
+  FORECAST_HORIZON_HOURS: {
+    schema: z.coerce.number().int().min(1).max(168).default(48),
+    allowed: 'integer 1–168',
+    defaultText: '48',
+    description: 'How far ahead each forecast reaches.',
+  },
+  FORECAST_HISTORY_DAYS: {
+    schema: z.coerce.number().int().min(21).max(3650).default(365),
+    allowed: 'integer 21–3650',
+    defaultText: '365',
+    description: 'Days of history a model is trained on.',
+  },
+  FORECAST_VALIDATION_DAYS: {
+    schema: z.coerce.number().int().min(1).max(365).default(28),
+    allowed: 'integer 1–365',
+    defaultText: '28',
+    description: 'The last days of history held out to validate a new model against the serving one and the baselines.',
+  },
+  SCHEDULER_ENABLED: {
+    schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    allowed: 'true, false',
+    defaultText: 'true',
+    description: '`gridcast start` runs the forecast and retraining jobs.',
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -220,6 +283,17 @@ function toConfig(c: Parsed) {
         }
       : undefined,
     duckdb: { path: c.DUCKDB_PATH },
+    forecast: {
+      modelsDir: c.MODELS_DIR,
+      sitesFile: c.SITES_FILE,
+      defaultTimeZone: c.DEFAULT_TIME_ZONE,
+      forecastCron: c.FORECAST_CRON,
+      retrainCron: c.RETRAIN_CRON,
+      horizonHours: c.FORECAST_HORIZON_HOURS,
+      historyDays: c.FORECAST_HISTORY_DAYS,
+      validationDays: c.FORECAST_VALIDATION_DAYS,
+      schedulerEnabled: c.SCHEDULER_ENABLED,
+    },
     ingest: {
       spoolDir: c.SPOOL_DIR,
       maxAgeHours: c.INGEST_MAX_AGE_HOURS,
@@ -232,3 +306,4 @@ export type GridcastConfig = z.output<typeof configSchema>;
 export type InfluxConfig = NonNullable<GridcastConfig['influx']>;
 export type MqttConfig = GridcastConfig['mqtt'];
 export type IngestConfig = GridcastConfig['ingest'];
+export type ForecastConfig = GridcastConfig['forecast'];

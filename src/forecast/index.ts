@@ -5,3 +5,8 @@ export { maskBadValues, DEFAULT_QUALITY, type QualityReport } from './data/quali
 export { cutInput, toRegularSeries, valueAt } from './data/series.js';
 export { baselinesFor, BASELINE_NAMES } from './presets.js';
 export { clearSkyGhiAt, sunGeometry } from './features/solar.js';
+export { ForecastService, type TrainOutcome } from './service.js';
+export { ModelRegistry, type SeriesRef, type ModelMetadata, type ServingState } from './registry/registry.js';
+export { decidePromotion, servingName, type Serving } from './registry/promotion.js';
+export { loadSites, seriesContext, siteInfoSchema, type SiteInfo } from './sites.js';
+export { LstmForecaster } from './models/lstm/index.js';

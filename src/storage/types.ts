@@ -76,7 +76,7 @@ export interface StoreHealth {
  * The one interface between the pipeline and a database. Implementations: InfluxDB (1.x/2.x/3.x)
  * and embedded DuckDB, held to one contract suite (test/integration/storeContract.ts).
  */
-export interface TelemetryStore {
+export interface TelemetryStore extends ForecastStore, LockStore {
   readonly engine: 'influxdb' | 'duckdb';
   /** Connects, detects the server and creates the database/tables if missing. */
   init(): Promise<void>;
@@ -92,4 +92,62 @@ export interface TelemetryStore {
   health(): Promise<StoreHealth>;
   /** Flushes pending writes and releases connections. */
   close(): Promise<void>;
+}
+
+/**
+ * Forecasts, as stored: measurement `forecast`, tags `site`, `feeder` (`all` for the site total),
+ * `target`, `model`, `lead` (whole hours from issue to target time, 0–168: bounds the series count the
+ * way OpenSTEF's horizon tag does), fields `p10_kw`, `p50_kw`, `p90_kw`, `issued_at_ms`; time = the
+ * start of the forecast step. Every issued forecast stays retrievable by its issue time.
+ */
+export const FORECAST_MEASUREMENT = 'forecast';
+export const SITE_TOTAL_FEEDER = 'all';
+export const MAX_FORECAST_LEAD_HOURS = 168;
+
+export interface ForecastPoint {
+  site: string;
+  /** A feeder id, or `all` for the site total. */
+  feeder: string;
+  target: 'load' | 'pv' | 'wind';
+  /** The model (or baseline) that produced it: which one serves is visible wherever forecasts are read. */
+  model: string;
+  issuedAtMs: number;
+  /** Start of the forecast step. */
+  timeMs: number;
+  p10Kw: number;
+  p50Kw: number;
+  p90Kw: number;
+}
+
+export interface ForecastQuery {
+  site: string;
+  feeder: string;
+  target: ForecastPoint['target'];
+  /** Inclusive start of the target times, epoch ms. */
+  fromMs: number;
+  /** Exclusive end. */
+  toMs: number;
+  /**
+   * "What did we forecast as of this instant?": for each target time, the forecast with the latest
+   * issue time at or before `asOfMs`. Undefined: the latest issued, whatever its time.
+   */
+  asOfMs?: number;
+}
+
+/** Forecast storage, part of every store (InfluxDB and DuckDB alike). */
+export interface ForecastStore {
+  writeForecasts(points: readonly ForecastPoint[]): Promise<void>;
+  /** One point per target time (sorted by time), as of `asOfMs`. Throws InvalidQueryError on bad input. */
+  readForecasts(query: ForecastQuery): Promise<ForecastPoint[]>;
+}
+
+/**
+ * A named lease so that one instance at a time does a job (training) when several share a store.
+ * Leases expire, so a crashed holder can't block the job forever.
+ */
+export interface LockStore {
+  /** True when `holder` now holds `name` until `nowMs + ttlMs` (re-acquiring your own lease extends it). */
+  tryAcquireLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease if `holder` holds it. */
+  releaseLock(name: string, holder: string): Promise<void>;
 }

@@ -23,8 +23,9 @@ describeStoreContract('InfluxDB 1.6 (v1 /write)', async () => {
   // A fresh database per test on the one influxd.
   const cfg = influxConfig(influxd.url, `contract_${++dbCounter}`);
   return {
-    store: new InfluxTelemetryStore(cfg, silentLogger),
-    reopen: async () => new InfluxTelemetryStore(cfg, silentLogger),
+    // A short lock settle delay keeps the lock tests fast; one influxd answers writes within it.
+    store: new InfluxTelemetryStore(cfg, silentLogger, { lockSettleMs: 50 }),
+    reopen: async () => new InfluxTelemetryStore(cfg, silentLogger, { lockSettleMs: 50 }),
     cleanup: async () => undefined,
   };
 });
@@ -51,6 +52,49 @@ describe('InfluxTelemetryStore specifics', () => {
     expect(tags[0]!.values.flat()).toEqual(['feeder', 'kind', 'meter', 'site']);
     const rows = await influxd.query('names', 'SELECT * FROM telemetry');
     expect(rows[0]!.values[0]![0]).toBe(1_700_000_000_123);
+  });
+
+  it('stores forecasts as measurement forecast: string tags incl. lead, float fields; each model its own series', async () => {
+    const store = new InfluxTelemetryStore(influxConfig(influxd.url, 'forecast_names'), silentLogger);
+    await store.init();
+    const issued = Date.UTC(2024, 0, 1, 6);
+    const at = issued + 12 * 3_600_000;
+    const point = { site: 's', feeder: 'all', target: 'load', issuedAtMs: issued, timeMs: at, p10Kw: 1, p50Kw: 2, p90Kw: 3 } as const;
+    await store.writeForecasts([
+      { ...point, model: 'lstm' },
+      { ...point, model: 'baseline', issuedAtMs: issued + 60_000, p50Kw: 2.5 },
+    ]);
+    expect((await influxd.query('forecast_names', 'SHOW TAG KEYS FROM forecast'))[0]!.values.flat()).toEqual(['feeder', 'lead', 'model', 'site', 'target']);
+    expect((await influxd.query('forecast_names', 'SHOW FIELD KEYS FROM forecast'))[0]!.values).toEqual([
+      ['issued_at_ms', 'float'],
+      ['p10_kw', 'float'],
+      ['p50_kw', 'float'],
+      ['p90_kw', 'float'],
+    ]);
+    expect((await influxd.query('forecast_names', 'SHOW TAG VALUES FROM forecast WITH KEY = "lead"'))[0]!.values).toEqual([['lead', '12']]);
+    // Two models at the same time and lead are two series; the read takes the later issue across them.
+    expect(await store.readForecasts({ site: 's', feeder: 'all', target: 'load', fromMs: at, toMs: at + 1 })).toEqual([
+      { ...point, model: 'baseline', issuedAtMs: issued + 60_000, p50Kw: 2.5 },
+    ]);
+    expect(await store.readForecasts({ site: 's', feeder: 'all', target: 'load', fromMs: at, toMs: at + 1, asOfMs: issued })).toEqual([
+      { ...point, model: 'lstm' },
+    ]);
+    await store.close();
+  });
+
+  it('shares a lock lease between store instances (one point per lock, last write wins)', async () => {
+    const cfg = influxConfig(influxd.url, 'locks');
+    const a = new InfluxTelemetryStore(cfg, silentLogger, { lockSettleMs: 50 });
+    const b = new InfluxTelemetryStore(cfg, silentLogger, { lockSettleMs: 50 });
+    expect(await a.tryAcquireLock('train', 'a', 60_000)).toBe(true);
+    expect(await b.tryAcquireLock('train', 'b', 60_000)).toBe(false);
+    await b.releaseLock('train', 'b');
+    await a.releaseLock('train', 'a');
+    expect(await b.tryAcquireLock('train', 'b', 60_000)).toBe(true);
+    expect(await a.tryAcquireLock('train', 'a', 60_000)).toBe(false);
+    expect((await influxd.query('locks', 'SELECT * FROM lock'))[0]!.values).toHaveLength(1);
+    await a.close();
+    await b.close();
   });
 
   it('writes through the v2 endpoint when told to, and surfaces the 404 of a 1.6 server as unavailable', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidQueryError, StoreRejectedError } from '../../src/common/errors.js';
-import type { TelemetryPoint, TelemetryStore } from '../../src/storage/index.js';
+import type { ForecastPoint, ForecastQuery, TelemetryPoint, TelemetryStore } from '../../src/storage/index.js';
+import { sleep } from '../support/services.js';
 
 export interface StoreFixture {
   store: TelemetryStore;
@@ -18,6 +19,26 @@ const pt = (meter: string, timeMs: number, fields: TelemetryPoint['fields'], fee
   timeMs,
   fields,
 });
+
+const H = 3_600_000;
+const ISSUE_6 = T0 + 6 * H; // 06:00
+const ISSUE_7 = T0 + 7 * H; // 07:00
+const fc = (issuedAtMs: number, timeMs: number, p50Kw: number, over: Partial<ForecastPoint> = {}): ForecastPoint => ({
+  site: 's1',
+  feeder: 'all',
+  target: 'load',
+  model: 'seasonal-naive',
+  issuedAtMs,
+  timeMs,
+  p10Kw: p50Kw - 1.5,
+  p50Kw,
+  p90Kw: p50Kw + 2.25,
+  ...over,
+});
+/** 48 hourly steps from the issue time on, values base + hour + a fraction that must come back exactly. */
+const issue = (issuedAtMs: number, base: number, model: string): ForecastPoint[] =>
+  Array.from({ length: 48 }, (_, h) => fc(issuedAtMs, issuedAtMs + h * H, base + h + 0.123456789, { model }));
+const fq = (over: Partial<ForecastQuery> = {}): ForecastQuery => ({ site: 's1', feeder: 'all', target: 'load', fromMs: ISSUE_6, toMs: ISSUE_6 + 49 * H, ...over });
 
 const INJECTIONS = [`x' OR '1'='1`, `x" OR "1"="1`, `x'; DROP TABLE telemetry; --`, `x\\`, `s1' OR site =~ /.*/ --`, 'line\nbreak'];
 
@@ -138,10 +159,141 @@ export function describeStoreContract(engine: string, setup: () => Promise<Store
 
     it('keeps data across a restart', async () => {
       await store.writePoints([pt('m1', T0, { power_kw: 7 })]);
+      await store.writeForecasts([fc(ISSUE_6, ISSUE_6 + H, 3)]);
+      expect(await store.tryAcquireLock('train', 'A', 60_000)).toBe(true);
       await store.close();
       store = await fx.reopen();
       await store.init();
       expect(await store.listSeries()).toEqual([{ site: 's1', feeder: 'f1', meter: 'm1', kind: 'load' }]);
+      expect(await store.readForecasts(fq())).toEqual([fc(ISSUE_6, ISSUE_6 + H, 3)]);
+      expect(await store.tryAcquireLock('train', 'B', 60_000)).toBe(false);
+    });
+
+    describe('forecasts', () => {
+      const early = issue(ISSUE_6, 100, 'seasonal-naive'); // 06:00 → 06:00 + 47 h
+      const late = issue(ISSUE_7, 1000, 'lstm'); // 07:00 → 07:00 + 47 h, overlapping all but 06:00
+
+      it('reads the latest issue per target time, and what was forecast as of any instant', async () => {
+        await store.writeForecasts(late);
+        await store.writeForecasts(early); // written out of issue order on purpose
+        // Latest: 06:00's value where only it exists, 07:00's everywhere else; one point per time, sorted.
+        expect(await store.readForecasts(fq())).toEqual([early[0], ...late]);
+        // As of 06:30 the 07:00 issue didn't exist yet; as of 07:00 it did (issued_at_ms <= asOfMs).
+        expect(await store.readForecasts(fq({ asOfMs: ISSUE_6 + H / 2 }))).toEqual(early);
+        expect(await store.readForecasts(fq({ asOfMs: ISSUE_7 }))).toEqual([early[0], ...late]);
+        expect(await store.readForecasts(fq({ asOfMs: ISSUE_6 - 1 }))).toEqual([]);
+        // "What did we forecast at 06:00 for 18:00?", model included.
+        const at18 = ISSUE_6 + 12 * H;
+        const at6for18 = await store.readForecasts(fq({ fromMs: at18, toMs: at18 + 1, asOfMs: ISSUE_6 }));
+        expect(at6for18).toEqual([early[12]]);
+        expect(at6for18[0]).toMatchObject({ site: 's1', feeder: 'all', target: 'load', model: 'seasonal-naive', issuedAtMs: ISSUE_6, timeMs: at18 });
+        expect((await store.readForecasts(fq({ fromMs: at18, toMs: at18 + 1 })))[0]).toMatchObject({ model: 'lstm', issuedAtMs: ISSUE_7, p50Kw: 1011.123456789 });
+        // toMs is exclusive; other sites, feeders and targets are separate.
+        expect(await store.readForecasts(fq({ toMs: ISSUE_7 }))).toEqual([early[0]]);
+        expect(await store.readForecasts(fq({ feeder: 'f1' }))).toEqual([]);
+        expect(await store.readForecasts(fq({ target: 'pv' }))).toEqual([]);
+        expect(await store.readForecasts(fq({ site: 's2' }))).toEqual([]);
+      });
+
+      it('overwrites a re-issue with the same series, time and lead, also within one batch', async () => {
+        await store.writeForecasts([fc(ISSUE_6, ISSUE_6 + 12 * H, 5)]);
+        // Issued 20 minutes later: the lead still rounds to 12 h, so it replaces the 06:00 point.
+        const reissued = fc(ISSUE_6 + 20 * 60_000, ISSUE_6 + 12 * H, 6);
+        await store.writeForecasts([fc(ISSUE_6 + 20 * 60_000, ISSUE_6 + 12 * H, 9), reissued]);
+        expect(await store.readForecasts(fq())).toEqual([reissued]);
+        expect(await store.readForecasts(fq({ asOfMs: ISSUE_6 + 10 * 60_000 }))).toEqual([]);
+        // A forecast of the step that started 20 minutes before issue has lead 0.
+        const current = fc(ISSUE_7 + 20 * 60_000, ISSUE_7, 1);
+        await store.writeForecasts([current]);
+        expect(await store.readForecasts(fq({ toMs: ISSUE_7 + 1 }))).toEqual([current]);
+      });
+
+      it('accepts leads up to 168 h and refuses bad points and bad queries with the right error', async () => {
+        const ok = fc(ISSUE_6, ISSUE_6 + 168 * H, 1);
+        await store.writeForecasts([ok]);
+        expect(await store.readForecasts(fq({ toMs: ISSUE_6 + 169 * H }))).toEqual([ok]);
+        const bad: Partial<ForecastPoint>[] = [
+          { timeMs: ISSUE_6 + 169 * H }, // lead over 168
+          { timeMs: ISSUE_6 - H }, // lead -1
+          { p10Kw: 5 }, // p10 > p50
+          { p90Kw: 0 }, // p90 < p50
+          { p50Kw: Number.NaN },
+          { p90Kw: Number.POSITIVE_INFINITY },
+          { timeMs: ISSUE_6 + 0.5 },
+          { model: '' },
+          { site: '' },
+          { target: 'solar' as 'pv' },
+        ];
+        for (const over of bad) {
+          // A bad point fails the whole batch before anything is written.
+          await expect(store.writeForecasts([fc(ISSUE_6, ISSUE_6 + 2 * H, 2), fc(ISSUE_6, ISSUE_6 + H, 2, over)]), JSON.stringify(over)).rejects.toBeInstanceOf(
+            StoreRejectedError,
+          );
+        }
+        await store.writeForecasts([]);
+        expect(await store.readForecasts(fq({ toMs: ISSUE_6 + 169 * H }))).toEqual([ok]);
+        const badQueries: Partial<ForecastQuery>[] = [
+          { site: '' },
+          { feeder: '' },
+          { target: 'nope' as 'load' },
+          { toMs: ISSUE_6 },
+          { fromMs: ISSUE_6 + 0.5 },
+          { toMs: Number.NaN },
+          { asOfMs: Number.NaN },
+          { asOfMs: 1.5 },
+        ];
+        for (const over of badQueries) {
+          await expect(store.readForecasts(fq(over)), JSON.stringify(over)).rejects.toBeInstanceOf(InvalidQueryError);
+        }
+      });
+
+      it.each(INJECTIONS)('stores %j as a plain site, feeder and model, or refuses it on write and read alike', async (evil) => {
+        const good = fc(ISSUE_6, ISSUE_6, 5);
+        await store.writeForecasts([good]);
+        const evilPoint = fc(ISSUE_6, ISSUE_6, 7, { site: evil, feeder: evil, model: evil });
+        const q = fq({ site: evil, feeder: evil });
+        if (/[\\\n]/.test(evil)) {
+          // Backslashes and control characters can't be carried by InfluxDB line protocol: no store takes them.
+          await expect(store.writeForecasts([evilPoint])).rejects.toBeInstanceOf(StoreRejectedError);
+          await expect(store.readForecasts(q)).rejects.toBeInstanceOf(InvalidQueryError);
+        } else {
+          expect(await store.readForecasts(q)).toEqual([]);
+          await store.writeForecasts([evilPoint]);
+          expect(await store.readForecasts(q)).toEqual([evilPoint]);
+          expect(await store.readForecasts({ ...q, site: 's1' })).toEqual([]);
+        }
+        await expect(store.readForecasts({ ...q, target: evil as 'load' })).rejects.toBeInstanceOf(InvalidQueryError);
+        expect(await store.readForecasts(fq())).toEqual([good]);
+      });
+    });
+
+    describe('locks', () => {
+      it('gives a lock to one holder at a time until released', async () => {
+        expect(await store.tryAcquireLock('train', 'A', 60_000)).toBe(true);
+        expect(await store.tryAcquireLock('train', 'B', 60_000)).toBe(false);
+        expect(await store.tryAcquireLock('train', 'A', 60_000)).toBe(true); // re-acquiring your own lease
+        await store.releaseLock('train', 'B'); // not B's: nothing happens
+        expect(await store.tryAcquireLock('train', 'B', 60_000)).toBe(false);
+        expect(await store.tryAcquireLock(`other' OR '1'='1`, 'B', 60_000)).toBe(true); // locks are independent
+        await store.releaseLock('train', 'A');
+        expect(await store.tryAcquireLock('train', 'B', 60_000)).toBe(true);
+        expect(await store.tryAcquireLock('train', 'A', 60_000)).toBe(false);
+        await store.releaseLock('never-taken', 'A');
+        await expect(store.tryAcquireLock('', 'A', 1000)).rejects.toBeInstanceOf(InvalidQueryError);
+        await expect(store.tryAcquireLock('train', 'A', 0)).rejects.toBeInstanceOf(InvalidQueryError);
+        await expect(store.releaseLock('train', '')).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+
+      it('lets a lease expire, and re-acquiring extends it', async () => {
+        expect(await store.tryAcquireLock('train', 'A', 300)).toBe(true);
+        expect(await store.tryAcquireLock('train', 'B', 300)).toBe(false);
+        await sleep(400);
+        expect(await store.tryAcquireLock('train', 'B', 800)).toBe(true); // B's lease: until ~800 ms from here
+        await sleep(500);
+        expect(await store.tryAcquireLock('train', 'B', 800)).toBe(true); // extended: until ~1,300 ms
+        await sleep(500);
+        expect(await store.tryAcquireLock('train', 'A', 300)).toBe(false); // without the extension B's lease had ended
+      });
     });
   });
 }

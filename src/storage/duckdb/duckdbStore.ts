@@ -4,11 +4,15 @@ import { DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBValu
 import { errorMessage, InvalidQueryError, StoreRejectedError, StoreUnavailableError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
+import { validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
 import {
+  FORECAST_MEASUREMENT,
   TAG_NAMES,
   TELEMETRY_FIELDS,
   TELEMETRY_MEASUREMENT,
   type Aggregate,
+  type ForecastPoint,
+  type ForecastQuery,
   type ReadingKind,
   type SeriesKey,
   type StoreHealth,
@@ -32,6 +36,35 @@ const COLUMN_DEFS = [
 const UPSERT_SQL =
   `INSERT INTO ${TABLE} (${COLUMNS}) SELECT ${COLUMNS} FROM ${STAGING} ON CONFLICT (${TAG_LIST}, time) DO UPDATE SET ` +
   TELEMETRY_FIELDS.map((f) => `${f} = COALESCE(EXCLUDED.${f}, ${TABLE}.${f})`).join(', ');
+
+/**
+ * Forecasts: the same names as InfluxDB's `forecast` measurement. Key: site, feeder, target, lead, time
+ * (a re-issue with the same lead overwrites, as in InfluxDB); model is a plain column, so here a second
+ * model for the same key replaces the first, where InfluxDB keeps both and readForecasts picks the
+ * latest issued_at_ms either way.
+ */
+const FORECAST_TABLE = FORECAST_MEASUREMENT;
+const FORECAST_STAGING = `${FORECAST_TABLE}_staging`;
+const FORECAST_KEY = 'site, feeder, target, lead, time';
+const FORECAST_VALUES = ['model', 'p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms'];
+const FORECAST_COLUMNS = `${FORECAST_KEY}, ${FORECAST_VALUES.join(', ')}`;
+const FORECAST_COLUMN_DEFS =
+  'site VARCHAR NOT NULL, feeder VARCHAR NOT NULL, target VARCHAR NOT NULL, lead INTEGER NOT NULL, time TIMESTAMP NOT NULL, ' +
+  'model VARCHAR NOT NULL, p10_kw DOUBLE NOT NULL, p50_kw DOUBLE NOT NULL, p90_kw DOUBLE NOT NULL, issued_at_ms BIGINT NOT NULL';
+const FORECAST_UPSERT_SQL =
+  `INSERT INTO ${FORECAST_TABLE} (${FORECAST_COLUMNS}) SELECT ${FORECAST_COLUMNS} FROM ${FORECAST_STAGING} ` +
+  `ON CONFLICT (${FORECAST_KEY}) DO UPDATE SET ${FORECAST_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+
+/**
+ * Locks: one row per name. The upsert only takes over a row that is expired ($4 = now) or already ours,
+ * and RETURNING yields a row exactly when the lease is now ours, all in one statement on the one
+ * connection that owns the file.
+ */
+const LOCK_TABLE = 'lock';
+const LOCK_UPSERT_SQL =
+  `INSERT INTO ${LOCK_TABLE} (name, holder, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE ` +
+  `SET holder = EXCLUDED.holder, expires_at_ms = EXCLUDED.expires_at_ms ` +
+  `WHERE ${LOCK_TABLE}.holder = EXCLUDED.holder OR ${LOCK_TABLE}.expires_at_ms <= $4 RETURNING holder`;
 
 const AGGREGATE_SQL: Record<Aggregate, (col: string) => string> = {
   mean: (c) => `avg(${c})`,
@@ -76,6 +109,11 @@ export class DuckDbTelemetryStore implements TelemetryStore {
         this.connection = await this.instance.connect();
         await this.connection.run(`CREATE TABLE IF NOT EXISTS ${TABLE} (${COLUMN_DEFS}, PRIMARY KEY (${TAG_LIST}, time))`);
         await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (${COLUMN_DEFS})`);
+        await this.connection.run(`CREATE TABLE IF NOT EXISTS ${FORECAST_TABLE} (${FORECAST_COLUMN_DEFS}, PRIMARY KEY (${FORECAST_KEY}))`);
+        await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${FORECAST_STAGING} (${FORECAST_COLUMN_DEFS})`);
+        await this.connection.run(
+          `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (name VARCHAR PRIMARY KEY, holder VARCHAR NOT NULL, expires_at_ms BIGINT NOT NULL)`,
+        );
       } catch (err) {
         this.release();
         throw new StoreUnavailableError(`DuckDB init failed for '${path}': ${errorMessage(err)}`, err);
@@ -116,6 +154,84 @@ export class DuckDbTelemetryStore implements TelemetryStore {
       }
       this.logger.debug({ points: points.length, rows: rows.length }, 'duckdb write');
     });
+  }
+
+  async writeForecasts(points: readonly ForecastPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const leads = validateForecastPoints(points);
+    // ON CONFLICT DO UPDATE may not touch one row twice in a statement: the last point per key wins, as in InfluxDB.
+    const rows = new Map<string, { p: ForecastPoint; lead: number }>();
+    points.forEach((p, i) => rows.set(JSON.stringify([p.site, p.feeder, p.target, leads[i], p.timeMs]), { p, lead: leads[i]! }));
+    await this.exclusive(async () => {
+      const conn = this.requireConnection();
+      try {
+        await conn.run('BEGIN TRANSACTION');
+        const appender = await conn.createAppender(FORECAST_STAGING);
+        try {
+          for (const { p, lead } of rows.values()) {
+            appender.appendVarchar(p.site);
+            appender.appendVarchar(p.feeder);
+            appender.appendVarchar(p.target);
+            appender.appendInteger(lead);
+            appender.appendTimestamp(toTimestamp(p.timeMs));
+            appender.appendVarchar(p.model);
+            appender.appendDouble(p.p10Kw);
+            appender.appendDouble(p.p50Kw);
+            appender.appendDouble(p.p90Kw);
+            appender.appendBigInt(BigInt(p.issuedAtMs));
+            appender.endRow();
+          }
+        } finally {
+          appender.closeSync();
+        }
+        await conn.run(FORECAST_UPSERT_SQL);
+        await conn.run(`DELETE FROM ${FORECAST_STAGING}`);
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        await conn.run(`DELETE FROM ${FORECAST_STAGING}`).catch(() => undefined);
+        throw new StoreUnavailableError(`DuckDB write of ${rows.size} forecast points failed: ${errorMessage(err)}`, err);
+      }
+    });
+  }
+
+  /** Latest issue at or before asOfMs per target time, in SQL; ties go to the model that sorts first, as latestPerTime(). */
+  async readForecasts(q: ForecastQuery): Promise<ForecastPoint[]> {
+    validateForecastQuery(q);
+    const params: DuckDBValue[] = [q.site, q.feeder, q.target, toTimestamp(q.fromMs), toTimestamp(q.toMs)];
+    const filters = ['site = $1', 'feeder = $2', 'target = $3', 'time >= $4', 'time < $5'];
+    if (q.asOfMs !== undefined) {
+      params.push(BigInt(q.asOfMs));
+      filters.push(`issued_at_ms <= $${params.length}`);
+    }
+    const sql =
+      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw FROM ${FORECAST_TABLE} ` +
+      `WHERE ${filters.join(' AND ')} QUALIFY row_number() OVER (PARTITION BY time ORDER BY issued_at_ms DESC, model ASC) = 1 ` +
+      `ORDER BY time`;
+    const rows = await this.read(sql, params, 'readForecasts');
+    return rows.map((r) => ({
+      site: q.site,
+      feeder: q.feeder,
+      target: q.target,
+      model: String(r.model),
+      issuedAtMs: toNumber(r.issued_at_ms),
+      timeMs: toNumber(r.time_ms),
+      p10Kw: toNumber(r.p10_kw),
+      p50Kw: toNumber(r.p50_kw),
+      p90Kw: toNumber(r.p90_kw),
+    }));
+  }
+
+  async tryAcquireLock(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    validateLockArgs(name, holder, ttlMs);
+    const now = Date.now();
+    const rows = await this.read(LOCK_UPSERT_SQL, [name, holder, BigInt(now + ttlMs), BigInt(now)], 'tryAcquireLock');
+    return rows.length === 1 && rows[0]!.holder === holder;
+  }
+
+  async releaseLock(name: string, holder: string): Promise<void> {
+    validateLockArgs(name, holder);
+    await this.read(`DELETE FROM ${LOCK_TABLE} WHERE name = $1 AND holder = $2`, [name, holder], 'releaseLock');
   }
 
   async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries[]> {

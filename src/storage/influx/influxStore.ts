@@ -3,10 +3,34 @@ import type { InfluxConfig } from '../../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
-import type { SeriesKey, StoreHealth, TagName, TelemetryPoint, TelemetryQuery, TelemetrySeries, TelemetryStore } from '../types.js';
+import { latestPerTime, validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
+import {
+  FORECAST_MEASUREMENT,
+  type ForecastPoint,
+  type ForecastQuery,
+  type SeriesKey,
+  type StoreHealth,
+  type TagName,
+  type TelemetryPoint,
+  type TelemetryQuery,
+  type TelemetrySeries,
+  type TelemetryStore,
+} from '../types.js';
 import { InfluxHttp, parseVersion } from './http.js';
-import { buildShowSeries, buildTelemetrySelect, firstStatementSeries, identifier, measurementRef, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
-import { toLine } from './lineProtocol.js';
+import {
+  buildForecastSelect,
+  buildLockSelect,
+  buildShowSeries,
+  buildTelemetrySelect,
+  firstStatementSeries,
+  identifier,
+  measurementRef,
+  parseSeriesKeys,
+  toForecastPoints,
+  toLease,
+  toTelemetrySeries,
+} from './influxql.js';
+import { LOCK_MEASUREMENT, LOCK_TIME_MS, toForecastLine, toLine, toLockLine } from './lineProtocol.js';
 import { withRetry } from '../../common/retry.js';
 
 /** Largest request body the WriteApi sends at once; writePoints splits bigger batches. */
@@ -17,6 +41,14 @@ const MAX_LINES_PER_REQUEST = 20_000;
  * two different values at the same series and time within milliseconds of each other.
  */
 export const WRITES_IN_FLIGHT = 2;
+
+export interface InfluxStoreOptions {
+  /**
+   * How long tryAcquireLock waits between writing its lease and reading it back (default 1,000 ms):
+   * longer than any competing write takes to land, so the read-back sees the last writer.
+   */
+  lockSettleMs?: number;
+}
 
 /**
  * InfluxDB 1.x/2.x/3.x. Writes go through the client's WriteApi (line protocol, ms precision);
@@ -33,11 +65,16 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private initializing: Promise<void> | undefined;
   private closed = false;
   private readonly from: string;
+  private readonly forecastFrom: string;
+  private readonly lockFrom: string;
+  private readonly lockSettleMs: number;
 
   constructor(
     private readonly cfg: InfluxConfig,
     private readonly log: Logger,
+    options: InfluxStoreOptions = {},
   ) {
+    this.lockSettleMs = options.lockSettleMs ?? 1000;
     this.http = new InfluxHttp(cfg);
     // The client logs to the console by default; its failures surface as our own errors, so debug level is enough.
     setLogger({
@@ -45,6 +82,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
       warn: (message, err) => log.debug({ err: errorMessage(err) }, message),
     });
     this.from = measurementRef(cfg.database, cfg.retentionPolicy);
+    this.forecastFrom = measurementRef(cfg.database, cfg.retentionPolicy, FORECAST_MEASUREMENT);
+    this.lockFrom = measurementRef(cfg.database, cfg.retentionPolicy, LOCK_MEASUREMENT);
   }
 
   /**
@@ -92,12 +131,67 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async writePoints(points: readonly TelemetryPoint[]): Promise<void> {
     if (points.length === 0) return;
+    await this.writeLines(points, toLine);
+  }
+
+  /**
+   * Forecasts go the same way as telemetry (WriteApi, retries). Each model is its own series (model is a
+   * tag), so two models issued for the same time both stay; readForecasts resolves that by taking the
+   * latest issued_at_ms across models. The same model re-issued with the same lead overwrites.
+   */
+  async writeForecasts(points: readonly ForecastPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const leads = validateForecastPoints(points);
+    await this.writeLines(points, (p, i) => toForecastLine(p, leads[i]!));
+  }
+
+  /** Raw points of every model and lead in the range (issued_at_ms ≤ asOfMs in the WHERE), then latestPerTime(). */
+  async readForecasts(q: ForecastQuery): Promise<ForecastPoint[]> {
+    validateForecastQuery(q);
+    await this.init();
+    const body = await this.runQuery(buildForecastSelect(q, this.forecastFrom));
+    return latestPerTime(toForecastPoints(firstStatementSeries(body), q), q.asOfMs);
+  }
+
+  /**
+   * A lease on InfluxDB, which has no compare-and-set: every lease of a lock is one point at one fixed
+   * timestamp (last write wins). Read the lease; if someone else holds an unexpired one, fail. Else write
+   * ours, wait `lockSettleMs` and read back: we hold it only if the stored holder is us. This narrows the
+   * race but can't close it: two instances that both find the lock free and write within the settle
+   * window of each other's read-back can both believe they hold it. That is acceptable for what it guards
+   * ("one trainer at a time": a rare duplicate run wastes work, it doesn't corrupt data) and is
+   * documented in README.md (Forecast storage). Expiry uses each instance's own clock.
+   */
+  async tryAcquireLock(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    validateLockArgs(name, holder, ttlMs);
+    await this.init();
+    const current = await this.readLease(name);
+    if (current && current.holder !== holder && current.expiresAtMs > Date.now()) return false;
+    await this.writeLines([toLockLine(name, holder, Date.now() + ttlMs)], (line) => line);
+    await new Promise((r) => setTimeout(r, this.lockSettleMs));
+    return (await this.readLease(name))?.holder === holder;
+  }
+
+  /** Overwrites our lease with an expired one (expires_at_ms 0); someone else's lease is left alone. */
+  async releaseLock(name: string, holder: string): Promise<void> {
+    validateLockArgs(name, holder);
+    await this.init();
+    if ((await this.readLease(name))?.holder !== holder) return;
+    await this.writeLines([toLockLine(name, holder, 0)], (line) => line);
+  }
+
+  private async readLease(name: string): Promise<{ holder: string; expiresAtMs: number } | undefined> {
+    return toLease(firstStatementSeries(await this.runQuery(buildLockSelect(name, this.lockFrom, LOCK_TIME_MS))));
+  }
+
+  /** The one write path: items → lines, in requests of at most MAX_LINES_PER_REQUEST, each retried by withRetry. */
+  private async writeLines<T>(items: readonly T[], line: (item: T, index: number) => string): Promise<void> {
     await this.init();
     // Each WriteApi has one buffer, and flush() must send exactly this batch: borrow one for the whole write.
     const api = await this.acquire();
     try {
-      for (let i = 0; i < points.length; i += MAX_LINES_PER_REQUEST) {
-        const lines = points.slice(i, i + MAX_LINES_PER_REQUEST).map(toLine);
+      for (let i = 0; i < items.length; i += MAX_LINES_PER_REQUEST) {
+        const lines = items.slice(i, i + MAX_LINES_PER_REQUEST).map((item, j) => line(item, i + j));
         await withRetry(
           async () => {
             api.writeRecords(lines);

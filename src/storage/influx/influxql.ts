@@ -1,4 +1,13 @@
-import { TAG_NAMES, TELEMETRY_MEASUREMENT, type SeriesKey, type TagName, type TelemetryQuery, type TelemetrySeries } from '../types.js';
+import {
+  TAG_NAMES,
+  TELEMETRY_MEASUREMENT,
+  type ForecastPoint,
+  type ForecastQuery,
+  type SeriesKey,
+  type TagName,
+  type TelemetryQuery,
+  type TelemetrySeries,
+} from '../types.js';
 
 /**
  * InfluxQL building and result parsing, pure. Every value from outside goes through
@@ -14,8 +23,8 @@ export function stringLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }
 
-export function measurementRef(database: string, retentionPolicy?: string): string {
-  return `${identifier(database)}.${retentionPolicy ? identifier(retentionPolicy) : ''}.${identifier(TELEMETRY_MEASUREMENT)}`;
+export function measurementRef(database: string, retentionPolicy?: string, measurement: string = TELEMETRY_MEASUREMENT): string {
+  return `${identifier(database)}.${retentionPolicy ? identifier(retentionPolicy) : ''}.${identifier(measurement)}`;
 }
 
 const AGGREGATE_FN = { mean: 'mean', min: 'min', max: 'max', sum: 'sum', count: 'count', last: 'last' } as const;
@@ -37,6 +46,69 @@ export function buildTelemetrySelect(q: TelemetryQuery, from: string): string {
 export function buildShowSeries(from: string, where?: Partial<Record<TagName, string>>): string {
   const conditions = tagConditions(where);
   return `SHOW SERIES FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+}
+
+/**
+ * Every stored forecast point of one site/feeder/target in [fromMs, toMs), issued at or before asOfMs
+ * (a numeric comparison on the issued_at_ms field), one result series per model and lead. Picking the
+ * latest issue per time is left to latestPerTime(). Assumes validateForecastQuery(q) passed.
+ */
+export function buildForecastSelect(q: ForecastQuery, from: string): string {
+  const conditions = [
+    `${identifier('site')} = ${stringLiteral(q.site)}`,
+    `${identifier('feeder')} = ${stringLiteral(q.feeder)}`,
+    `${identifier('target')} = ${stringLiteral(q.target)}`,
+    `time >= ${q.fromMs}ms`,
+    `time < ${q.toMs}ms`,
+    ...(q.asOfMs === undefined ? [] : [`${identifier('issued_at_ms')} <= ${q.asOfMs}`]),
+  ];
+  return (
+    `SELECT ${['p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms'].map(identifier).join(', ')} FROM ${from} ` +
+    `WHERE ${conditions.join(' AND ')} GROUP BY ${identifier('model')}, ${identifier('lead')}`
+  );
+}
+
+/** The rows of buildForecastSelect as points (site/feeder/target from the query, model from the series tag). */
+export function toForecastPoints(series: InfluxSeries[], q: Pick<ForecastQuery, 'site' | 'feeder' | 'target'>): ForecastPoint[] {
+  const points: ForecastPoint[] = [];
+  for (const s of series) {
+    const col = (name: string) => s.columns.indexOf(name);
+    const [t, p10, p50, p90, issued] = [col('time'), col('p10_kw'), col('p50_kw'), col('p90_kw'), col('issued_at_ms')];
+    for (const row of s.values ?? []) {
+      const values = [row[t], row[p10], row[p50], row[p90], row[issued]];
+      if (values.some((v) => v === null || v === undefined)) continue;
+      points.push({
+        site: q.site,
+        feeder: q.feeder,
+        target: q.target,
+        model: s.tags?.model ?? '',
+        issuedAtMs: Number(row[issued]),
+        timeMs: Number(row[t]),
+        p10Kw: Number(row[p10]),
+        p50Kw: Number(row[p50]),
+        p90Kw: Number(row[p90]),
+      });
+    }
+  }
+  return points;
+}
+
+/** One lock's lease (SELECT of toLockLine's point). */
+export function buildLockSelect(name: string, from: string, atMs: number): string {
+  return (
+    `SELECT ${identifier('holder')}, ${identifier('expires_at_ms')} FROM ${from} ` +
+    `WHERE ${identifier('name')} = ${stringLiteral(name)} AND time >= ${atMs}ms AND time <= ${atMs}ms`
+  );
+}
+
+export function toLease(series: InfluxSeries[]): { holder: string; expiresAtMs: number } | undefined {
+  const s = series[0];
+  const row = s?.values?.[0];
+  if (!s || !row) return undefined;
+  const holder = row[s.columns.indexOf('holder')];
+  const expires = row[s.columns.indexOf('expires_at_ms')];
+  if (typeof holder !== 'string' || expires === null || expires === undefined) return undefined;
+  return { holder, expiresAtMs: Number(expires) };
 }
 
 /** The JSON InfluxDB answers on /query (1.x, 2.x compat, 3.x v1 API). */

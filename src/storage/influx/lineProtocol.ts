@@ -1,7 +1,9 @@
 import { escape } from '@influxdata/influxdb-client';
-import { TELEMETRY_FIELDS, TELEMETRY_MEASUREMENT, type TelemetryPoint } from '../types.js';
+import { FORECAST_MEASUREMENT, TELEMETRY_FIELDS, TELEMETRY_MEASUREMENT, type ForecastPoint, type TelemetryPoint } from '../types.js';
 
 const MEASUREMENT = escape.measurement(TELEMETRY_MEASUREMENT);
+/** Measurement of the InfluxDB lock leases (InfluxTelemetryStore.tryAcquireLock). */
+export const LOCK_MEASUREMENT = 'lock';
 
 // Series keys repeat (one per meter and kind), so each is escaped once and kept. Bounded so a flood of
 // distinct keys can't grow it without limit.
@@ -32,4 +34,30 @@ export function toLine(p: TelemetryPoint): string {
     fields += `${fields ? ',' : ''}${name}=${v}`;
   }
   return `${seriesPrefix(p)}${fields} ${p.timeMs}`;
+}
+
+const FORECAST = escape.measurement(FORECAST_MEASUREMENT);
+
+/**
+ * One forecast point as a line (precision=ms): tags feeder, lead, model, site, target (sorted), float
+ * fields p10_kw, p50_kw, p90_kw and issued_at_ms (epoch ms is exact in a float64, and a float can never
+ * conflict with a later write). `lead` is forecastLeadHours(p), checked by validateForecastPoints.
+ */
+export function toForecastLine(p: ForecastPoint, lead: number): string {
+  return (
+    `${FORECAST},feeder=${escape.tag(p.feeder)},lead=${lead},model=${escape.tag(p.model)},site=${escape.tag(p.site)},target=${escape.tag(p.target)} ` +
+    `issued_at_ms=${p.issuedAtMs},p10_kw=${p.p10Kw},p50_kw=${p.p50Kw},p90_kw=${p.p90Kw} ${p.timeMs}`
+  );
+}
+
+/**
+ * The one timestamp every lock lease is written at, so each write overwrites the last (last write wins)
+ * and the measurement holds one point per lock name. In the future rather than 0: a finite retention
+ * policy drops (and InfluxDB refuses) points older than its duration, never later ones.
+ */
+export const LOCK_TIME_MS = Date.UTC(2100, 0, 1);
+
+/** A lock lease as a line: tag name, fields holder (string) and expires_at_ms (float), at LOCK_TIME_MS. */
+export function toLockLine(name: string, holder: string, expiresAtMs: number): string {
+  return `${escape.measurement(LOCK_MEASUREMENT)},name=${escape.tag(name)} expires_at_ms=${expiresAtMs},holder=${escape.quoted(holder)} ${LOCK_TIME_MS}`;
 }

@@ -1,0 +1,200 @@
+import type { ForecastInput, ForecastTarget, WeatherInputs } from '../../types.js';
+import { CALENDAR_FEATURE_COUNT, calendarFeatures } from './calendar.js';
+import { fitStandardScaler, scaleSeries, type StandardScaler } from './scaling.js';
+import { solarClearSkyFraction } from './solar.js';
+import { forwardFill, seasonalLagIndex } from './windowing.js';
+
+/**
+ * Turns a series into the network's three inputs per sample (origin = last observed step):
+ * - history [inputSteps, seq]: scaled value, missing flag, hour sin/cos, past weather (+ missing flag);
+ * - context [2]: level at issue time, age of the last observation;
+ * - targetSteps [horizonSteps, step]: lead, local calendar, clear-sky (PV), same hour yesterday and
+ *   last week (each with a missing flag). Long-range information lives here, not in the LSTM, so the
+ *   recurrent window stays short and cheap.
+ */
+
+export type WeatherChannel = keyof WeatherInputs;
+
+/** The weather that drives each target (temperature → heating/cooling load; irradiance → PV; wind → turbines). */
+export const WEATHER_FOR_TARGET: Record<ForecastTarget, WeatherChannel> = {
+  load: 'temperatureC',
+  pv: 'irradianceWm2',
+  wind: 'windSpeedMs',
+};
+
+/** Fixed at fit time and saved with the model: prediction must build exactly the same features. */
+export interface FeatureSpec {
+  inputSteps: number;
+  horizonSteps: number;
+  daySteps: number;
+  weekSteps: number;
+  weatherChannels: WeatherChannel[];
+  /** PV with a known position: clear-sky fraction per step from solar geometry. */
+  solar: { latitude: number; longitude: number } | undefined;
+}
+
+export interface FeatureScalers {
+  target: StandardScaler;
+  weather: Partial<Record<WeatherChannel, StandardScaler>>;
+}
+
+export const CONTEXT_FEATURE_COUNT = 2;
+
+export function historyFeatureCount(spec: FeatureSpec): number {
+  return 4 + (spec.weatherChannels.length > 0 ? spec.weatherChannels.length + 1 : 0);
+}
+
+export function stepFeatureCount(spec: FeatureSpec): number {
+  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + 4;
+}
+
+export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): FeatureScalers {
+  const weather: Partial<Record<WeatherChannel, StandardScaler>> = {};
+  for (const channel of spec.weatherChannels) weather[channel] = fitStandardScaler(input.weather[channel] ?? []);
+  return { target: fitStandardScaler(input.series.values), weather };
+}
+
+/** A series made ready for sampling: scaled, gap-filled with flags, calendar for a range of steps. */
+export interface PreparedSeries {
+  length: number;
+  value: Float64Array;
+  missing: Uint8Array;
+  ageSteps: Int32Array;
+  weather: Float64Array[];
+  weatherMissing: Uint8Array;
+  /** Calendar and solar features cover steps [timeFromIndex, timeFromIndex + timeCount). */
+  timeFromIndex: number;
+  calendar: Float32Array;
+  solar: Float32Array | undefined;
+}
+
+/**
+ * `timeFromIndex`/`timeToIndex` bound the steps that need calendar features (the whole series for
+ * training; the last input window plus the horizon for a forecast), since luxon per step is the costly part.
+ */
+export function prepareSeries(
+  input: ForecastInput,
+  spec: FeatureSpec,
+  scalers: FeatureScalers,
+  timeFromIndex: number,
+  timeToIndex: number,
+): PreparedSeries {
+  const { series, context } = input;
+  const length = series.values.length;
+  // Leading gaps take the training mean (scaled 0), flagged as missing like every other gap.
+  const target = forwardFill(scaleSeries(series.values, scalers.target), 0);
+
+  const weather: Float64Array[] = [];
+  const weatherMissing = new Uint8Array(length);
+  for (const channel of spec.weatherChannels) {
+    const raw = input.weather[channel];
+    const aligned = new Float64Array(length).fill(Number.NaN);
+    if (raw) aligned.set(raw.subarray(0, Math.min(raw.length, length)));
+    const scaler = scalers.weather[channel] ?? { mean: 0, std: 1 };
+    const filled = forwardFill(scaleSeries(aligned, scaler), 0);
+    weather.push(filled.filled);
+    for (let i = 0; i < length; i++) weatherMissing[i]! |= filled.missing[i]!;
+  }
+
+  const from = Math.max(0, timeFromIndex);
+  const count = Math.max(0, timeToIndex - from);
+  const fromMs = series.startMs + from * series.stepMs;
+  return {
+    length,
+    value: target.filled,
+    missing: target.missing,
+    ageSteps: target.ageSteps,
+    weather,
+    weatherMissing,
+    timeFromIndex: from,
+    calendar: calendarFeatures(fromMs, series.stepMs, count, context.timeZone, context.holidays),
+    solar: spec.solar ? solarClearSkyFraction(fromMs, series.stepMs, count, spec.solar.latitude, spec.solar.longitude) : undefined,
+  };
+}
+
+/** Where one sample's inputs go: flat Float32Arrays laid out [sample, step, feature]. */
+export interface SampleBuffers {
+  history: Float32Array;
+  context: Float32Array;
+  targetSteps: Float32Array;
+}
+
+export function allocateSamples(spec: FeatureSpec, count: number): SampleBuffers {
+  return {
+    history: new Float32Array(count * spec.inputSteps * historyFeatureCount(spec)),
+    context: new Float32Array(count * CONTEXT_FEATURE_COUNT),
+    targetSteps: new Float32Array(count * spec.horizonSteps * stepFeatureCount(spec)),
+  };
+}
+
+/** Writes the inputs of the sample whose last observed step is `origin` into slot `slot`. */
+export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: number, out: SampleBuffers, slot: number): void {
+  const { inputSteps, horizonSteps } = spec;
+  const hf = historyFeatureCount(spec);
+  let o = slot * inputSteps * hf;
+  for (let k = origin - inputSteps + 1; k <= origin; k++) {
+    if (k < 0) {
+      // Before the series: unknown, flagged, calendar left at 0.
+      out.history[o + 1] = 1;
+      if (spec.weatherChannels.length > 0) out.history[o + 4 + spec.weatherChannels.length] = 1;
+      o += hf;
+      continue;
+    }
+    const c = (k - prep.timeFromIndex) * CALENDAR_FEATURE_COUNT;
+    out.history[o] = prep.value[k]!;
+    out.history[o + 1] = prep.missing[k]!;
+    out.history[o + 2] = prep.calendar[c]!;
+    out.history[o + 3] = prep.calendar[c + 1]!;
+    if (spec.weatherChannels.length > 0) {
+      for (let w = 0; w < prep.weather.length; w++) out.history[o + 4 + w] = prep.weather[w]![k]!;
+      out.history[o + 4 + prep.weather.length] = prep.weatherMissing[k]!;
+    }
+    o += hf;
+  }
+
+  const co = slot * CONTEXT_FEATURE_COUNT;
+  out.context[co] = origin >= 0 ? prep.value[origin]! : 0;
+  // Capped so a long outage reads as "stale", not as an ever larger number.
+  out.context[co + 1] = origin >= 0 ? Math.min(prep.ageSteps[origin]!, inputSteps) / inputSteps : 1;
+
+  const sf = stepFeatureCount(spec);
+  let s = slot * horizonSteps * sf;
+  for (let h = 0; h < horizonSteps; h++) {
+    const target = origin + 1 + h;
+    const t = target - prep.timeFromIndex;
+    out.targetSteps[s++] = (h + 1) / horizonSteps;
+    for (let f = 0; f < CALENDAR_FEATURE_COUNT; f++) out.targetSteps[s++] = prep.calendar[t * CALENDAR_FEATURE_COUNT + f]!;
+    if (prep.solar) out.targetSteps[s++] = prep.solar[t]!;
+    s = writeLag(prep, seasonalLagIndex(target, origin, spec.daySteps), out.targetSteps, s);
+    s = writeLag(prep, seasonalLagIndex(target, origin, spec.weekSteps), out.targetSteps, s);
+  }
+}
+
+function writeLag(prep: PreparedSeries, index: number, out: Float32Array, at: number): number {
+  if (index < 0) {
+    out[at] = 0;
+    out[at + 1] = 1;
+  } else {
+    out[at] = prep.value[index]!;
+    out[at + 1] = prep.missing[index]!;
+  }
+  return at + 2;
+}
+
+/** Scaled targets after `origin` (0 where missing) and the mask that keeps those out of the loss. */
+export function writeTargets(
+  scaledValues: Float64Array,
+  origin: number,
+  horizonSteps: number,
+  targets: Float32Array,
+  mask: Float32Array,
+  slot: number,
+): void {
+  const o = slot * horizonSteps;
+  for (let h = 0; h < horizonSteps; h++) {
+    const v = scaledValues[origin + 1 + h]!;
+    const observed = Number.isFinite(v);
+    targets[o + h] = observed ? v : 0;
+    mask[o + h] = observed ? 1 : 0;
+  }
+}

@@ -1,0 +1,10 @@
+export { LstmForecaster, SAVED_LSTM_FORMAT, type LstmMetadata, type SavedLstm } from './lstmForecaster.js';
+export {
+  DEFAULT_LSTM_HYPERPARAMETERS,
+  type EpochProgress,
+  type LstmHyperparameters,
+  type LstmOptions,
+  type LstmRuntimeOptions,
+  type TrainingSummary,
+} from './options.js';
+export { WEIGHTS_FILE_NAME } from './serialise.js';

@@ -1,0 +1,288 @@
+import * as tf from '@tensorflow/tfjs';
+import { silentLogger, type Logger } from '../../../common/logger.js';
+import type { ForecastInput, ForecastRequest, ForecastTarget, Forecaster, QuantileForecast } from '../../types.js';
+import { resolveTfBackend } from '../tfBackend.js';
+import {
+  CONTEXT_FEATURE_COUNT,
+  WEATHER_FOR_TARGET,
+  allocateSamples,
+  fitFeatureScalers,
+  historyFeatureCount,
+  prepareSeries,
+  stepFeatureCount,
+  writeSample,
+  writeTargets,
+  type FeatureScalers,
+  type FeatureSpec,
+  type WeatherChannel,
+} from './features.js';
+import { buildNetwork } from './network.js';
+import {
+  resolveHyperparameters,
+  type LstmHyperparameters,
+  type LstmOptions,
+  type LstmRuntimeOptions,
+  type TrainingSummary,
+} from './options.js';
+import { toQuantiles } from './quantileLoss.js';
+import { scaleSeries, unscaleValue } from './scaling.js';
+import { deserialiseNetwork, serialiseNetwork, type SerialisedNetwork } from './serialise.js';
+import { trainNetwork } from './train.js';
+import { trainingOrigins } from './windowing.js';
+
+const DAY_MS = 86_400_000;
+
+export const SAVED_LSTM_FORMAT = 'gridcast-lstm/1';
+
+/** Everything besides the network needed to forecast exactly as after fit. Plain JSON. */
+export interface LstmMetadata {
+  format: typeof SAVED_LSTM_FORMAT;
+  hyperparameters: LstmHyperparameters;
+  target: ForecastTarget;
+  stepMs: number;
+  featureSpec: FeatureSpec;
+  scalers: FeatureScalers;
+  training: TrainingSummary;
+}
+
+export interface SavedLstm extends SerialisedNetwork {
+  metadata: LstmMetadata;
+}
+
+interface Fitted {
+  model: tf.LayersModel;
+  metadata: LstmMetadata;
+}
+
+/**
+ * Direct multi-horizon LSTM with P10/P50/P90 outputs (pinball loss, non-crossing by construction).
+ * Forecasts `horizonSteps` steps after the last observation in one pass; a request is served by the
+ * slice it asks for, so the gap between issue time and first target plus the request's horizon must
+ * fit in `horizonSteps`.
+ */
+export class LstmForecaster implements Forecaster {
+  readonly name = 'lstm';
+  readonly hyperparameters: Readonly<LstmHyperparameters>;
+  private readonly runtime: LstmRuntimeOptions;
+  private readonly logger: Logger;
+  private fitted: Fitted | undefined;
+
+  constructor(options: LstmOptions = {}) {
+    const { onEpoch, signal, logger, ...hyperparameters } = options;
+    this.hyperparameters = resolveHyperparameters(hyperparameters);
+    this.runtime = { onEpoch, signal, logger };
+    this.logger = (logger ?? silentLogger).child({ component: 'lstm' });
+  }
+
+  /** How the last fit went (or the loaded model's fit); undefined before fit/load. */
+  get trainingSummary(): TrainingSummary | undefined {
+    return this.fitted?.metadata.training;
+  }
+
+  async fit(input: ForecastInput): Promise<void> {
+    const backend = await resolveTfBackend({ logger: this.logger });
+    const startMs = Date.now();
+    const hp = this.hyperparameters;
+    const spec = featureSpecFor(input, hp);
+    const scalers = fitFeatureScalers(input, spec);
+    const prep = prepareSeries(input, spec, scalers, 0, input.series.values.length);
+
+    let origins = trainingOrigins(prep.missing, {
+      inputSteps: hp.inputSteps,
+      horizonSteps: hp.horizonSteps,
+      maxMissingInputFraction: hp.maxMissingInputFraction,
+    });
+    if (hp.maxTrainingSamples > 0 && origins.length > hp.maxTrainingSamples) origins = origins.slice(-hp.maxTrainingSamples);
+    if (origins.length === 0) {
+      throw new RangeError(
+        `LSTM fit needs at least ${hp.inputSteps + hp.horizonSteps} mostly observed steps; got ${input.series.values.length} steps with no usable window`,
+      );
+    }
+
+    const samples = allocateSamples(spec, origins.length);
+    const targets = new Float32Array(origins.length * hp.horizonSteps);
+    const mask = new Float32Array(origins.length * hp.horizonSteps);
+    const scaledRaw = scaleSeries(input.series.values, scalers.target);
+    origins.forEach((origin, slot) => {
+      writeSample(prep, spec, origin, samples, slot);
+      writeTargets(scaledRaw, origin, hp.horizonSteps, targets, mask, slot);
+    });
+
+    const model = buildNetwork(
+      {
+        inputSteps: hp.inputSteps,
+        historyFeatures: historyFeatureCount(spec),
+        contextFeatures: CONTEXT_FEATURE_COUNT,
+        horizonSteps: hp.horizonSteps,
+        stepFeatures: stepFeatureCount(spec),
+      },
+      { hiddenUnits: hp.hiddenUnits, decoderUnits: hp.decoderUnits, seed: hp.seed },
+    );
+    let result;
+    try {
+      result = await trainNetwork(
+        model,
+        {
+          count: origins.length,
+          history: samples.history,
+          historyShape: [hp.inputSteps, historyFeatureCount(spec)],
+          context: samples.context,
+          contextFeatures: CONTEXT_FEATURE_COUNT,
+          targetSteps: samples.targetSteps,
+          targetStepsShape: [hp.horizonSteps, stepFeatureCount(spec)],
+          targets,
+          mask,
+        },
+        {
+          epochs: hp.epochs,
+          batchSize: hp.batchSize,
+          learningRate: hp.learningRate,
+          seed: hp.seed,
+          onEpoch: (p) => {
+            this.logger.debug(p, 'LSTM epoch');
+            this.runtime.onEpoch?.(p);
+          },
+          signal: this.runtime.signal,
+        },
+      );
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+
+    const training: TrainingSummary = {
+      samples: origins.length,
+      epochsRun: result.epochsRun,
+      finalLoss: result.finalLoss,
+      aborted: result.aborted,
+      durationMs: Date.now() - startMs,
+      tfBackend: backend.tfBackendName,
+    };
+    this.logger.info(training, result.aborted ? 'LSTM training aborted; keeping the weights learned so far' : 'LSTM trained');
+    this.replaceFitted({
+      model,
+      metadata: {
+        format: SAVED_LSTM_FORMAT,
+        hyperparameters: { ...hp },
+        target: input.context.target,
+        stepMs: input.series.stepMs,
+        featureSpec: spec,
+        scalers,
+        training,
+      },
+    });
+  }
+
+  async predict(input: ForecastInput, request: ForecastRequest): Promise<QuantileForecast> {
+    const fitted = this.fitted;
+    if (fitted === undefined) throw new Error('LstmForecaster.predict called before fit or load');
+    await resolveTfBackend({ logger: this.logger });
+    const { metadata } = fitted;
+    const { series } = input;
+    const spec = metadata.featureSpec;
+    if (series.stepMs !== metadata.stepMs) {
+      throw new RangeError(`LSTM was trained on ${metadata.stepMs} ms steps, the input has ${series.stepMs} ms steps`);
+    }
+    // Only steps that ended by the issue time count, even if the caller passed more.
+    const observedSteps = Math.max(0, Math.min(series.values.length, Math.floor((request.issuedAtMs - series.startMs) / series.stepMs)));
+    const origin = observedSteps - 1;
+    const firstTargetIndex = (request.firstTargetMs - series.startMs) / series.stepMs;
+    if (!Number.isInteger(firstTargetIndex)) throw new RangeError('firstTargetMs is not on the series step grid');
+    const leadSteps = firstTargetIndex - (origin + 1);
+    if (leadSteps < 0) throw new RangeError('firstTargetMs is before the issue time: nothing to forecast');
+    if (leadSteps + request.horizon > spec.horizonSteps) {
+      throw new RangeError(
+        `request reaches ${leadSteps + request.horizon} steps after the last observation; this model was trained for ${spec.horizonSteps}`,
+      );
+    }
+
+    const cut: ForecastInput = observedSteps === series.values.length ? input : cutSeries(input, observedSteps);
+    const prep = prepareSeries(cut, spec, metadata.scalers, origin - spec.inputSteps + 1, origin + 1 + spec.horizonSteps);
+    const sample = allocateSamples(spec, 1);
+    writeSample(prep, spec, origin, sample, 0);
+
+    const quantiles = tf.tidy(() => {
+      const raw = fitted.model.predict([
+        tf.tensor3d(sample.history, [1, spec.inputSteps, historyFeatureCount(spec)]),
+        tf.tensor2d(sample.context, [1, CONTEXT_FEATURE_COUNT]),
+        tf.tensor3d(sample.targetSteps, [1, spec.horizonSteps, stepFeatureCount(spec)]),
+      ]) as tf.Tensor3D;
+      return toQuantiles(raw);
+    });
+    const values = await quantiles.data();
+    quantiles.dispose();
+
+    // PV and wind can't be negative; clamping each quantile is monotone, so the order survives.
+    const floorKw = metadata.target === 'load' ? Number.NEGATIVE_INFINITY : 0;
+    const out: QuantileForecast = { issuedAtMs: request.issuedAtMs, timesMs: [], p10: [], p50: [], p90: [] };
+    for (let h = 0; h < request.horizon; h++) {
+      const o = (leadSteps + h) * 3;
+      const [p10, p50, p90] = [values[o]!, values[o + 1]!, values[o + 2]!].map((v) =>
+        Math.max(floorKw, unscaleValue(v, metadata.scalers.target)),
+      ) as [number, number, number];
+      out.timesMs.push(request.firstTargetMs + h * series.stepMs);
+      // Float32 softplus can round a tiny spread to 0: p10 ≤ p50 ≤ p90 still holds, made explicit here.
+      out.p50.push(p50);
+      out.p10.push(Math.min(p10, p50));
+      out.p90.push(Math.max(p90, p50));
+    }
+    return out;
+  }
+
+  /** Topology + weights + scalers + options as plain objects/bytes (the registry writes them to disk). */
+  async save(): Promise<SavedLstm> {
+    if (this.fitted === undefined) throw new Error('LstmForecaster.save called before fit or load');
+    const network = await serialiseNetwork(this.fitted.model);
+    return { ...network, metadata: structuredClone(this.fitted.metadata) };
+  }
+
+  static async load(saved: SavedLstm, runtime: LstmRuntimeOptions = {}): Promise<LstmForecaster> {
+    if (saved.metadata.format !== SAVED_LSTM_FORMAT) {
+      throw new Error(`unknown saved LSTM format ${String(saved.metadata.format)}; expected ${SAVED_LSTM_FORMAT}`);
+    }
+    const forecaster = new LstmForecaster({ ...saved.metadata.hyperparameters, ...runtime });
+    await resolveTfBackend({ logger: forecaster.logger });
+    const model = await deserialiseNetwork(saved);
+    forecaster.replaceFitted({ model, metadata: structuredClone(saved.metadata) });
+    return forecaster;
+  }
+
+  /** Frees the network's tensors (tfjs doesn't garbage-collect backend memory). */
+  dispose(): void {
+    this.fitted?.model.dispose();
+    this.fitted = undefined;
+  }
+
+  private replaceFitted(next: Fitted): void {
+    this.fitted?.model.dispose();
+    this.fitted = next;
+  }
+}
+
+function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureSpec {
+  const { context, series, weather } = input;
+  const weatherChannel: WeatherChannel = WEATHER_FOR_TARGET[context.target];
+  const values = weather[weatherChannel];
+  // Weather is used only if the training data has some: a channel the model never saw filled can't help it.
+  const hasWeather = values !== undefined && values.some(Number.isFinite);
+  const solar =
+    context.target === 'pv' && context.latitude !== undefined && context.longitude !== undefined
+      ? { latitude: context.latitude, longitude: context.longitude }
+      : undefined;
+  return {
+    inputSteps: hp.inputSteps,
+    horizonSteps: hp.horizonSteps,
+    daySteps: Math.max(1, Math.round(DAY_MS / series.stepMs)),
+    weekSteps: Math.max(1, Math.round((7 * DAY_MS) / series.stepMs)),
+    weatherChannels: hasWeather ? [weatherChannel] : [],
+    solar,
+  };
+}
+
+function cutSeries(input: ForecastInput, steps: number): ForecastInput {
+  const weather: ForecastInput['weather'] = {};
+  for (const [key, values] of Object.entries(input.weather) as [WeatherChannel, Float64Array | undefined][]) {
+    if (values) weather[key] = values.subarray(0, steps);
+  }
+  return { ...input, series: { ...input.series, values: input.series.values.subarray(0, steps) }, weather };
+}

@@ -1,0 +1,171 @@
+import type { Logger } from '../common/logger.js';
+import type { ForecastConfig } from '../config/index.js';
+import { SITE_TOTAL_FEEDER, type ForecastPoint, type TelemetryStore } from '../storage/index.js';
+import { runBacktest } from './backtest/rollingOrigin.js';
+import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
+import { loadTargetSeries, loadWeather } from './data/fromStore.js';
+import { LstmForecaster, WEIGHTS_FILE_NAME, type LstmRuntimeOptions, type SavedLstm } from './models/lstm/index.js';
+import { baselinesFor } from './presets.js';
+import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
+import { ModelRegistry, type SeriesRef } from './registry/registry.js';
+import { seriesContext, type SiteInfo } from './sites.js';
+import { FORECAST_TARGETS, type ForecastInput, type Forecaster } from './types.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface ForecastServiceDeps {
+  store: TelemetryStore;
+  registry: ModelRegistry;
+  config: ForecastConfig;
+  sites: Map<string, SiteInfo>;
+  logger: Logger;
+  /** Injected clock (tests). */
+  now?: () => number;
+}
+
+export interface TrainOutcome {
+  series: SeriesRef;
+  version: string;
+  serving: Serving;
+  promoted: boolean;
+  reason: string;
+}
+
+/**
+ * Training and issuing forecasts for one series at a time; the scheduler and the CLI only call these.
+ * A forecast always comes from whatever serves the series (a promoted model or the best baseline),
+ * and is stored with that name.
+ */
+export class ForecastService {
+  private readonly now: () => number;
+  constructor(private readonly d: ForecastServiceDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  /** Site totals of every target that has telemetry. */
+  async discoverSeries(): Promise<SeriesRef[]> {
+    const keys = await this.d.store.listSeries();
+    const seen = new Set<string>();
+    const out: SeriesRef[] = [];
+    for (const k of keys) {
+      const target = FORECAST_TARGETS.find((t) => t === k.kind);
+      if (!target || seen.has(`${k.site}/${target}`)) continue;
+      seen.add(`${k.site}/${target}`);
+      out.push({ site: k.site, feeder: SITE_TOTAL_FEEDER, target });
+    }
+    return out;
+  }
+
+  /** The series up to `untilMs`, with bad values masked and weather when the site has a station. */
+  async input(ref: SeriesRef, days: number, untilMs: number): Promise<ForecastInput> {
+    const stepMs = HOUR_MS;
+    const toMs = Math.floor(untilMs / stepMs) * stepMs;
+    const raw = await loadTargetSeries(this.d.store, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
+    const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
+    return { series, weather: await loadWeather(this.d.store, ref.site, series), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
+  }
+
+  /**
+   * Trains a new model on the history, validates it day-ahead on the held-out last days next to the
+   * serving model and the baselines, saves it, and lets it serve only if it beats both.
+   */
+  async train(ref: SeriesRef, runtime: LstmRuntimeOptions = {}): Promise<TrainOutcome> {
+    const { config, registry, logger } = this.d;
+    const nowMs = this.now();
+    const input = await this.input(ref, config.historyDays, nowMs);
+    const candidate = new LstmForecaster({ ...runtime, logger });
+    const incumbent = await this.servingForecaster(ref);
+    const frozenIncumbent = incumbent && incumbent.serving.kind === 'model' ? frozen(incumbent.forecaster) : undefined;
+    const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
+    // One fit per model at the start of the validation window: trained only on data before it.
+    const validation = await runBacktest(input, [candidate, ...(frozenIncumbent ? [frozenIncumbent] : []), ...baselines], {
+      horizonSteps: 24,
+      issueHourLocal: 10,
+      testDays: config.validationDays,
+      retrainDays: config.validationDays + 1,
+    });
+    const score = (name: string) => validation.models[name]!.overall.maeKw;
+    const decision = decidePromotion(
+      { serving: { kind: 'model', version: 'candidate' }, maeKw: score(candidate.name) },
+      frozenIncumbent && incumbent ? { serving: incumbent.serving, maeKw: score(frozenIncumbent.name) } : undefined,
+      baselines.map((b) => ({ serving: { kind: 'baseline', name: b.name } as Serving, maeKw: score(b.name) })),
+    );
+    const saved: SavedLstm = await candidate.save();
+    const version = await registry.saveVersion(
+      {
+        series: ref,
+        resolutionMs: input.series.stepMs,
+        features: ['history', 'calendar', 'level', ...saved.metadata.featureSpec.weatherChannels, ...(saved.metadata.featureSpec.solar ? ['clear-sky'] : [])],
+        scalers: saved.metadata.scalers,
+        options: saved.metadata.hyperparameters,
+        trainingWindow: { from: new Date(input.series.startMs).toISOString(), to: validation.testWindow.from },
+        validation: {
+          window: validation.testWindow,
+          model: validation.models[candidate.name]!.overall,
+          baselines: Object.fromEntries(baselines.map((b) => [b.name, validation.models[b.name]!.overall])),
+        },
+        backend: saved.metadata.training?.tfBackend ?? 'unknown',
+        packageVersion: process.env.npm_package_version ?? '0.1.0',
+        createdAt: new Date(nowMs).toISOString(),
+      },
+      // model.json + weights.bin are standard tfjs artifacts (tfjs-node can load them from disk too); lstm.json holds the rest.
+      { 'model.json': JSON.stringify(saved.modelJson), [WEIGHTS_FILE_NAME]: saved.weightData, 'lstm.json': JSON.stringify(saved.metadata) },
+      nowMs,
+    );
+    const serve: Serving = decision.serve.kind === 'model' && decision.serve.version === 'candidate' ? { kind: 'model', version } : decision.serve;
+    const reason = decision.reason.replace('lstm@candidate', `lstm@${version}`);
+    await registry.setServing(ref, serve, decision.promoted ? 'promote' : 'keep', reason, nowMs);
+    logger.info({ series: ref, version, serving: servingName(serve), promoted: decision.promoted }, reason);
+    return { series: ref, version, serving: serve, promoted: decision.promoted, reason };
+  }
+
+  /** Issues a forecast now with whatever serves the series and stores it. Returns the points written. */
+  async forecast(ref: SeriesRef): Promise<ForecastPoint[]> {
+    const { config, store, logger } = this.d;
+    const nowMs = this.now();
+    // Five weeks: enough for the LSTM's input window and the seasonal baselines' weekly lags.
+    const input = await this.input(ref, 35, nowMs);
+    const serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
+    const firstTargetMs = Math.ceil(nowMs / input.series.stepMs) * input.series.stepMs;
+    const f = await serving.forecaster.predict(input, { issuedAtMs: nowMs, firstTargetMs, horizon: Math.round((config.horizonHours * HOUR_MS) / input.series.stepMs) });
+    const model = servingName(serving.serving);
+    const points: ForecastPoint[] = f.timesMs
+      .map((timeMs, i) => ({ ...ref, model, issuedAtMs: nowMs, timeMs, p10Kw: f.p10[i]!, p50Kw: f.p50[i]!, p90Kw: f.p90[i]! }))
+      .filter((p) => Number.isFinite(p.p10Kw) && Number.isFinite(p.p50Kw) && Number.isFinite(p.p90Kw));
+    await store.writeForecasts(points);
+    logger.info({ series: ref, model, steps: points.length, issuedAt: new Date(nowMs).toISOString() }, 'forecast issued');
+    return points;
+  }
+
+  private async servingForecaster(ref: SeriesRef): Promise<{ serving: Serving; forecaster: Forecaster } | undefined> {
+    const state = await this.d.registry.serving(ref);
+    const s = state.serving;
+    if (!s) return undefined;
+    if (s.kind === 'model') {
+      const read = (name: string) => this.d.registry.readFile(ref, s.version, name);
+      const saved: SavedLstm = {
+        modelJson: JSON.parse((await read('model.json')).toString('utf8')) as SavedLstm['modelJson'],
+        weightData: new Uint8Array(await read(WEIGHTS_FILE_NAME)),
+        metadata: JSON.parse((await read('lstm.json')).toString('utf8')) as SavedLstm['metadata'],
+      };
+      const forecaster = await LstmForecaster.load(saved, { logger: this.d.logger });
+      return { serving: s, forecaster };
+    }
+    const baseline = baselinesFor(ref.target, true).find((b) => b.name === s.name);
+    if (!baseline) return undefined;
+    return { serving: s, forecaster: baseline };
+  }
+
+  /** Before any training: the weekly seasonal naive (fitted on what there is). */
+  private async defaultBaseline(ref: SeriesRef, input: ForecastInput): Promise<{ serving: Serving; forecaster: Forecaster }> {
+    const f = baselinesFor(ref.target, false).find((b) => b.name === 'seasonal-naive-week')!;
+    await f.fit(input);
+    return { serving: { kind: 'baseline', name: f.name }, forecaster: f };
+  }
+}
+
+/** The serving model as it is: validation must not retrain it, or it would not be the model that serves. */
+function frozen(f: Forecaster): Forecaster {
+  return { name: `serving:${f.name}`, fit: async () => undefined, predict: (input, req) => f.predict(input, req) };
+}

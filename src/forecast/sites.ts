@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../common/errors.js';
+import type { SeriesContext } from './types.js';
+
+/**
+ * What forecasting needs to know of a site: local calendar (time zone, holidays) and position (solar
+ * geometry). A simulator fleet file is also a valid sites file: its site schema extends this one.
+ */
+export const siteInfoSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ - (it becomes an MQTT topic segment)'),
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
+  /** Local dates (YYYY-MM-DD) treated like Sundays. */
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')).default([]),
+});
+export type SiteInfo = z.output<typeof siteInfoSchema>;
+
+const sitesFileSchema = z.object({ sites: z.array(siteInfoSchema.passthrough()) });
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Site descriptions by id, from SITES_FILE (or nothing). */
+export function loadSites(path: string | undefined): Map<string, SiteInfo> {
+  if (!path) return new Map();
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`SITES_FILE: cannot read '${path}': ${(err as Error).message}`]);
+  }
+  const parsed = sitesFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `SITES_FILE '${path}': ${i.path.join('.')}: ${i.message}`));
+  return new Map(parsed.data.sites.map((s) => [s.id, s]));
+}
+
+/** The forecasting context of a series at a site; unknown sites get the default time zone and no position. */
+export function seriesContext(target: SeriesContext['target'], site: SiteInfo | undefined, defaultTimeZone: string): SeriesContext {
+  return site
+    ? { target, timeZone: site.timeZone, holidays: site.holidays, latitude: site.latitude, longitude: site.longitude }
+    : { target, timeZone: defaultTimeZone, holidays: [] };
+}

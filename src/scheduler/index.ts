@@ -1,0 +1,29 @@
+import type { ForecastConfig } from '../config/index.js';
+import type { Logger } from '../common/logger.js';
+import type { ForecastService } from '../forecast/index.js';
+import type { LockStore } from '../storage/index.js';
+import type { CronJob } from './cronJob.js';
+import { ForecastJob } from './forecastJob.js';
+import { RetrainJob } from './retrainJob.js';
+
+export { CronJob } from './cronJob.js';
+export { ForecastJob } from './forecastJob.js';
+export { RetrainJob, TRAINER_LOCK } from './retrainJob.js';
+
+export interface Scheduler {
+  jobs: readonly CronJob[];
+  stop(): Promise<void>;
+}
+
+/** Every scheduled job, listed once. A new job is one file and one line here. */
+export function startScheduler(config: ForecastConfig, service: ForecastService, locks: LockStore, logger: Logger): Scheduler {
+  const log = logger.child({ component: 'scheduler' });
+  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log), new RetrainJob(config.retrainCron, service, locks, log)];
+  for (const job of jobs) job.start();
+  return {
+    jobs,
+    stop: async () => {
+      for (const job of jobs) await job.stop();
+    },
+  };
+}

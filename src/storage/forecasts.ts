@@ -1,0 +1,103 @@
+import { InvalidQueryError, StoreRejectedError } from '../common/errors.js';
+import { MAX_FORECAST_LEAD_HOURS, type ForecastPoint, type ForecastQuery } from './types.js';
+
+/**
+ * Forecast and lock rules shared by every store, pure: both engines accept, refuse and pick exactly the
+ * same points (held to test/integration/storeContract.ts).
+ */
+
+export const FORECAST_TARGETS: readonly ForecastPoint['target'][] = ['load', 'pv', 'wind'];
+const HOUR_MS = 3_600_000;
+/** Longest site/feeder/model/lock name accepted. */
+export const MAX_NAME_LENGTH = 256;
+
+/** Whole hours from issue to target time: round((timeMs − issuedAtMs) / 1 h). Never -0. */
+export function forecastLeadHours(p: Pick<ForecastPoint, 'timeMs' | 'issuedAtMs'>): number {
+  return Math.round((p.timeMs - p.issuedAtMs) / HOUR_MS) + 0;
+}
+
+/**
+ * Why `value` can't be a site, feeder, model (or lock) name, or undefined when it can. Control
+ * characters and backslashes are refused in every store: InfluxDB line protocol can't carry a newline in
+ * a tag, and a backslash before `,`/`=`/space (or at the end of a value) changes how the line parses.
+ */
+export function nameProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'must be a non-empty string';
+  if (value.length > MAX_NAME_LENGTH) return `must be at most ${MAX_NAME_LENGTH} characters`;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return 'must not contain control characters or backslashes';
+  return undefined;
+}
+
+/**
+ * Checks a batch before any store writes it: StoreRejectedError (the data itself is refused, retrying
+ * can't help) naming the first bad point. Returns each point's lead in hours, in batch order.
+ */
+export function validateForecastPoints(points: readonly ForecastPoint[]): number[] {
+  return points.map((p, i) => {
+    const where = `forecast point ${i} (${String(p.site)}/${String(p.feeder)}/${String(p.target)} at ${String(p.timeMs)})`;
+    for (const key of ['site', 'feeder', 'model'] as const) {
+      const problem = nameProblem(p[key]);
+      if (problem) throw new StoreRejectedError(`${where}: ${key} ${problem}`);
+    }
+    if (!FORECAST_TARGETS.includes(p.target)) {
+      throw new StoreRejectedError(`${where}: target must be one of ${FORECAST_TARGETS.join(', ')}`);
+    }
+    if (!Number.isSafeInteger(p.timeMs) || !Number.isSafeInteger(p.issuedAtMs)) {
+      throw new StoreRejectedError(`${where}: timeMs and issuedAtMs must be integer epoch ms`);
+    }
+    for (const key of ['p10Kw', 'p50Kw', 'p90Kw'] as const) {
+      if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new StoreRejectedError(`${where}: ${key} is not a finite number`);
+    }
+    if (!(p.p10Kw <= p.p50Kw && p.p50Kw <= p.p90Kw)) {
+      throw new StoreRejectedError(`${where}: quantiles out of order (p10 ${p.p10Kw}, p50 ${p.p50Kw}, p90 ${p.p90Kw})`);
+    }
+    const lead = forecastLeadHours(p);
+    if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) {
+      throw new StoreRejectedError(`${where}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h (issued at ${p.issuedAtMs})`);
+    }
+    return lead;
+  });
+}
+
+/** Checks a read before any store builds SQL/InfluxQL from it: InvalidQueryError otherwise. */
+export function validateForecastQuery(q: ForecastQuery): void {
+  for (const key of ['site', 'feeder'] as const) {
+    const problem = nameProblem(q[key]);
+    if (problem) throw new InvalidQueryError(`forecast query: ${key} ${problem}`);
+  }
+  if (!FORECAST_TARGETS.includes(q.target)) {
+    throw new InvalidQueryError(`forecast query: target '${String(q.target)}' is unknown; allowed: ${FORECAST_TARGETS.join(', ')}`);
+  }
+  if (!Number.isSafeInteger(q.fromMs) || !Number.isSafeInteger(q.toMs) || q.fromMs >= q.toMs) {
+    throw new InvalidQueryError(`forecast query: time range must be integer epoch ms with fromMs < toMs (got ${q.fromMs}..${q.toMs})`);
+  }
+  if (q.asOfMs !== undefined && !Number.isSafeInteger(q.asOfMs)) {
+    throw new InvalidQueryError(`forecast query: asOfMs must be integer epoch ms (got ${q.asOfMs})`);
+  }
+}
+
+/**
+ * For each target time, the point with the greatest issuedAtMs at or before `asOfMs` (any issue time
+ * when undefined); sorted by time. Equal issue times (only possible across models in InfluxDB, where
+ * each model is its own series) go to the model name that sorts first, so the answer is deterministic.
+ */
+export function latestPerTime(points: Iterable<ForecastPoint>, asOfMs?: number): ForecastPoint[] {
+  const best = new Map<number, ForecastPoint>();
+  for (const p of points) {
+    if (asOfMs !== undefined && p.issuedAtMs > asOfMs) continue;
+    const current = best.get(p.timeMs);
+    if (!current || p.issuedAtMs > current.issuedAtMs || (p.issuedAtMs === current.issuedAtMs && p.model < current.model)) {
+      best.set(p.timeMs, p);
+    }
+  }
+  return [...best.values()].sort((a, b) => a.timeMs - b.timeMs);
+}
+
+/** Checks tryAcquireLock/releaseLock arguments (InvalidQueryError); ttlMs only when given. */
+export function validateLockArgs(name: string, holder: string, ttlMs?: number): void {
+  const problem = nameProblem(name) ?? nameProblem(holder);
+  if (problem) throw new InvalidQueryError(`lock name and holder: ${problem}`);
+  if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs <= 0)) {
+    throw new InvalidQueryError(`lock ttlMs must be a positive integer (got ${ttlMs})`);
+  }
+}
