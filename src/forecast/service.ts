@@ -4,7 +4,7 @@ import { SITE_TOTAL_FEEDER, type ForecastPoint, type TelemetryStore } from '../s
 import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
-import { LstmForecaster, WEIGHTS_FILE_NAME, type LstmRuntimeOptions, type SavedLstm } from './models/lstm/index.js';
+import { LstmForecaster, WEIGHTS_FILE_NAME, type LstmHyperparameters, type LstmRuntimeOptions, type SavedLstm } from './models/lstm/index.js';
 import { baselinesFor } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 import { ModelRegistry, type SeriesRef } from './registry/registry.js';
@@ -22,6 +22,8 @@ export interface ForecastServiceDeps {
   logger: Logger;
   /** Injected clock (tests). */
   now?: () => number;
+  /** Overrides of the LSTM's defaults (tests train tiny models in seconds). */
+  lstm?: Partial<LstmHyperparameters>;
 }
 
 export interface TrainOutcome {
@@ -74,7 +76,7 @@ export class ForecastService {
     const { config, registry, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, config.historyDays, nowMs);
-    const candidate = new LstmForecaster({ ...runtime, logger });
+    const candidate = new LstmForecaster({ ...this.d.lstm, ...runtime, logger });
     const incumbent = await this.servingForecaster(ref);
     const frozenIncumbent = incumbent && incumbent.serving.kind === 'model' ? frozen(incumbent.forecaster) : undefined;
     const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
