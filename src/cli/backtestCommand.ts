@@ -5,6 +5,7 @@ import { loadReplaySeries, UNIT_TO_KW, type PowerUnit } from '../../simulators/r
 import {
   baselinesFor,
   DEFAULT_BACKTEST,
+  LstmForecaster,
   DEFAULT_QUALITY,
   FORECAST_TARGETS,
   maskBadValues,
@@ -39,6 +40,9 @@ export function addBacktestCommand(program: Command): void {
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
     .option('--holidays <dates>', 'local holiday dates, comma-separated YYYY-MM-DD', '')
+    .option('--baselines-only', 'skip the LSTM (seconds instead of minutes)')
+    .option('--epochs <n>', 'LSTM training epochs per refit (default: the model default)', positiveInt)
+    .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 365)
     .option('--json', 'print one JSON object instead of a table')
     .action(async (o: BacktestFlags) => {
       const stepMs = parseDurationMs(o.resolution);
@@ -59,7 +63,9 @@ export function addBacktestCommand(program: Command): void {
           ...(o.capacityKw !== undefined ? { capacityKw: o.capacityKw } : {}),
         },
       };
-      const forecasters = baselinesFor(o.target, o.latitude !== undefined && o.longitude !== undefined);
+      const baselines = baselinesFor(o.target, o.latitude !== undefined && o.longitude !== undefined);
+      const lstm = new LstmForecaster({ maxTrainingSamples: Math.round((o.trainDays * 86_400_000) / stepMs), ...(o.epochs ? { epochs: o.epochs } : {}) });
+      const forecasters = o.baselinesOnly ? baselines : [lstm, ...baselines];
       const bar = process.stderr.isTTY && !o.json ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {value}/{total} forecasts' }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays }, (done, total) => {
@@ -97,6 +103,9 @@ interface BacktestFlags {
   longitude?: number;
   capacityKw?: number;
   holidays: string;
+  baselinesOnly?: boolean;
+  epochs?: number;
+  trainDays: number;
   json?: boolean;
 }
 

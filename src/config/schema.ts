@@ -233,6 +233,18 @@ export const CONFIG_KEYS = {
     defaultText: '28',
     description: 'The last days of history held out to validate a new model against the serving one and the baselines.',
   },
+  FORECAST_RESOLUTION_MINUTES: {
+    schema: z.enum(['15', '30', '60']).default('60').transform(Number),
+    allowed: '15, 30, 60',
+    defaultText: '60',
+    description: 'Forecast resolution; telemetry is averaged into it.',
+  },
+  FORECAST_LEVELS: {
+    schema: z.enum(['site', 'site,feeder']).default('site'),
+    allowed: 'site, or site,feeder',
+    defaultText: 'site',
+    description: 'Which aggregation levels are forecast: site totals only, or also every feeder.',
+  },
   SCHEDULER_ENABLED: {
     schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     allowed: 'true, false',
@@ -292,6 +304,8 @@ function toConfig(c: Parsed) {
       horizonHours: c.FORECAST_HORIZON_HOURS,
       historyDays: c.FORECAST_HISTORY_DAYS,
       validationDays: c.FORECAST_VALIDATION_DAYS,
+      resolutionMinutes: c.FORECAST_RESOLUTION_MINUTES as 15 | 30 | 60,
+      feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,
     },
     ingest: {

@@ -45,23 +45,32 @@ export class ForecastService {
     this.now = d.now ?? Date.now;
   }
 
-  /** Site totals of every target that has telemetry. */
+  /** Site totals of every target that has telemetry, and every feeder's when FORECAST_LEVELS asks. */
   async discoverSeries(): Promise<SeriesRef[]> {
     const keys = await this.d.store.listSeries();
-    const seen = new Set<string>();
-    const out: SeriesRef[] = [];
+    const out = new Map<string, SeriesRef>();
     for (const k of keys) {
       const target = FORECAST_TARGETS.find((t) => t === k.kind);
-      if (!target || seen.has(`${k.site}/${target}`)) continue;
-      seen.add(`${k.site}/${target}`);
-      out.push({ site: k.site, feeder: SITE_TOTAL_FEEDER, target });
+      if (!target) continue;
+      out.set(`${k.site}/${SITE_TOTAL_FEEDER}/${target}`, { site: k.site, feeder: SITE_TOTAL_FEEDER, target });
+      if (this.d.config.feederLevel) out.set(`${k.site}/${k.feeder}/${target}`, { site: k.site, feeder: k.feeder, target });
     }
-    return out;
+    return [...out.values()];
+  }
+
+  private get stepMs(): number {
+    return this.d.config.resolutionMinutes * 60_000;
+  }
+
+  /** The LSTM's shape for this resolution: a day of input (at most 48 steps) and a horizon covering both the forecast job and day-ahead validation. */
+  private lstmShape(): { inputSteps: number; horizonSteps: number } {
+    const perHour = HOUR_MS / this.stepMs;
+    return { inputSteps: Math.min(48, 24 * perHour), horizonSteps: Math.max(this.d.config.horizonHours, 40) * perHour };
   }
 
   /** The series up to `untilMs`, with bad values masked and weather when the site has a station. */
   async input(ref: SeriesRef, days: number, untilMs: number): Promise<ForecastInput> {
-    const stepMs = HOUR_MS;
+    const stepMs = this.stepMs;
     const toMs = Math.floor(untilMs / stepMs) * stepMs;
     const raw = await loadTargetSeries(this.d.store, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
     const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
@@ -76,13 +85,13 @@ export class ForecastService {
     const { config, registry, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, config.historyDays, nowMs);
-    const candidate = new LstmForecaster({ ...this.d.lstm, ...runtime, logger });
+    const candidate = new LstmForecaster({ ...this.lstmShape(), ...this.d.lstm, ...runtime, logger });
     const incumbent = await this.servingForecaster(ref);
     const frozenIncumbent = incumbent && incumbent.serving.kind === 'model' ? frozen(incumbent.forecaster) : undefined;
     const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
     // One fit per model at the start of the validation window: trained only on data before it.
     const validation = await runBacktest(input, [candidate, ...(frozenIncumbent ? [frozenIncumbent] : []), ...baselines], {
-      horizonSteps: 24,
+      horizonSteps: 24 * (HOUR_MS / this.stepMs),
       issueHourLocal: 10,
       testDays: config.validationDays,
       retrainDays: config.validationDays + 1,

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe('gridcast backtest --json', () => {
   it('prints one JSON object: every model overall and per lead hour, the test window, the number of forecasts, data quality', async () => {
-    const r = await runCli(['backtest', '--csv', csv, '--time-col', 'time', '--value-col', 'load_mw', '--unit', 'MW', '--weather-col', 'temp_f', '--fahrenheit', '--tz', 'America/Chicago', '--target', 'load', '--test-days', '20', '--retrain-days', '7', '--json']);
+    const r = await runCli(['backtest', '--csv', csv, '--time-col', 'time', '--value-col', 'load_mw', '--unit', 'MW', '--weather-col', 'temp_f', '--fahrenheit', '--tz', 'America/Chicago', '--target', 'load', '--test-days', '20', '--retrain-days', '7', '--epochs', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const out = JSON.parse(r.stdout) as {
@@ -38,7 +38,7 @@ describe('gridcast backtest --json', () => {
       dataQuality: { outliersMasked: number };
     };
     expect(out.forecasts).toBe(20);
-    expect(Object.keys(out.models).sort()).toEqual(['seasonal-naive-day', 'seasonal-naive-week']);
+    expect(Object.keys(out.models).sort()).toEqual(['lstm', 'seasonal-naive-day', 'seasonal-naive-week']);
     for (const m of Object.values(out.models)) {
       expect(m.perLead).toHaveLength(24);
       expect(m.perLead[0]!.leadHours).toBe(14); // 10:00 on D−1 to 00:00 on D
@@ -51,7 +51,7 @@ describe('gridcast backtest --json', () => {
   });
 
   it('says what is wrong with bad arguments', async () => {
-    const r = await runCli(['backtest', '--csv', csv, '--time-col', 'time', '--value-col', 'nope', '--target', 'load']);
+    const r = await runCli(['backtest', '--csv', csv, '--time-col', 'time', '--value-col', 'nope', '--target', 'load', '--baselines-only']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/nope not in .*it has: time, load_mw, temp_f/);
   });

@@ -103,3 +103,34 @@ describe('scheduled forecasting against the real InfluxDB', () => {
     await store.releaseLock(TRAINER_LOCK, 'other-instance');
   });
 });
+
+describe('15-minute resolution and feeder-level series', () => {
+  it('forecasts every feeder and the site total at 15-minute steps, 48 h ahead', async () => {
+    const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'quarter', MODELS_DIR: modelsDir, FORECAST_RESOLUTION_MINUTES: '15', FORECAST_LEVELS: 'site,feeder' });
+    const quarterStore = new InfluxTelemetryStore(config.influx!, silentLogger, { lockSettleMs: 50 });
+    await quarterStore.init();
+    try {
+      const q = 15 * 60_000;
+      const points: TelemetryPoint[] = [];
+      for (let t = nowMs - 21 * 24 * HOUR - 10 * 60_000; t < nowMs; t += q) {
+        for (const feeder of ['f1', 'f2']) {
+          points.push({ site: 'quarter', feeder, meter: `m-${feeder}`, kind: 'load', timeMs: t, fields: { power_kw: 10 + 5 * Math.sin(((t / HOUR) % 24) / 24 * 2 * Math.PI) + (feeder === 'f2' ? 3 : 0) } });
+        }
+      }
+      await quarterStore.writePoints(points);
+      const svc = new ForecastService({ store: quarterStore, registry: new ModelRegistry(modelsDir), config: config.forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
+      const series = await svc.discoverSeries();
+      expect(series.map((s) => s.feeder).sort()).toEqual(['all', 'f1', 'f2']);
+      for (const s of series) await svc.forecast(s);
+      const f2 = await quarterStore.readForecasts({ site: 'quarter', feeder: 'f2', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      expect(f2).toHaveLength(192);
+      expect(f2[1]!.timeMs - f2[0]!.timeMs).toBe(q);
+      const total = await quarterStore.readForecasts({ site: 'quarter', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      // The site total is the sum of both feeders.
+      const f1 = await quarterStore.readForecasts({ site: 'quarter', feeder: 'f1', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      expect(total[5]!.p50Kw).toBeCloseTo(f1[5]!.p50Kw + f2[5]!.p50Kw, 6);
+    } finally {
+      await quarterStore.close();
+    }
+  });
+});

@@ -24,6 +24,7 @@ import {
   type LstmRuntimeOptions,
   type TrainingSummary,
 } from './options.js';
+import { fitBandCalibration, splitForCalibration, type BandCalibration } from './calibration.js';
 import { toQuantiles } from './quantileLoss.js';
 import { scaleSeries, unscaleValue } from './scaling.js';
 import { deserialiseNetwork, serialiseNetwork, type SerialisedNetwork } from './serialise.js';
@@ -43,6 +44,8 @@ export interface LstmMetadata {
   featureSpec: FeatureSpec;
   scalers: FeatureScalers;
   training: TrainingSummary;
+  /** Conformal shifts of the P10/P90 edges per lead step (absent when there were too few windows). */
+  calibration?: BandCalibration;
 }
 
 export interface SavedLstm extends SerialisedNetwork {
@@ -99,14 +102,20 @@ export class LstmForecaster implements Forecaster {
       );
     }
 
-    const samples = allocateSamples(spec, origins.length);
-    const targets = new Float32Array(origins.length * hp.horizonSteps);
-    const mask = new Float32Array(origins.length * hp.horizonSteps);
+    const split = splitForCalibration(origins, hp.horizonSteps);
     const scaledRaw = scaleSeries(input.series.values, scalers.target);
-    origins.forEach((origin, slot) => {
-      writeSample(prep, spec, origin, samples, slot);
-      writeTargets(scaledRaw, origin, hp.horizonSteps, targets, mask, slot);
-    });
+    const buildWindows = (list: readonly number[]) => {
+      const buffers = allocateSamples(spec, list.length);
+      const windowTargets = new Float32Array(list.length * hp.horizonSteps);
+      const windowMask = new Float32Array(list.length * hp.horizonSteps);
+      list.forEach((origin, slot) => {
+        writeSample(prep, spec, origin, buffers, slot);
+        writeTargets(scaledRaw, origin, hp.horizonSteps, windowTargets, windowMask, slot);
+      });
+      return { buffers, windowTargets, windowMask };
+    };
+    origins = split.train;
+    const { buffers: samples, windowTargets: targets, windowMask: mask } = buildWindows(origins);
 
     const model = buildNetwork(
       {
@@ -150,6 +159,23 @@ export class LstmForecaster implements Forecaster {
       throw err;
     }
 
+    let calibration: BandCalibration | undefined;
+    if (split.calibration.length > 0) {
+      const held = buildWindows(split.calibration);
+      const predicted = tf.tidy(() =>
+        toQuantiles(
+          model.predict([
+            tf.tensor3d(held.buffers.history, [split.calibration.length, hp.inputSteps, historyFeatureCount(spec)]),
+            tf.tensor2d(held.buffers.context, [split.calibration.length, CONTEXT_FEATURE_COUNT]),
+            tf.tensor3d(held.buffers.targetSteps, [split.calibration.length, hp.horizonSteps, stepFeatureCount(spec)]),
+          ]) as tf.Tensor3D,
+        ),
+      );
+      const quantiles = (await predicted.data()) as Float32Array;
+      predicted.dispose();
+      calibration = fitBandCalibration(quantiles, held.windowTargets, held.windowMask, split.calibration.length, hp.horizonSteps);
+    }
+
     const training: TrainingSummary = {
       samples: origins.length,
       epochsRun: result.epochsRun,
@@ -169,6 +195,7 @@ export class LstmForecaster implements Forecaster {
         featureSpec: spec,
         scalers,
         training,
+        ...(calibration ? { calibration } : {}),
       },
     });
   }
@@ -217,7 +244,10 @@ export class LstmForecaster implements Forecaster {
     const out: QuantileForecast = { issuedAtMs: request.issuedAtMs, timesMs: [], p10: [], p50: [], p90: [] };
     for (let h = 0; h < request.horizon; h++) {
       const o = (leadSteps + h) * 3;
-      const [p10, p50, p90] = [values[o]!, values[o + 1]!, values[o + 2]!].map((v) =>
+      const lead = leadSteps + h;
+      const shiftLo = metadata.calibration?.lowerShift[lead] ?? 0;
+      const shiftHi = metadata.calibration?.upperShift[lead] ?? 0;
+      const [p10, p50, p90] = [values[o]! - shiftLo, values[o + 1]!, values[o + 2]! + shiftHi].map((v) =>
         Math.max(floorKw, unscaleValue(v, metadata.scalers.target)),
       ) as [number, number, number];
       out.timesMs.push(request.firstTargetMs + h * series.stepMs);

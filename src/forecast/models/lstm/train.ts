@@ -31,11 +31,25 @@ export interface TrainingResult {
   aborted: boolean;
 }
 
+/** Sees the network (initial weights) and training set each time training starts. */
+export type TrainingTap = (model: tf.LayersModel, data: TrainingSet, run: TrainingRun) => void;
+
+let trainingTap: TrainingTap | undefined;
+
+/**
+ * Benchmarks only (bench/forecastCost.ts hands fit's exact tensors and initial weights to PyTorch);
+ * undefined removes the tap. Training itself is unchanged.
+ */
+export function setTrainingTap(tap: TrainingTap | undefined): void {
+  trainingTap = tap;
+}
+
 /**
  * Mini-batch Adam on the pinball loss. A hand-written loop rather than model.fit: the shuffle comes
  * from our seeded RNG (reproducible), and abort is checked between batches.
  */
 export async function trainNetwork(model: tf.LayersModel, data: TrainingSet, run: TrainingRun): Promise<TrainingResult> {
+  trainingTap?.(model, data, run);
   const [inputSteps, historyFeatures] = data.historyShape;
   const [horizonSteps, stepFeatures] = data.targetStepsShape;
   const all = {
