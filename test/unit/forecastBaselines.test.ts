@@ -4,6 +4,7 @@ import { PersistenceForecaster } from '../../src/forecast/baselines/persistence.
 import { SeasonalNaiveForecaster } from '../../src/forecast/baselines/seasonalNaive.js';
 import { dayAheadIssueTimes, runBacktest } from '../../src/forecast/backtest/rollingOrigin.js';
 import { maskBadValues } from '../../src/forecast/data/quality.js';
+import { LstmForecaster } from '../../src/forecast/models/lstm/index.js';
 import { cutInput, toRegularSeries } from '../../src/forecast/data/series.js';
 import { clearSkyGhiAt } from '../../src/forecast/features/solar.js';
 import type { ForecastInput, Forecaster, ForecastRequest, QuantileForecast } from '../../src/forecast/types.js';
@@ -104,12 +105,18 @@ describe('rolling-origin backtest', () => {
     expect(r.best).toBe('seasonal-naive-day');
   });
 
-  it('has no look-ahead: poisoning everything from the last issue time on changes no forecast', async () => {
+  it('has no look-ahead: poisoning everything from the last issue time on changes no forecast (LSTM included)', { timeout: 120_000 }, async () => {
     const clean = labelled(40);
     const poisoned = labelled(40);
     const lastIssue = dayAheadIssueTimes(clean, opts).at(-1)!.issuedAtMs;
     for (let i = (lastIssue - T0) / H; i < poisoned.series.values.length; i++) poisoned.series.values[i] = 1e9 * Math.random();
-    const forecasters = () => [new LeakDetector(), new SeasonalNaiveForecaster('day'), new SeasonalNaiveForecaster('week'), new PersistenceForecaster()];
+    const forecasters = () => [
+      new LeakDetector(),
+      new SeasonalNaiveForecaster('day'),
+      new SeasonalNaiveForecaster('week'),
+      new PersistenceForecaster(),
+      new LstmForecaster({ epochs: 1, hiddenUnits: 4, decoderUnits: 4, seed: 7 }),
+    ];
     const a = await runBacktest(clean, forecasters(), opts);
     const b = await runBacktest(poisoned, forecasters(), opts);
     for (const name of Object.keys(a.models)) expect(b.models[name]!.forecasts, name).toEqual(a.models[name]!.forecasts);
