@@ -49,7 +49,9 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
     .action(async () => {
       const config = loadConfig(configEnv());
       const registry = new ModelRegistry(config.forecast.modelsDir);
-      for (const series of await registry.seriesList()) {
+      const all = await registry.seriesList();
+      if (all.length === 0) process.stderr.write(`no models in ${config.forecast.modelsDir} yet: run 'gridcast train', or wait for RETRAIN_CRON (${config.forecast.retrainCron}); until then the weekly seasonal naive serves\n`);
+      for (const series of all) {
         const state = await registry.serving(series);
         const versions = await registry.versions(series);
         process.stdout.write(

@@ -85,6 +85,11 @@ export class ForecastService {
     const { config, registry, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, config.historyDays, nowMs);
+    const observedDays = (input.series.values.filter(Number.isFinite).length * input.series.stepMs) / DAY_MS;
+    const neededDays = 21 + config.validationDays;
+    if (observedDays < neededDays) {
+      throw new Error(`${ref.site}/${ref.feeder}/${ref.target}: ${observedDays.toFixed(1)} days of data; training needs at least ${neededDays} (3 weeks plus FORECAST_VALIDATION_DAYS=${config.validationDays} to validate on). The weekly seasonal naive serves meanwhile.`);
+    }
     const candidate = new LstmForecaster({ ...this.lstmShape(), ...this.d.lstm, ...runtime, logger });
     const incumbent = await this.servingForecaster(ref);
     const frozenIncumbent = incumbent && incumbent.serving.kind === 'model' ? frozen(incumbent.forecaster) : undefined;
