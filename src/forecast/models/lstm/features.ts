@@ -44,8 +44,11 @@ export function historyFeatureCount(spec: FeatureSpec): number {
   return 4 + (spec.weatherChannels.length > 0 ? spec.weatherChannels.length + 1 : 0);
 }
 
+/** Same-hour values per target step: 3 daily and 2 weekly, each with its missing flag. */
+export const SEASONAL_LAGS = 5;
+
 export function stepFeatureCount(spec: FeatureSpec): number {
-  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + 4;
+  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + 2 * SEASONAL_LAGS;
 }
 
 export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): FeatureScalers {
@@ -165,8 +168,13 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
     out.targetSteps[s++] = (h + 1) / horizonSteps;
     for (let f = 0; f < CALENDAR_FEATURE_COUNT; f++) out.targetSteps[s++] = prep.calendar[t * CALENDAR_FEATURE_COUNT + f]!;
     if (prep.solar) out.targetSteps[s++] = prep.solar[t]!;
-    s = writeLag(prep, seasonalLagIndex(target, origin, spec.daySteps), out.targetSteps, s);
-    s = writeLag(prep, seasonalLagIndex(target, origin, spec.weekSteps), out.targetSteps, s);
+    // The same hour on the three latest observed days and in the two latest observed weeks: a few
+    // samples of the daily and weekly shape instead of one, which averages out a single odd day.
+    const dayLag = seasonalLagIndex(target, origin, spec.daySteps);
+    const weekLag = seasonalLagIndex(target, origin, spec.weekSteps);
+    for (const index of [dayLag, dayLag - spec.daySteps, dayLag - 2 * spec.daySteps, weekLag, weekLag - spec.weekSteps]) {
+      s = writeLag(prep, index, out.targetSteps, s);
+    }
   }
 }
 

@@ -33,7 +33,7 @@ import { trainingOrigins } from './windowing.js';
 
 const DAY_MS = 86_400_000;
 
-export const SAVED_LSTM_FORMAT = 'gridcast-lstm/1';
+export const SAVED_LSTM_FORMAT = 'gridcast-lstm/2';
 
 /** Everything besides the network needed to forecast exactly as after fit. Plain JSON. */
 export interface LstmMetadata {
@@ -87,7 +87,10 @@ export class LstmForecaster implements Forecaster {
     const startMs = Date.now();
     const hp = this.hyperparameters;
     const spec = featureSpecFor(input, hp);
-    const scalers = fitFeatureScalers(input, spec);
+    const previous = this.fitted;
+    const warm = hp.warmStartEpochs > 0 && previous !== undefined && JSON.stringify(previous.metadata.featureSpec) === JSON.stringify(spec);
+    // Warm refits keep the scalers the weights were learned with (still fitted on training data only).
+    const scalers = warm ? previous.metadata.scalers : fitFeatureScalers(input, spec);
     const prep = prepareSeries(input, spec, scalers, 0, input.series.values.length);
 
     let origins = trainingOrigins(prep.missing, {
@@ -117,7 +120,9 @@ export class LstmForecaster implements Forecaster {
     origins = split.train;
     const { buffers: samples, windowTargets: targets, windowMask: mask } = buildWindows(origins);
 
-    const model = buildNetwork(
+    const model = warm
+      ? previous.model
+      : buildNetwork(
       {
         inputSteps: hp.inputSteps,
         historyFeatures: historyFeatureCount(spec),
@@ -143,7 +148,7 @@ export class LstmForecaster implements Forecaster {
           mask,
         },
         {
-          epochs: hp.epochs,
+          epochs: warm ? hp.warmStartEpochs : hp.epochs,
           batchSize: hp.batchSize,
           learningRate: hp.learningRate,
           seed: hp.seed,
@@ -155,7 +160,7 @@ export class LstmForecaster implements Forecaster {
         },
       );
     } catch (err) {
-      model.dispose();
+      if (!warm) model.dispose();
       throw err;
     }
 
@@ -284,7 +289,8 @@ export class LstmForecaster implements Forecaster {
   }
 
   private replaceFitted(next: Fitted): void {
-    this.fitted?.model.dispose();
+    // A warm refit trains the same network object further: only a different one is disposed.
+    if (this.fitted && this.fitted.model !== next.model) this.fitted.model.dispose();
     this.fitted = next;
   }
 }

@@ -18,6 +18,11 @@ export interface LstmHyperparameters {
   maxMissingInputFraction: number;
   /** Train on at most this many of the most recent samples (bounds the cost of long histories); 0 = all. */
   maxTrainingSamples: number;
+  /**
+   * A refit of an already fitted model continues from its weights (and keeps its scalers) for this many
+   * epochs instead of starting over: rolling backtests refit often on mostly the same data. 0 = always start over.
+   */
+  warmStartEpochs: number;
 }
 
 export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
@@ -33,6 +38,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   seed: 42,
   maxMissingInputFraction: 0.25,
   maxTrainingSamples: 0,
+  warmStartEpochs: 4,
 };
 
 export interface EpochProgress {
