@@ -38,7 +38,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   seed: 42,
   maxMissingInputFraction: 0.25,
   maxTrainingSamples: 0,
-  warmStartEpochs: 4,
+  warmStartEpochs: 0,
 };
 
 export interface EpochProgress {
