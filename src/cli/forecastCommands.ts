@@ -4,6 +4,10 @@ import { loadConfig, type GridcastConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { FORECAST_TARGETS, ForecastService, loadSites, ModelRegistry, servingName, type SeriesRef } from '../forecast/index.js';
 import { createTelemetryStore, SITE_TOTAL_FEEDER, type TelemetryStore } from '../storage/index.js';
+import { createMetricsRegistry } from '../common/metrics.js';
+import { errorMessage } from '../common/errors.js';
+import { startHttpServer } from '../api/index.js';
+import { startScheduler } from '../scheduler/index.js';
 
 /** `gridcast train`, `gridcast forecast`, `gridcast models …`: the forecasting stage by hand. */
 export function addForecastCommands(program: Command, configEnv: () => NodeJS.ProcessEnv): void {
@@ -41,6 +45,42 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
         }
       }),
   );
+
+  program
+    .command('schedule')
+    .description('Run only the forecast and retraining jobs (no ingester): for a deployment where ingesters run apart')
+    .action(async () => {
+      const config = loadConfig(configEnv());
+      const logger = createLogger(config.logLevel);
+      const store = createTelemetryStore(config, logger);
+      await store.init();
+      const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) });
+      const scheduler = startScheduler(config.forecast, service, store, logger);
+      const http = await startHttpServer({
+        host: config.http.host,
+        port: config.http.port,
+        registry: createMetricsRegistry(),
+        logger: logger.child({ component: 'api' }),
+        readiness: async () => {
+          const health = await store.health();
+          return [{ name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() }];
+        },
+      });
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'stopping: finishing the job in progress');
+        Promise.all([scheduler.stop(), http.close()])
+          .then(() => store.close())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err: errorMessage(err) }, 'error while stopping');
+              process.exit(1);
+            },
+          );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
 
   const models = program.command('models').description('The model registry: what is trained and what serves');
   models

@@ -75,6 +75,16 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     }
   });
 
+  it('gridcast schedule runs the forecast jobs alone: ready when the store is, exits 0 on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gridcast-schedule-'));
+    dirs.push(dir);
+    const proc = new GridcastProcess('schedule', { DUCKDB_PATH: join(dir, 'gridcast.duckdb'), MODELS_DIR: join(dir, 'models') }, await freePort());
+    await proc.start();
+    expect(proc.output).toContain('"job":"forecast"');
+    expect(proc.output).toContain('"job":"retrain"');
+    expect(await proc.kill('SIGTERM')).toBe(0);
+  });
+
   it('refuses a bad setting at start with a message naming the variable, the value and what is allowed', () => {
     const cli = fileURLToPath(new URL('../../bin/gridcast.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'start'], { env: { ...process.env, HTTP_PORT: '80000', MQTT_SESSION_EXPIRY_SECONDS: 'soon' }, encoding: 'utf8' });

@@ -10,7 +10,7 @@ export class GridcastProcess {
   output = '';
 
   constructor(
-    private readonly command: 'ingest' | 'start',
+    private readonly command: 'ingest' | 'start' | 'schedule',
     private readonly env: Record<string, string>,
     readonly httpPort: number,
     private readonly nodeArgs: string[] = [],
