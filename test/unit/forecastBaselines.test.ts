@@ -3,7 +3,7 @@ import { ClearSkyPersistenceForecaster } from '../../src/forecast/baselines/clea
 import { PersistenceForecaster } from '../../src/forecast/baselines/persistence.js';
 import { SeasonalNaiveForecaster } from '../../src/forecast/baselines/seasonalNaive.js';
 import { dayAheadIssueTimes, runBacktest } from '../../src/forecast/backtest/rollingOrigin.js';
-import { maskBadValues } from '../../src/forecast/data/quality.js';
+import { DEFAULT_QUALITY, maskBadValues } from '../../src/forecast/data/quality.js';
 import { LstmForecaster } from '../../src/forecast/models/lstm/index.js';
 import { cutInput, toRegularSeries } from '../../src/forecast/data/series.js';
 import { clearSkyGhiAt } from '../../src/forecast/features/solar.js';
@@ -138,5 +138,9 @@ describe('data preparation', () => {
     expect(Number.isNaN(r.values[3]!)).toBe(true);
     const pv = Float64Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 2, 0, 0]);
     expect(maskBadValues(pv, { madLimit: 50, stuckSteps: 4 }).stuck).toBe(0);
+    // A real PV day: zeros at night, so median and MAD are 0; the PV defaults must keep every daylight value.
+    const day = Float64Array.from({ length: 48 }, (_, i) => Math.max(0, Math.sin((((i % 24) - 6) / 12) * Math.PI)) * 0.8);
+    const r2 = maskBadValues(day, DEFAULT_QUALITY.pv);
+    expect(r2.outliers + r2.stuck).toBe(0);
   });
 });

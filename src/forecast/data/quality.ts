@@ -19,9 +19,10 @@ export interface QualityOptions {
 
 export const DEFAULT_QUALITY: Record<'load' | 'pv' | 'wind', QualityOptions> = {
   load: { lowFractionOfMedian: 0.4, madLimit: 12, stuckSteps: 6 },
-  // PV is legitimately 0 all night and wind can sit at rated power: only flag long non-zero flat lines.
-  pv: { madLimit: 20, stuckSteps: 8 },
-  wind: { madLimit: 20, stuckSteps: 12 },
+  // PV is 0 half the time and wind piles up at 0 and at rated power: median/MAD say nothing about such
+  // distributions (a PV median and MAD of 0 would mask every daylight value), so only long non-zero flat lines count.
+  pv: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 8 },
+  wind: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 12 },
 };
 
 export function maskBadValues(values: Float64Array, o: QualityOptions): QualityReport {
