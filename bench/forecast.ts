@@ -18,7 +18,10 @@ interface Case {
   timeCol: string;
   valueCol: string;
   unit: PowerUnit;
+  /** Zone of the site: local calendar and issue hour. */
   timeZone: string;
+  /** Zone of the CSV's times when they carry no offset (default: timeZone). */
+  csvTimeZone?: string;
   timeLabel: 'start' | 'end';
   target: ForecastTarget;
   /** Keep rows in [fromIso, toIso). */
@@ -82,6 +85,8 @@ const CASES: Case[] = [
     valueCol: 'zone1_power',
     unit: 'kW',
     timeZone: 'Australia/Sydney',
+    // The file's times are UTC without an offset (its README); the site's calendar is Sydney's.
+    csvTimeZone: 'UTC',
     timeLabel: 'end',
     target: 'pv',
     fromIso: '2012-04-01T00:00:00Z',
@@ -115,7 +120,7 @@ const CASES: Case[] = [
 async function loadCase(c: Case): Promise<ForecastInput> {
   const fromMs = Date.parse(c.fromIso);
   const toMs = Date.parse(c.toIso);
-  const loaded = await loadReplaySeries({ csvPath: c.csv, timeColumn: c.timeCol, valueColumns: [c.valueCol], timeZone: c.timeZone, timeLabel: c.timeLabel, stepMs: HOUR, unit: c.unit });
+  const loaded = await loadReplaySeries({ csvPath: c.csv, timeColumn: c.timeCol, valueColumns: [c.valueCol], timeZone: c.csvTimeZone ?? c.timeZone, timeLabel: c.timeLabel, stepMs: HOUR, unit: c.unit });
   const rows = loaded.rows.filter((r) => r.timeMs >= fromMs && r.timeMs < toMs);
   const series = toRegularSeries(rows.map((r) => ({ timeMs: r.timeMs, value: r.valuesKw[0] })), HOUR);
   const weather: WeatherInputs = {};

@@ -28,7 +28,8 @@ export function addBacktestCommand(program: Command): void {
     .addOption(new Option('--target <target>', 'what the series is').choices([...FORECAST_TARGETS]).makeOptionMandatory())
     .option('--weather-col <name>', 'weather column aligned with the series: temperature (°C) for load, irradiance (W/m²) for pv, wind speed (m/s) for wind')
     .option('--fahrenheit', 'the temperature column is in °F')
-    .option('--tz <zone>', 'IANA zone: times without an offset, and the local day and issue hour', 'UTC')
+    .option('--tz <zone>', 'IANA zone of times without an offset in the file (DST resolved there)', 'UTC')
+    .option('--local-tz <zone>', 'IANA zone of the site: local calendar, day and issue hour (default: --tz)')
     .addOption(new Option('--unit <unit>', 'unit of the values').choices(Object.keys(UNIT_TO_KW)).default('kW'))
     .addOption(new Option('--time-label <where>', 'times label the start or the end of their interval').choices(['start', 'end']).default('start'))
     .option('--resolution <duration>', 'forecast resolution (data is averaged into it)', '1h')
@@ -56,7 +57,7 @@ export function addBacktestCommand(program: Command): void {
         weather: o.weatherCol ? await weatherInput(o, series.startMs, series.values.length, stepMs, await load(o.weatherCol, 'kW')) : {},
         context: {
           target: o.target,
-          timeZone: o.tz,
+          timeZone: o.localTz ?? o.tz,
           holidays: o.holidays ? o.holidays.split(',').map((d) => d.trim()) : [],
           ...(o.latitude !== undefined ? { latitude: o.latitude } : {}),
           ...(o.longitude !== undefined ? { longitude: o.longitude } : {}),
@@ -92,6 +93,7 @@ interface BacktestFlags {
   weatherCol?: string;
   fahrenheit?: boolean;
   tz: string;
+  localTz?: string;
   unit: PowerUnit;
   timeLabel: 'start' | 'end';
   resolution: string;
