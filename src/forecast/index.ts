@@ -3,7 +3,7 @@ export { runBacktest, dayAheadIssueTimes, DEFAULT_BACKTEST, type BacktestOptions
 export { pointMetrics, pinball, seasonalNaiveScaleKw, type PointMetrics } from './evaluation/metrics.js';
 export { maskBadValues, DEFAULT_QUALITY, type QualityReport } from './data/quality.js';
 export { cutInput, toRegularSeries, valueAt } from './data/series.js';
-export { baselinesFor, BASELINE_NAMES } from './presets.js';
+export { baselinesFor } from './presets.js';
 export { clearSkyGhiAt, sunGeometry } from './features/solar.js';
 export { ForecastService, type TrainOutcome } from './service.js';
 export { ModelRegistry, type SeriesRef, type ModelMetadata, type ServingState } from './registry/registry.js';

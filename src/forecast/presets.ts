@@ -15,5 +15,3 @@ export function baselinesFor(target: ForecastTarget, hasPosition: boolean): Fore
       return [new PersistenceForecaster(), ...seasonal];
   }
 }
-
-export const BASELINE_NAMES = ['seasonal-naive-day', 'seasonal-naive-week', 'persistence', 'clear-sky-persistence'] as const;
