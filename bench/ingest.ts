@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { toLine, type TelemetryPoint } from '../src/storage/index.js';
-import { GridcastProcess } from '../test/support/ingesterProcess.js';
+import { GridcastProcess } from '../test/support/gridcastProcess.js';
 import { Influxd, Mosquitto, freePort, sleep } from '../test/support/services.js';
 import { connectPublisher, fleetReadings, publishAll, toMessages, type PublishPlanEntry } from '../test/support/telemetryFixtures.js';
 import { lastJsonLine, runCli } from '../test/support/cli.js';

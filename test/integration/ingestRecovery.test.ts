@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GridcastProcess } from '../support/ingesterProcess.js';
+import { GridcastProcess } from '../support/gridcastProcess.js';
 import { countPoints, readAllRows, startIngester, waitForCount } from '../support/platformHarness.js';
 import { Influxd, Mosquitto, freePort, sleep } from '../support/services.js';
 import { connectPublisher, fleetReadings, publishAll, toMessages, type FleetReading } from '../support/telemetryFixtures.js';

@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { DuckDbTelemetryStore } from '../../src/storage/index.js';
-import { GridcastProcess } from '../support/ingesterProcess.js';
+import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
 const dirs: string[] = [];
