@@ -1,5 +1,5 @@
 import { InvalidQueryError, StoreRejectedError } from '../common/errors.js';
-import { MAX_FORECAST_LEAD_HOURS, type ForecastPoint, type ForecastQuery } from './types.js';
+import { MAX_FORECAST_LEAD_HOURS, type ForecastErrorPoint, type ForecastPoint, type ForecastQuery } from './types.js';
 
 /**
  * Forecast and lock rules shared by every store, pure: both engines accept, refuse and pick exactly the
@@ -57,6 +57,48 @@ export function validateForecastPoints(points: readonly ForecastPoint[]): number
     }
     return lead;
   });
+}
+
+/**
+ * Checks a batch of scores like validateForecastPoints (names, target, integer times, finite numbers,
+ * lead 0–168): StoreRejectedError naming the first bad point. Returns each point's lead in hours.
+ */
+export function validateForecastErrorPoints(points: readonly ForecastErrorPoint[]): number[] {
+  return points.map((p, i) => {
+    const where = `forecast error point ${i} (${String(p.site)}/${String(p.feeder)}/${String(p.target)}/${String(p.model)} at ${String(p.timeMs)})`;
+    for (const key of ['site', 'feeder', 'model'] as const) {
+      const problem = nameProblem(p[key]);
+      if (problem) throw new StoreRejectedError(`${where}: ${key} ${problem}`);
+    }
+    if (!FORECAST_TARGETS.includes(p.target)) {
+      throw new StoreRejectedError(`${where}: target must be one of ${FORECAST_TARGETS.join(', ')}`);
+    }
+    if (!Number.isSafeInteger(p.timeMs) || !Number.isSafeInteger(p.issuedAtMs)) {
+      throw new StoreRejectedError(`${where}: timeMs and issuedAtMs must be integer epoch ms`);
+    }
+    for (const key of ['actualKw', 'p50Kw', 'errorKw', 'absErrorKw', 'pinballKw'] as const) {
+      if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new StoreRejectedError(`${where}: ${key} is not a finite number`);
+    }
+    if (p.apePct !== undefined && (typeof p.apePct !== 'number' || !Number.isFinite(p.apePct))) {
+      throw new StoreRejectedError(`${where}: apePct is not a finite number (leave it out for a near-zero actual)`);
+    }
+    if (p.inBand !== 0 && p.inBand !== 1) throw new StoreRejectedError(`${where}: inBand must be 0 or 1`);
+    const lead = forecastLeadHours(p);
+    if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) {
+      throw new StoreRejectedError(`${where}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h (issued at ${p.issuedAtMs})`);
+    }
+    return lead;
+  });
+}
+
+/**
+ * The order of readForecastHistory and readForecastErrors in every store: time, issue time, then model
+ * (plain code-unit order, as DuckDB's ORDER BY on VARCHAR).
+ */
+export function compareByTimeIssueModel(a: Pick<ForecastPoint, 'timeMs' | 'issuedAtMs' | 'model'>, b: Pick<ForecastPoint, 'timeMs' | 'issuedAtMs' | 'model'>): number {
+  if (a.timeMs !== b.timeMs) return a.timeMs - b.timeMs;
+  if (a.issuedAtMs !== b.issuedAtMs) return a.issuedAtMs - b.issuedAtMs;
+  return a.model === b.model ? 0 : a.model < b.model ? -1 : 1;
 }
 
 /** Checks a read before any store builds SQL/InfluxQL from it: InvalidQueryError otherwise. */

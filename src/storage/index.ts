@@ -6,8 +6,9 @@ import type { TelemetryStore } from './types.js';
 
 export * from './types.js';
 export { toLine } from './influx/lineProtocol.js';
-export { FORECAST_TARGETS, forecastLeadHours, latestPerTime } from './forecasts.js';
+export { FORECAST_TARGETS, compareByTimeIssueModel, forecastLeadHours, latestPerTime } from './forecasts.js';
 export type { InfluxStoreOptions } from './influx/influxStore.js';
+export { observeWrites, type WrittenResource } from './writeObserver.js';
 
 /** InfluxDB when INFLUX_URL is set, else the embedded DuckDB file. Not yet initialised: call init(). */
 export function createTelemetryStore(config: GridcastConfig, logger: Logger): TelemetryStore {

@@ -82,6 +82,24 @@ describe('InfluxTelemetryStore specifics', () => {
     await store.close();
   });
 
+  it('stores scores as measurement forecast_error: the forecast tags, every field a float, ape_pct only where given', async () => {
+    const store = new InfluxTelemetryStore(influxConfig(influxd.url, 'error_names'), silentLogger);
+    const issued = Date.UTC(2024, 0, 1, 6);
+    const base = { site: 's', feeder: 'all', target: 'pv', model: 'lstm@v1', issuedAtMs: issued, actualKw: 2, p50Kw: 3, errorKw: 1, absErrorKw: 1, inBand: 1, pinballKw: 0.5 } as const;
+    await store.writeForecastErrors([
+      { ...base, timeMs: issued + 3 * 3_600_000, apePct: 50 },
+      { ...base, timeMs: issued + 4 * 3_600_000 },
+    ]);
+    expect((await influxd.query('error_names', 'SHOW TAG KEYS FROM forecast_error'))[0]!.values.flat()).toEqual(['feeder', 'lead', 'model', 'site', 'target']);
+    expect((await influxd.query('error_names', 'SHOW FIELD KEYS FROM forecast_error'))[0]!.values).toEqual(
+      ['abs_error_kw', 'actual_kw', 'ape_pct', 'error_kw', 'in_band', 'issued_at_ms', 'p50_kw', 'pinball_kw'].map((f) => [f, 'float']),
+    );
+    expect((await influxd.query('error_names', 'SHOW TAG VALUES FROM forecast_error WITH KEY = "lead"'))[0]!.values).toEqual([['lead', '3'], ['lead', '4']]);
+    // What the dashboard's MAPE panels average: only the step that has one.
+    expect((await influxd.query('error_names', 'SELECT count("ape_pct"), count("abs_error_kw") FROM forecast_error'))[0]!.values[0]!.slice(1)).toEqual([1, 2]);
+    await store.close();
+  });
+
   it('shares a lock lease between store instances (one point per lock, last write wins)', async () => {
     const cfg = influxConfig(influxd.url, 'locks');
     const a = new InfluxTelemetryStore(cfg, silentLogger, { lockSettleMs: 50 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidQueryError, StoreRejectedError } from '../../src/common/errors.js';
-import type { ForecastPoint, ForecastQuery, TelemetryPoint, TelemetryStore } from '../../src/storage/index.js';
+import { compareByTimeIssueModel, type ForecastErrorPoint, type ForecastPoint, type ForecastQuery, type StoredDispatchPlan, type TelemetryPoint, type TelemetryStore } from '../../src/storage/index.js';
 import { sleep } from '../support/services.js';
 
 export interface StoreFixture {
@@ -39,6 +39,24 @@ const fc = (issuedAtMs: number, timeMs: number, p50Kw: number, over: Partial<For
 const issue = (issuedAtMs: number, base: number, model: string): ForecastPoint[] =>
   Array.from({ length: 48 }, (_, h) => fc(issuedAtMs, issuedAtMs + h * H, base + h + 0.123456789, { model }));
 const fq = (over: Partial<ForecastQuery> = {}): ForecastQuery => ({ site: 's1', feeder: 'all', target: 'load', fromMs: ISSUE_6, toMs: ISSUE_6 + 49 * H, ...over });
+
+/** A score of the step at `timeMs` of the forecast issued at `issuedAtMs`; values that must come back exactly. */
+const fe = (issuedAtMs: number, timeMs: number, over: Partial<ForecastErrorPoint> = {}): ForecastErrorPoint => ({
+  site: 's1',
+  feeder: 'all',
+  target: 'load',
+  model: 'lstm@v1',
+  issuedAtMs,
+  timeMs,
+  actualKw: 10.123456789,
+  p50Kw: 12.5,
+  errorKw: 2.376543211,
+  absErrorKw: 2.376543211,
+  apePct: 23.4765,
+  inBand: 1,
+  pinballKw: 0.987654321,
+  ...over,
+});
 
 const INJECTIONS = [`x' OR '1'='1`, `x" OR "1"="1`, `x'; DROP TABLE telemetry; --`, `x\\`, `s1' OR site =~ /.*/ --`, 'line\nbreak'];
 
@@ -160,12 +178,14 @@ export function describeStoreContract(engine: string, setup: () => Promise<Store
     it('keeps data across a restart', async () => {
       await store.writePoints([pt('m1', T0, { power_kw: 7 })]);
       await store.writeForecasts([fc(ISSUE_6, ISSUE_6 + H, 3)]);
+      await store.writeForecastErrors([fe(ISSUE_6, ISSUE_6 + H)]);
       expect(await store.tryAcquireLock('train', 'A', 60_000)).toBe(true);
       await store.close();
       store = await fx.reopen();
       await store.init();
       expect(await store.listSeries()).toEqual([{ site: 's1', feeder: 'f1', meter: 'm1', kind: 'load' }]);
       expect(await store.readForecasts(fq())).toEqual([fc(ISSUE_6, ISSUE_6 + H, 3)]);
+      expect(await store.readForecastErrors(fq())).toEqual([fe(ISSUE_6, ISSUE_6 + H)]);
       expect(await store.tryAcquireLock('train', 'B', 60_000)).toBe(false);
     });
 
@@ -264,6 +284,135 @@ export function describeStoreContract(engine: string, setup: () => Promise<Store
         }
         await expect(store.readForecasts({ ...q, target: evil as 'load' })).rejects.toBeInstanceOf(InvalidQueryError);
         expect(await store.readForecasts(fq())).toEqual([good]);
+      });
+    });
+
+    describe('forecast history and scores (forecast_error)', () => {
+      it('reads every stored forecast point in the range, each issue, model and lead, sorted by time, issue, model', async () => {
+        // 24 hourly issues of 48 steps, alternating models: 1,152 points, most times forecast by several issues.
+        const all = Array.from({ length: 24 }, (_, k) => issue(ISSUE_6 + k * H, 100 * k, k % 2 ? 'lstm@v1' : 'seasonal-naive-week')).flat();
+        await store.writeForecasts(all.slice(500));
+        await store.writeForecasts(all.slice(0, 500));
+        const range = { site: 's1', feeder: 'all', target: 'load', fromMs: ISSUE_6, toMs: ISSUE_6 + 100 * H } as const;
+        const history = await store.readForecastHistory(range);
+        expect(history).toHaveLength(24 * 48);
+        expect(history).toEqual([...all].sort(compareByTimeIssueModel));
+        // Unlike readForecasts: no reduction to the latest issue, and an asOfMs that comes along is ignored.
+        const at = ISSUE_6 + 30 * H;
+        const atOnly = await store.readForecastHistory({ ...range, fromMs: at, toMs: at + 1, asOfMs: ISSUE_6 } as ForecastQuery);
+        expect(atOnly.map((p) => p.issuedAtMs)).toEqual(Array.from({ length: 24 }, (_, k) => ISSUE_6 + k * H));
+        expect(await store.readForecasts({ ...range, fromMs: at, toMs: at + 1 })).toEqual([atOnly.at(-1)]);
+        // toMs is exclusive; other feeders, targets and sites are separate; bad queries are refused.
+        expect(await store.readForecastHistory({ ...range, toMs: ISSUE_6 + 1 })).toEqual([all[0]]);
+        expect(await store.readForecastHistory({ ...range, feeder: 'f1' })).toEqual([]);
+        expect(await store.readForecastHistory({ ...range, target: 'pv' })).toEqual([]);
+        await expect(store.readForecastHistory({ ...range, toMs: range.fromMs })).rejects.toBeInstanceOf(InvalidQueryError);
+        await expect(store.readForecastHistory({ ...range, target: 'nope' as 'load' })).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+
+      it('writes scores and reads them back exactly: one point per model, lead and step', async () => {
+        const at = ISSUE_6 + 12 * H;
+        const points = [
+          fe(ISSUE_6, at), // lead 12
+          fe(ISSUE_7, at, { p50Kw: 11, errorKw: 0.876543211, absErrorKw: 0.876543211, apePct: 8.66, pinballKw: 0.25 }), // lead 11
+          fe(ISSUE_6, at, { model: 'seasonal-naive-week', p50Kw: 20, errorKw: 9.876543211, absErrorKw: 9.876543211, apePct: 97.56, inBand: 0, pinballKw: 5 }),
+          fe(ISSUE_6, at + H, { actualKw: 0.001, apePct: undefined }), // near-zero actual: no ape_pct
+          fe(ISSUE_6, at, { feeder: 'f1' }),
+          fe(ISSUE_6, at, { target: 'pv' }),
+        ];
+        await store.writeForecastErrors(points);
+        const range = { site: 's1', feeder: 'all', target: 'load', fromMs: ISSUE_6, toMs: ISSUE_6 + 48 * H } as const;
+        const read = await store.readForecastErrors(range);
+        expect(read).toEqual([points[0], points[2], points[1], points[3]]);
+        expect(read[3]).not.toHaveProperty('apePct');
+        expect(await store.readForecastErrors({ ...range, feeder: 'f1' })).toEqual([points[4]]);
+        expect(await store.readForecastErrors({ ...range, target: 'pv' })).toEqual([points[5]]);
+        expect(await store.readForecastErrors({ ...range, toMs: at })).toEqual([]);
+      });
+
+      it('overwrites a re-score of the same key, also within one batch; a left-out ape_pct keeps the stored one', async () => {
+        const at = ISSUE_6 + 6 * H;
+        await store.writeForecastErrors([fe(ISSUE_6, at, { actualKw: 1 }), fe(ISSUE_6, at + H, { apePct: 5 })]);
+        const rescored = fe(ISSUE_6, at, { actualKw: 2, inBand: 0 });
+        // A re-issue 20 minutes later has the same lead: it replaces the score, as it replaced the forecast.
+        const reissued = fe(ISSUE_6 + 20 * 60_000, at, { actualKw: 3 });
+        await store.writeForecastErrors([rescored, reissued]);
+        const { apePct: _, ...withoutApe } = fe(ISSUE_6, at + H, { actualKw: 4 });
+        await store.writeForecastErrors([withoutApe]);
+        const read = await store.readForecastErrors(fq());
+        // Same rule as telemetry in both engines: the fields a write carries overwrite, the others stay.
+        expect(read).toEqual([reissued, { ...withoutApe, apePct: 5 }]);
+      });
+
+      it('refuses bad score points whole-batch with StoreRejectedError', async () => {
+        const good = fe(ISSUE_6, ISSUE_6 + H);
+        for (const over of [{ site: '' }, { model: 'a\b' }, { target: 'heat' as 'load' }, { timeMs: ISSUE_6 - H }, { timeMs: ISSUE_6 + 169 * H }, { actualKw: Number.NaN }, { apePct: Number.POSITIVE_INFINITY }, { inBand: 2 as 1 }]) {
+          await expect(store.writeForecastErrors([good, fe(ISSUE_6, ISSUE_6 + 2 * H, over)]), JSON.stringify(over)).rejects.toBeInstanceOf(StoreRejectedError);
+        }
+        await store.writeForecastErrors([]);
+        expect(await store.readForecastErrors(fq())).toEqual([]);
+        await expect(store.readForecastErrors(fq({ site: '' }))).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+
+      it.each(INJECTIONS)('stores %j as a plain site, feeder and model of a score, or refuses it on write and read alike', async (evil) => {
+        const good = fe(ISSUE_6, ISSUE_6 + H);
+        await store.writeForecastErrors([good]);
+        await store.writeForecasts([fc(ISSUE_6, ISSUE_6 + H, 5)]);
+        const evilPoint = fe(ISSUE_6, ISSUE_6 + H, { site: evil, feeder: evil, model: evil });
+        const q = fq({ site: evil, feeder: evil });
+        if (/[\\\n]/.test(evil)) {
+          await expect(store.writeForecastErrors([evilPoint])).rejects.toBeInstanceOf(StoreRejectedError);
+          await expect(store.readForecastErrors(q)).rejects.toBeInstanceOf(InvalidQueryError);
+          await expect(store.readForecastHistory(q)).rejects.toBeInstanceOf(InvalidQueryError);
+        } else {
+          expect(await store.readForecastErrors(q)).toEqual([]);
+          expect(await store.readForecastHistory(q)).toEqual([]);
+          await store.writeForecastErrors([evilPoint]);
+          expect(await store.readForecastErrors(q)).toEqual([evilPoint]);
+        }
+        expect(await store.readForecastErrors(fq())).toEqual([good]);
+        expect(await store.readForecastHistory(fq())).toEqual([fc(ISSUE_6, ISSUE_6 + H, 5)]);
+      });
+    });
+
+    describe('dispatch plans', () => {
+      const plan = (issuedAtMs: number, label: string, site = 's1'): StoredDispatchPlan => ({
+        site,
+        issuedAtMs,
+        // Large enough that InfluxDB's 64 KiB string limit would refuse it uncompressed.
+        planJson: JSON.stringify({ label, steps: Array.from({ length: 3000 }, (_, i) => ({ i, powerKw: i * 1.5 })) }),
+        steps: [0, 1, 2].flatMap((h): StoredDispatchPlan['steps'][number][] => [
+          { site, asset: 'site', issuedAtMs, timeMs: issuedAtMs + h * H, fields: { import_kw: 10 + h, export_kw: 0 } },
+          { site, asset: 'bat-1', issuedAtMs, timeMs: issuedAtMs + h * H, fields: { power_kw: -5 + h, soc_kwh: 50 } },
+        ]),
+      });
+
+      it('returns the latest plan, or the one in force as of an instant, whole', async () => {
+        expect(await store.readDispatchPlan({ site: 's1' })).toBeUndefined();
+        await store.writeDispatchPlan(plan(ISSUE_6, 'six'));
+        await store.writeDispatchPlan(plan(ISSUE_7, 'seven'));
+        await store.writeDispatchPlan(plan(ISSUE_7 + H, 'other site', 's2'));
+        const latest = await store.readDispatchPlan({ site: 's1' });
+        expect(latest).toEqual({ site: 's1', issuedAtMs: ISSUE_7, planJson: plan(ISSUE_7, 'seven').planJson });
+        expect((await store.readDispatchPlan({ site: 's1', asOfMs: ISSUE_7 - 1 }))?.issuedAtMs).toBe(ISSUE_6);
+        expect(await store.readDispatchPlan({ site: 's1', asOfMs: ISSUE_6 - 1 })).toBeUndefined();
+        // A re-run at the same issue time replaces the document.
+        await store.writeDispatchPlan({ ...plan(ISSUE_7, 'seven again') });
+        expect(JSON.parse((await store.readDispatchPlan({ site: 's1' }))!.planJson).label).toBe('seven again');
+      });
+
+      it('refuses bad plans and bad queries with the right error', async () => {
+        const good = plan(ISSUE_6, 'ok');
+        await expect(store.writeDispatchPlan({ ...good, site: 'a\nb' })).rejects.toBeInstanceOf(StoreRejectedError);
+        await expect(store.writeDispatchPlan({ ...good, steps: [{ ...good.steps[0]!, fields: { 'bad name': 1 } }] })).rejects.toBeInstanceOf(StoreRejectedError);
+        await expect(store.writeDispatchPlan({ ...good, steps: [{ ...good.steps[0]!, fields: { power_kw: Number.NaN } }] })).rejects.toBeInstanceOf(StoreRejectedError);
+        await expect(store.writeDispatchPlan({ ...good, steps: [{ ...good.steps[0]!, timeMs: ISSUE_6 - 2 * H }] })).rejects.toBeInstanceOf(StoreRejectedError);
+        await expect(store.readDispatchPlan({ site: '' })).rejects.toBeInstanceOf(InvalidQueryError);
+        // Quotes and InfluxQL/SQL fragments in a site name match nothing and break nothing.
+        for (const evil of ["s1' OR '1'='1", 's1" OR 1=1 --', "'; DROP TABLE dispatch_plan; --"]) {
+          expect(await store.readDispatchPlan({ site: evil })).toBeUndefined();
+        }
+        expect(await store.readDispatchPlan({ site: 's1' })).toBeUndefined();
       });
     });
 

@@ -4,17 +4,29 @@ import { DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBValu
 import { errorMessage, InvalidQueryError, StoreRejectedError, StoreUnavailableError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
-import { validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
+import { validateForecastErrorPoints, validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
+import { validateDispatchPlan, validateDispatchQuery } from '../dispatch.js';
+import { validateIngestStats } from '../ingestStats.js';
 import {
+  DISPATCH_MEASUREMENT,
+  DISPATCH_PLAN_MEASUREMENT,
+  FORECAST_ERROR_MEASUREMENT,
   FORECAST_MEASUREMENT,
+  INGEST_STATS_MEASUREMENT,
   TAG_NAMES,
   TELEMETRY_FIELDS,
   TELEMETRY_MEASUREMENT,
   type Aggregate,
+  type DispatchPlanQuery,
+  type StoredDispatchPlan,
+  type ForecastErrorPoint,
+  type ForecastHistoryQuery,
   type ForecastPoint,
   type ForecastQuery,
+  type IngestStatsPoint,
   type ReadingKind,
   type SeriesKey,
+  type SeriesLastSeen,
   type StoreHealth,
   type TagName,
   type TelemetryPoint,
@@ -54,6 +66,36 @@ const FORECAST_COLUMN_DEFS =
 const FORECAST_UPSERT_SQL =
   `INSERT INTO ${FORECAST_TABLE} (${FORECAST_COLUMNS}) SELECT ${FORECAST_COLUMNS} FROM ${FORECAST_STAGING} ` +
   `ON CONFLICT (${FORECAST_KEY}) DO UPDATE SET ${FORECAST_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+
+/**
+ * Forecast scores: the same names as InfluxDB's `forecast_error` measurement, keyed like its series
+ * (site, feeder, target, model, lead) + time, so a re-score overwrites. `ape_pct` is NULL for a near-zero
+ * actual, and a NULL never replaces a stored value: the same per-field rule as InfluxDB, where a field left
+ * out of a write keeps the old one.
+ */
+const FORECAST_ERROR_TABLE = FORECAST_ERROR_MEASUREMENT;
+const FORECAST_ERROR_STAGING = `${FORECAST_ERROR_TABLE}_staging`;
+const FORECAST_ERROR_KEY = 'site, feeder, target, model, lead, time';
+const FORECAST_ERROR_VALUES = ['actual_kw', 'p50_kw', 'error_kw', 'abs_error_kw', 'ape_pct', 'in_band', 'pinball_kw', 'issued_at_ms'];
+const FORECAST_ERROR_COLUMNS = `${FORECAST_ERROR_KEY}, ${FORECAST_ERROR_VALUES.join(', ')}`;
+const FORECAST_ERROR_COLUMN_DEFS =
+  'site VARCHAR NOT NULL, feeder VARCHAR NOT NULL, target VARCHAR NOT NULL, model VARCHAR NOT NULL, lead INTEGER NOT NULL, time TIMESTAMP NOT NULL, ' +
+  'actual_kw DOUBLE NOT NULL, p50_kw DOUBLE NOT NULL, error_kw DOUBLE NOT NULL, abs_error_kw DOUBLE NOT NULL, ape_pct DOUBLE, ' +
+  'in_band DOUBLE NOT NULL, pinball_kw DOUBLE NOT NULL, issued_at_ms BIGINT NOT NULL';
+const FORECAST_ERROR_UPSERT_SQL =
+  `INSERT INTO ${FORECAST_ERROR_TABLE} (${FORECAST_ERROR_COLUMNS}) SELECT ${FORECAST_ERROR_COLUMNS} FROM ${FORECAST_ERROR_STAGING} ` +
+  `ON CONFLICT (${FORECAST_ERROR_KEY}) DO UPDATE SET ` +
+  FORECAST_ERROR_VALUES.map((c) => (c === 'ape_pct' ? `${c} = COALESCE(EXCLUDED.${c}, ${FORECAST_ERROR_TABLE}.${c})` : `${c} = EXCLUDED.${c}`)).join(', ');
+
+/**
+ * Dispatch: `dispatch` rows keyed like InfluxDB's series (site, asset, lead, time), the step's fields as
+ * a JSON object (their names vary with the assets); `dispatch_plan` holds each plan's document.
+ */
+const DISPATCH_TABLE = DISPATCH_MEASUREMENT;
+/** Ingest statistics: one row per ingester and sample time, the fields as JSON (their names depend on the reject reasons). */
+const INGEST_STATS_TABLE = INGEST_STATS_MEASUREMENT;
+const DISPATCH_PLAN_TABLE = DISPATCH_PLAN_MEASUREMENT;
+const DISPATCH_ROWS_PER_INSERT = 500;
 
 /**
  * Locks: one row per name. The upsert only takes over a row that is expired ($4 = now) or already ours,
@@ -111,6 +153,18 @@ export class DuckDbTelemetryStore implements TelemetryStore {
         await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (${COLUMN_DEFS})`);
         await this.connection.run(`CREATE TABLE IF NOT EXISTS ${FORECAST_TABLE} (${FORECAST_COLUMN_DEFS}, PRIMARY KEY (${FORECAST_KEY}))`);
         await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${FORECAST_STAGING} (${FORECAST_COLUMN_DEFS})`);
+        await this.connection.run(`CREATE TABLE IF NOT EXISTS ${FORECAST_ERROR_TABLE} (${FORECAST_ERROR_COLUMN_DEFS}, PRIMARY KEY (${FORECAST_ERROR_KEY}))`);
+        await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${FORECAST_ERROR_STAGING} (${FORECAST_ERROR_COLUMN_DEFS})`);
+        await this.connection.run(
+          `CREATE TABLE IF NOT EXISTS ${DISPATCH_TABLE} (site VARCHAR NOT NULL, asset VARCHAR NOT NULL, lead INTEGER NOT NULL, time TIMESTAMP NOT NULL, ` +
+            `issued_at_ms BIGINT NOT NULL, fields_json VARCHAR NOT NULL, PRIMARY KEY (site, asset, lead, time))`,
+        );
+        await this.connection.run(
+          `CREATE TABLE IF NOT EXISTS ${DISPATCH_PLAN_TABLE} (site VARCHAR NOT NULL, issued_at_ms BIGINT NOT NULL, plan_json VARCHAR NOT NULL, PRIMARY KEY (site, issued_at_ms))`,
+        );
+        await this.connection.run(
+          `CREATE TABLE IF NOT EXISTS ${INGEST_STATS_TABLE} (ingester VARCHAR NOT NULL, time TIMESTAMP NOT NULL, fields_json VARCHAR NOT NULL, PRIMARY KEY (ingester, time))`,
+        );
         await this.connection.run(
           `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (name VARCHAR PRIMARY KEY, holder VARCHAR NOT NULL, expires_at_ms BIGINT NOT NULL)`,
         );
@@ -222,6 +276,153 @@ export class DuckDbTelemetryStore implements TelemetryStore {
     }));
   }
 
+  /** Every model and lead in the range: no reduction (the key already allows one model per lead and time). */
+  async readForecastHistory(q: ForecastHistoryQuery): Promise<ForecastPoint[]> {
+    validateForecastQuery(q);
+    const sql =
+      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw FROM ${FORECAST_TABLE} ` +
+      `WHERE site = $1 AND feeder = $2 AND target = $3 AND time >= $4 AND time < $5 ORDER BY time, issued_at_ms, model`;
+    const rows = await this.read(sql, [q.site, q.feeder, q.target, toTimestamp(q.fromMs), toTimestamp(q.toMs)], 'readForecastHistory');
+    return rows.map((r) => ({
+      site: q.site,
+      feeder: q.feeder,
+      target: q.target,
+      model: String(r.model),
+      issuedAtMs: toNumber(r.issued_at_ms),
+      timeMs: toNumber(r.time_ms),
+      p10Kw: toNumber(r.p10_kw),
+      p50Kw: toNumber(r.p50_kw),
+      p90Kw: toNumber(r.p90_kw),
+    }));
+  }
+
+  /** Appended to a staging table (values never enter the SQL text) and upserted in one transaction, as forecasts are. */
+  async writeForecastErrors(points: readonly ForecastErrorPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const leads = validateForecastErrorPoints(points);
+    // ON CONFLICT DO UPDATE may not touch one row twice in a statement: the last point per key wins, as in InfluxDB.
+    const rows = new Map<string, { p: ForecastErrorPoint; lead: number }>();
+    points.forEach((p, i) => rows.set(JSON.stringify([p.site, p.feeder, p.target, p.model, leads[i], p.timeMs]), { p, lead: leads[i]! }));
+    await this.exclusive(async () => {
+      const conn = this.requireConnection();
+      try {
+        await conn.run('BEGIN TRANSACTION');
+        const appender = await conn.createAppender(FORECAST_ERROR_STAGING);
+        try {
+          for (const { p, lead } of rows.values()) {
+            appender.appendVarchar(p.site);
+            appender.appendVarchar(p.feeder);
+            appender.appendVarchar(p.target);
+            appender.appendVarchar(p.model);
+            appender.appendInteger(lead);
+            appender.appendTimestamp(toTimestamp(p.timeMs));
+            appender.appendDouble(p.actualKw);
+            appender.appendDouble(p.p50Kw);
+            appender.appendDouble(p.errorKw);
+            appender.appendDouble(p.absErrorKw);
+            if (p.apePct === undefined) appender.appendNull();
+            else appender.appendDouble(p.apePct);
+            appender.appendDouble(p.inBand);
+            appender.appendDouble(p.pinballKw);
+            appender.appendBigInt(BigInt(p.issuedAtMs));
+            appender.endRow();
+          }
+        } finally {
+          appender.closeSync();
+        }
+        await conn.run(FORECAST_ERROR_UPSERT_SQL);
+        await conn.run(`DELETE FROM ${FORECAST_ERROR_STAGING}`);
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        await conn.run(`DELETE FROM ${FORECAST_ERROR_STAGING}`).catch(() => undefined);
+        throw new StoreUnavailableError(`DuckDB write of ${rows.size} forecast error points failed: ${errorMessage(err)}`, err);
+      }
+    });
+  }
+
+  async readForecastErrors(q: ForecastHistoryQuery): Promise<ForecastErrorPoint[]> {
+    validateForecastQuery(q);
+    const sql =
+      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, ${FORECAST_ERROR_VALUES.filter((c) => c !== 'issued_at_ms').join(', ')} FROM ${FORECAST_ERROR_TABLE} ` +
+      `WHERE site = $1 AND feeder = $2 AND target = $3 AND time >= $4 AND time < $5 ORDER BY time, issued_at_ms, model`;
+    const rows = await this.read(sql, [q.site, q.feeder, q.target, toTimestamp(q.fromMs), toTimestamp(q.toMs)], 'readForecastErrors');
+    return rows.map((r) => ({
+      site: q.site,
+      feeder: q.feeder,
+      target: q.target,
+      model: String(r.model),
+      issuedAtMs: toNumber(r.issued_at_ms),
+      timeMs: toNumber(r.time_ms),
+      actualKw: toNumber(r.actual_kw),
+      p50Kw: toNumber(r.p50_kw),
+      errorKw: toNumber(r.error_kw),
+      absErrorKw: toNumber(r.abs_error_kw),
+      ...(r.ape_pct === null ? {} : { apePct: toNumber(r.ape_pct) }),
+      inBand: toNumber(r.in_band) === 1 ? 1 : 0,
+      pinballKw: toNumber(r.pinball_kw),
+    }));
+  }
+
+  /** Steps and document in one transaction; a re-run at the same issue time overwrites. */
+  async writeDispatchPlan(plan: StoredDispatchPlan): Promise<void> {
+    const leads = validateDispatchPlan(plan);
+    const rows = new Map<string, DuckDBValue[]>();
+    plan.steps.forEach((p, i) => {
+      rows.set(JSON.stringify([p.asset, leads[i], p.timeMs]), [p.site, p.asset, leads[i]!, toTimestamp(p.timeMs), BigInt(p.issuedAtMs), JSON.stringify(p.fields)]);
+    });
+    const all = [...rows.values()];
+    await this.exclusive(async () => {
+      const conn = this.requireConnection();
+      try {
+        await conn.run('BEGIN TRANSACTION');
+        for (let i = 0; i < all.length; i += DISPATCH_ROWS_PER_INSERT) {
+          const chunk = all.slice(i, i + DISPATCH_ROWS_PER_INSERT);
+          const values = chunk.map((_, r) => `(${[1, 2, 3, 4, 5, 6].map((c) => `$${r * 6 + c}`).join(', ')})`).join(', ');
+          await conn.run(
+            `INSERT INTO ${DISPATCH_TABLE} (site, asset, lead, time, issued_at_ms, fields_json) VALUES ${values} ` +
+              `ON CONFLICT (site, asset, lead, time) DO UPDATE SET issued_at_ms = EXCLUDED.issued_at_ms, fields_json = EXCLUDED.fields_json`,
+            chunk.flat(),
+          );
+        }
+        await conn.run(
+          `INSERT INTO ${DISPATCH_PLAN_TABLE} (site, issued_at_ms, plan_json) VALUES ($1, $2, $3) ON CONFLICT (site, issued_at_ms) DO UPDATE SET plan_json = EXCLUDED.plan_json`,
+          [plan.site, BigInt(plan.issuedAtMs), plan.planJson],
+        );
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw new StoreUnavailableError(`DuckDB write of dispatch plan for ${plan.site} failed: ${errorMessage(err)}`, err);
+      }
+    });
+  }
+
+  async readDispatchPlan(q: DispatchPlanQuery): Promise<{ site: string; issuedAtMs: number; planJson: string } | undefined> {
+    validateDispatchQuery(q);
+    const params: DuckDBValue[] = [q.site];
+    if (q.asOfMs !== undefined) params.push(BigInt(q.asOfMs));
+    const rows = await this.read(
+      `SELECT issued_at_ms, plan_json FROM ${DISPATCH_PLAN_TABLE} WHERE site = $1${q.asOfMs !== undefined ? ' AND issued_at_ms <= $2' : ''} ORDER BY issued_at_ms DESC LIMIT 1`,
+      params,
+      'readDispatchPlan',
+    );
+    const row = rows[0];
+    return row ? { site: q.site, issuedAtMs: toNumber(row.issued_at_ms), planJson: String(row.plan_json) } : undefined;
+  }
+
+  /** A few rows every INGEST_STATS_INTERVAL_SECONDS: one plain upsert each. */
+  async writeIngestStats(points: readonly IngestStatsPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    validateIngestStats(points);
+    for (const p of points) {
+      await this.read(
+        `INSERT INTO ${INGEST_STATS_TABLE} (ingester, time, fields_json) VALUES ($1, $2, $3) ON CONFLICT (ingester, time) DO UPDATE SET fields_json = EXCLUDED.fields_json`,
+        [p.ingester, toTimestamp(p.timeMs), JSON.stringify(p.fields)],
+        'writeIngestStats',
+      );
+    }
+  }
+
   async tryAcquireLock(name: string, holder: string, ttlMs: number): Promise<boolean> {
     validateLockArgs(name, holder, ttlMs);
     const now = Date.now();
@@ -274,6 +475,22 @@ export class DuckDbTelemetryStore implements TelemetryStore {
       feeder: String(r.feeder),
       meter: String(r.meter),
       kind: String(r.kind) as ReadingKind,
+    }));
+  }
+
+  async lastSeen(where?: Partial<Record<TagName, string>>): Promise<SeriesLastSeen[]> {
+    const params: DuckDBValue[] = [];
+    const filters = tagFilters(where, params);
+    const sql =
+      `SELECT ${TAG_LIST}, epoch_ms(max(time)) AS last_ms FROM ${TABLE}${filters.length ? ` WHERE ${filters.join(' AND ')}` : ''} ` +
+      `GROUP BY ${TAG_LIST} ORDER BY ${TAG_LIST}`;
+    const rows = await this.read(sql, params, 'lastSeen');
+    return rows.map((r) => ({
+      site: String(r.site),
+      feeder: String(r.feeder),
+      meter: String(r.meter),
+      kind: String(r.kind) as ReadingKind,
+      lastSeenMs: toNumber(r.last_ms),
     }));
   }
 

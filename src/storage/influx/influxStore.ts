@@ -1,14 +1,23 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import { gunzipSync } from 'node:zlib';
 import type { InfluxConfig } from '../../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
-import { latestPerTime, validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
+import { compareByTimeIssueModel, latestPerTime, validateForecastErrorPoints, validateForecastPoints, validateForecastQuery, validateLockArgs } from '../forecasts.js';
 import {
+  FORECAST_ERROR_MEASUREMENT,
   FORECAST_MEASUREMENT,
+  DISPATCH_PLAN_MEASUREMENT,
+  type DispatchPlanQuery,
+  type StoredDispatchPlan,
+  type ForecastErrorPoint,
+  type ForecastHistoryQuery,
   type ForecastPoint,
   type ForecastQuery,
+  type IngestStatsPoint,
   type SeriesKey,
+  type SeriesLastSeen,
   type StoreHealth,
   type TagName,
   type TelemetryPoint,
@@ -18,19 +27,26 @@ import {
 } from '../types.js';
 import { InfluxHttp, parseVersion } from './http.js';
 import {
+  buildDispatchPlanSelect,
+  buildForecastErrorSelect,
   buildForecastSelect,
+  buildLastSeen,
   buildLockSelect,
   buildShowSeries,
   buildTelemetrySelect,
   firstStatementSeries,
   identifier,
   measurementRef,
+  parseLastSeen,
   parseSeriesKeys,
+  toForecastErrorPoints,
   toForecastPoints,
   toLease,
   toTelemetrySeries,
 } from './influxql.js';
-import { LOCK_MEASUREMENT, LOCK_TIME_MS, toForecastLine, toLine, toLockLine } from './lineProtocol.js';
+import { LOCK_MEASUREMENT, LOCK_TIME_MS, toDispatchPlanLine, toDispatchStepLine, toForecastErrorLine, toForecastLine, toIngestStatsLine, toLine, toLockLine } from './lineProtocol.js';
+import { validateIngestStats } from '../ingestStats.js';
+import { validateDispatchPlan, validateDispatchQuery } from '../dispatch.js';
 import { withRetry } from '../../common/retry.js';
 
 /** Largest request body the WriteApi sends at once; writePoints splits bigger batches. */
@@ -66,6 +82,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private closed = false;
   private readonly from: string;
   private readonly forecastFrom: string;
+  private readonly forecastErrorFrom: string;
+  private readonly dispatchPlanFrom: string;
   private readonly lockFrom: string;
   private readonly lockSettleMs: number;
 
@@ -83,6 +101,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
     });
     this.from = measurementRef(cfg.database, cfg.retentionPolicy);
     this.forecastFrom = measurementRef(cfg.database, cfg.retentionPolicy, FORECAST_MEASUREMENT);
+    this.forecastErrorFrom = measurementRef(cfg.database, cfg.retentionPolicy, FORECAST_ERROR_MEASUREMENT);
+    this.dispatchPlanFrom = measurementRef(cfg.database, cfg.retentionPolicy, DISPATCH_PLAN_MEASUREMENT);
     this.lockFrom = measurementRef(cfg.database, cfg.retentionPolicy, LOCK_MEASUREMENT);
   }
 
@@ -151,6 +171,58 @@ export class InfluxTelemetryStore implements TelemetryStore {
     await this.init();
     const body = await this.runQuery(buildForecastSelect(q, this.forecastFrom));
     return latestPerTime(toForecastPoints(firstStatementSeries(body), q), q.asOfMs);
+  }
+
+  /** The same raw select as readForecasts without the issue bound, and no reduction: every model and lead. */
+  async readForecastHistory(q: ForecastHistoryQuery): Promise<ForecastPoint[]> {
+    validateForecastQuery(q);
+    await this.init();
+    // Rebuilt without asOfMs: a ForecastQuery passed in here must not bring its issue bound along.
+    const range = { site: q.site, feeder: q.feeder, target: q.target, fromMs: q.fromMs, toMs: q.toMs };
+    const body = await this.runQuery(buildForecastSelect(range, this.forecastFrom));
+    return toForecastPoints(firstStatementSeries(body), range).sort(compareByTimeIssueModel);
+  }
+
+  /**
+   * Same write path as forecasts. Model and lead are tags, so each model's score at each lead is its own
+   * series and a re-score overwrites it. Like every InfluxDB write, a field left out (ape_pct for a
+   * near-zero actual) keeps whatever an earlier write stored there.
+   */
+  async writeForecastErrors(points: readonly ForecastErrorPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const leads = validateForecastErrorPoints(points);
+    await this.writeLines(points, (p, i) => toForecastErrorLine(p, leads[i]!));
+  }
+
+  async readForecastErrors(q: ForecastHistoryQuery): Promise<ForecastErrorPoint[]> {
+    validateForecastQuery(q);
+    await this.init();
+    const body = await this.runQuery(buildForecastErrorSelect(q, this.forecastErrorFrom));
+    return toForecastErrorPoints(firstStatementSeries(body), q).sort(compareByTimeIssueModel);
+  }
+
+  /** Step points and the plan document in one write path; a re-run at the same issue time overwrites. */
+  async writeDispatchPlan(plan: StoredDispatchPlan): Promise<void> {
+    const leads = validateDispatchPlan(plan);
+    await this.writeLines([...plan.steps.map((p, i) => toDispatchStepLine(p, leads[i]!)), toDispatchPlanLine(plan)], (line) => line);
+  }
+
+  async readDispatchPlan(q: DispatchPlanQuery): Promise<{ site: string; issuedAtMs: number; planJson: string } | undefined> {
+    validateDispatchQuery(q);
+    await this.init();
+    const [series] = firstStatementSeries(await this.runQuery(buildDispatchPlanSelect(q, this.dispatchPlanFrom)));
+    const row = series?.values?.[0];
+    if (!series || !row) return undefined;
+    const encoded = row[series.columns.indexOf('plan_gz')];
+    if (typeof encoded !== 'string') return undefined;
+    return { site: q.site, issuedAtMs: Number(row[series.columns.indexOf('time')]), planJson: gunzipSync(Buffer.from(encoded, 'base64')).toString('utf8') };
+  }
+
+  /** Same write path (and retries) as telemetry; no spool: a sample lost while the store is down is replaced by the next. */
+  async writeIngestStats(points: readonly IngestStatsPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    validateIngestStats(points);
+    await this.writeLines(points, toIngestStatsLine);
   }
 
   /**
@@ -228,6 +300,12 @@ export class InfluxTelemetryStore implements TelemetryStore {
     await this.init();
     const body = await this.runQuery(buildShowSeries(this.from, where));
     return parseSeriesKeys(firstStatementSeries(body));
+  }
+
+  /** One `last(field)` statement per field in one request (a single selector returns the point's own time; last(*) would not). */
+  async lastSeen(where?: Partial<Record<TagName, string>>): Promise<SeriesLastSeen[]> {
+    await this.init();
+    return parseLastSeen(await this.runQuery(buildLastSeen(this.from, where)));
   }
 
   private async runQuery(q: string) {

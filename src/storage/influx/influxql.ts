@@ -1,9 +1,15 @@
 import {
   TAG_NAMES,
+  TELEMETRY_FIELDS,
+  type DispatchPlanQuery,
   TELEMETRY_MEASUREMENT,
+  FORECAST_ERROR_FIELDS,
+  type ForecastErrorPoint,
+  type ForecastHistoryQuery,
   type ForecastPoint,
   type ForecastQuery,
   type SeriesKey,
+  type SeriesLastSeen,
   type TagName,
   type TelemetryQuery,
   type TelemetrySeries,
@@ -48,6 +54,31 @@ export function buildShowSeries(from: string, where?: Partial<Record<TagName, st
   return `SHOW SERIES FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
 }
 
+/** `SELECT last(<field>) … GROUP BY` every tag, one statement per telemetry field; see parseLastSeen. */
+export function buildLastSeen(from: string, where?: Partial<Record<TagName, string>>): string {
+  const conditions = tagConditions(where);
+  const filter = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return TELEMETRY_FIELDS.map((f) => `SELECT last(${identifier(f)}) FROM ${from}${filter} GROUP BY ${TAG_NAMES.map(identifier).join(', ')}`).join('; ');
+}
+
+/** The latest time per series over every statement of buildLastSeen, sorted like parseSeriesKeys. */
+export function parseLastSeen(body: InfluxQueryResponse): SeriesLastSeen[] {
+  if (body.error) throw new Error(body.error);
+  const latest = new Map<string, SeriesLastSeen>();
+  for (const result of body.results ?? []) {
+    if (result.error) throw new Error(result.error);
+    for (const s of result.series ?? []) {
+      const t = s.tags ?? {};
+      const timeMs = Number(s.values?.[0]?.[0]);
+      if (!t.site || !t.feeder || !t.meter || !t.kind || !Number.isFinite(timeMs)) continue;
+      const key = JSON.stringify([t.site, t.feeder, t.meter, t.kind]);
+      const prev = latest.get(key);
+      if (!prev || timeMs > prev.lastSeenMs) latest.set(key, { site: t.site, feeder: t.feeder, meter: t.meter, kind: t.kind as SeriesKey['kind'], lastSeenMs: timeMs });
+    }
+  }
+  return [...latest.values()].sort((a, b) => compareTags(a, b, ['site', 'feeder', 'meter', 'kind']));
+}
+
 /**
  * Every stored forecast point of one site/feeder/target in [fromMs, toMs), issued at or before asOfMs
  * (a numeric comparison on the issued_at_ms field), one result series per model and lead. Picking the
@@ -87,6 +118,64 @@ export function toForecastPoints(series: InfluxSeries[], q: Pick<ForecastQuery, 
         p10Kw: Number(row[p10]),
         p50Kw: Number(row[p50]),
         p90Kw: Number(row[p90]),
+      });
+    }
+  }
+  return points;
+}
+
+/**
+ * Every score of one site/feeder/target with a step time in [fromMs, toMs), one result series per model
+ * and lead. Assumes validateForecastQuery(q) passed.
+ */
+export function buildForecastErrorSelect(q: ForecastHistoryQuery, from: string): string {
+  const conditions = [
+    `${identifier('site')} = ${stringLiteral(q.site)}`,
+    `${identifier('feeder')} = ${stringLiteral(q.feeder)}`,
+    `${identifier('target')} = ${stringLiteral(q.target)}`,
+    `time >= ${q.fromMs}ms`,
+    `time < ${q.toMs}ms`,
+  ];
+  return `SELECT ${FORECAST_ERROR_FIELDS.map(identifier).join(', ')} FROM ${from} WHERE ${conditions.join(' AND ')} GROUP BY ${identifier('model')}, ${identifier('lead')}`;
+}
+
+/** The rows of buildForecastErrorSelect as points; a null ape_pct (near-zero actual) stays undefined. */
+export function toForecastErrorPoints(series: InfluxSeries[], q: Pick<ForecastHistoryQuery, 'site' | 'feeder' | 'target'>): ForecastErrorPoint[] {
+  const points: ForecastErrorPoint[] = [];
+  for (const s of series) {
+    const col = (name: string) => s.columns.indexOf(name);
+    for (const row of s.values ?? []) {
+      const num = (name: string): number | undefined => {
+        const v = row[col(name)];
+        return v === null || v === undefined ? undefined : Number(v);
+      };
+      const [timeMs, actualKw, p50Kw, errorKw, absErrorKw, inBand, pinballKw, issuedAtMs, apePct] = [
+        'time',
+        'actual_kw',
+        'p50_kw',
+        'error_kw',
+        'abs_error_kw',
+        'in_band',
+        'pinball_kw',
+        'issued_at_ms',
+        'ape_pct',
+      ].map(num);
+      if (timeMs === undefined || actualKw === undefined || p50Kw === undefined || errorKw === undefined || absErrorKw === undefined) continue;
+      if (inBand === undefined || pinballKw === undefined || issuedAtMs === undefined) continue;
+      points.push({
+        site: q.site,
+        feeder: q.feeder,
+        target: q.target,
+        model: s.tags?.model ?? '',
+        issuedAtMs,
+        timeMs,
+        actualKw,
+        p50Kw,
+        errorKw,
+        absErrorKw,
+        ...(apePct === undefined ? {} : { apePct }),
+        inBand: inBand === 1 ? 1 : 0,
+        pinballKw,
       });
     }
   }
@@ -185,4 +274,10 @@ function parseSeriesKey(key: string): Record<string, string> {
   parts.push(current);
   // Values were unescaped above; '=' inside a tag value was escaped too, so split on the first '='.
   return Object.fromEntries(parts.slice(1).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
+/** The latest plan of a site issued at or before asOfMs (time is the issue time). Assumes validateDispatchQuery passed. */
+export function buildDispatchPlanSelect(q: DispatchPlanQuery, from: string): string {
+  const conditions = [`${identifier('site')} = ${stringLiteral(q.site)}`, ...(q.asOfMs === undefined ? [] : [`time <= ${q.asOfMs}ms`])];
+  return `SELECT ${identifier('plan_gz')} FROM ${from} WHERE ${conditions.join(' AND ')} ORDER BY time DESC LIMIT 1`;
 }
