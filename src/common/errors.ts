@@ -42,6 +42,14 @@ export class InvalidQueryError extends Error {
   }
 }
 
+/** The request clashes with work in progress or with what is stored (e.g. a training run is already going). */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
 /** A required external program (mosquitto, influxd) or service is missing. */
 export class DependencyMissingError extends Error {
   constructor(message: string) {
@@ -52,4 +60,12 @@ export class DependencyMissingError extends Error {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The dispatch optimizer could not produce a plan (solver stopped without one, or a scenario it can't use). */
+export class DispatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DispatchError';
+  }
 }

@@ -18,6 +18,11 @@ export function telemetryTopic(site: string, feeder: string, meter: string): str
   return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/telemetry`;
 }
 
+/** Where the latest dispatch plan of a site is published, retained (src/dispatch). */
+export function dispatchTopic(site: string): string {
+  return `${TOPIC_PREFIX}/${site}/dispatch`;
+}
+
 /** Payload name → stored field name. */
 export const READING_FIELDS = {
   powerKw: 'power_kw',

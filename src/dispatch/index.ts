@@ -1,0 +1,19 @@
+/**
+ * Dispatch: forecasts + assets + prices → a least-cost plan that keeps every limit (or says which gave
+ * way), with a reason for each recommendation. Pure core (scenario, formulation, extraction, costs,
+ * diagnosis, reasons); HiGHS behind solver.ts; store and MQTT behind service.ts and publisher.ts.
+ */
+export { optimizeDispatch, warmUpDispatch, type OptimizeOptions } from './optimize.js';
+export { DispatchService, loadDispatchFile, startDispatch, type ConfiguredDispatch, type DispatchServiceOptions } from './service.js';
+export { mqttPlanPublisher, type PlanPublisher } from './publisher.js';
+export { scenarioFromForecasts } from './fromForecasts.js';
+export { toStoredPlan } from './stored.js';
+export {
+  DISPATCH_PLAN_SCHEMA_VERSION,
+  dispatchPlanSchema,
+  type DispatchPlan,
+  type PlanStep,
+  type Recommendation,
+  type DiagnosisIssue,
+} from './plan.js';
+export { scenarioSchema, siteDispatchSchema, dispatchFileSchema, type Scenario, type ScenarioInput, type SiteDispatch } from './scenario.js';

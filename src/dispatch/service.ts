@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, DispatchError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { MqttConfig } from '../config/index.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, type TelemetryStore } from '../storage/index.js';
+import { scenarioFromForecasts, type ForecastsForDispatch } from './fromForecasts.js';
+import { optimizeDispatch, warmUpDispatch } from './optimize.js';
+import type { DispatchPlan } from './plan.js';
+import { mqttPlanPublisher, type PlanPublisher } from './publisher.js';
+import { dispatchFileSchema, type SiteDispatch } from './scenario.js';
+import { toStoredPlan } from './stored.js';
+
+/** The dispatch settings of every site, from DISPATCH_FILE (YAML or JSON). */
+export function loadDispatchFile(path: string): SiteDispatch[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`DISPATCH_FILE: cannot read '${path}': ${errorMessage(err)}`]);
+  }
+  const parsed = dispatchFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `DISPATCH_FILE '${path}': ${i.path.join('.')}: ${i.message}`));
+  return parsed.data.sites;
+}
+
+export interface DispatchServiceOptions {
+  store: TelemetryStore;
+  sites: readonly SiteDispatch[];
+  publisher?: PlanPublisher;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** A battery meter's state of charge counts as current for this long. */
+const SOC_MAX_AGE_MS = 3_600_000;
+
+/**
+ * Plans from stored forecasts: for a site, the latest load/PV/wind forecasts (site total) from the next
+ * step boundary, the measured battery SoC when a battery meter reports one, the MILP, then the plan
+ * stored and published. Run after each scheduled forecast and on demand (CLI, API).
+ */
+export class DispatchService {
+  private readonly now: () => number;
+  private readonly bySite: Map<string, SiteDispatch>;
+
+  constructor(private readonly o: DispatchServiceOptions) {
+    this.now = o.now ?? Date.now;
+    this.bySite = new Map(o.sites.map((s) => [s.site, s]));
+  }
+
+  get siteIds(): string[] {
+    return [...this.bySite.keys()];
+  }
+
+  async run(siteId: string): Promise<DispatchPlan> {
+    const site = this.bySite.get(siteId);
+    if (!site) throw new DispatchError(`site '${siteId}' has no dispatch settings; known sites: ${this.siteIds.join(', ') || '(none: set DISPATCH_FILE)'}`);
+    const issuedAtMs = this.now();
+    const stepMs = site.stepMinutes * 60_000;
+    const startMs = Math.ceil(issuedAtMs / stepMs) * stepMs;
+    const toMs = startMs + site.horizonHours * 3_600_000;
+    const read = (target: (typeof FORECAST_TARGETS)[number]) =>
+      this.o.store.readForecasts({ site: site.site, feeder: SITE_TOTAL_FEEDER, target, fromMs: startMs - 3_600_000, toMs });
+    const [load, pv, wind] = await Promise.all(FORECAST_TARGETS.map(read));
+    const forecasts: ForecastsForDispatch = { load: load!, pv: pv!, wind: wind! };
+    const scenario = scenarioFromForecasts(site, forecasts, startMs, await this.batterySoc(site, issuedAtMs));
+    const used = Object.fromEntries(
+      (['load', 'pv', 'wind'] as const).flatMap((t) => {
+        const f = scenario.forecasts[t];
+        return f?.model && f.issuedAt ? [[t, { model: f.model, issuedAt: f.issuedAt }]] : [];
+      }),
+    );
+    const plan = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used });
+    await this.o.store.writeDispatchPlan(toStoredPlan(plan));
+    await this.o.publisher?.publish(plan).catch((err: unknown) => this.o.logger.warn({ site: siteId, err: errorMessage(err) }, 'dispatch plan stored but not published on MQTT'));
+    this.o.logger.info(
+      { site: siteId, steps: plan.steps.length, cost: plan.cost.total, savings: plan.savings, issues: plan.diagnosis.issues.length, solveMs: Math.round(plan.solver.solveMs), status: plan.solver.status },
+      plan.diagnosis.feasible ? 'dispatch plan issued' : `dispatch plan issued with ${plan.diagnosis.issues.length} limit(s) that gave way: ${plan.diagnosis.issues.map((i) => i.message).join(' | ')}`,
+    );
+    return plan;
+  }
+
+  /** Every site in turn; one failing (no forecast yet) doesn't stop the others. */
+  async runAll(): Promise<void> {
+    for (const site of this.siteIds) {
+      await this.run(site).catch((err: unknown) => this.o.logger.warn({ site, err: errorMessage(err) }, 'dispatch failed for site'));
+    }
+  }
+
+  /** Latest soc_pct of each battery meter (meter id = battery id) reported in the last hour. */
+  private async batterySoc(site: SiteDispatch, nowMs: number): Promise<Record<string, number>> {
+    if (site.batteries.length === 0) return {};
+    const series = await this.o.store.queryTelemetry({
+      field: 'soc_pct',
+      fromMs: nowMs - SOC_MAX_AGE_MS,
+      toMs: nowMs + 1,
+      where: { site: site.site, kind: 'battery' },
+      bucketMs: 60_000,
+      aggregate: 'last',
+      groupBy: ['meter'],
+    });
+    const soc: Record<string, number> = {};
+    for (const s of series) {
+      const last = s.points[s.points.length - 1];
+      if (s.tags.meter && last && site.batteries.some((b) => b.id === s.tags.meter)) soc[s.tags.meter] = last.value;
+    }
+    return soc;
+  }
+}
+
+export interface ConfiguredDispatch {
+  service: DispatchService;
+  close(): Promise<void>;
+}
+
+/**
+ * The dispatch stage as a process runs it: the sites of `file`, plans stored in `store` and published on
+ * `mqttUrl` (when given), the solver warmed up in the background so the first plan doesn't pay for it.
+ */
+export function startDispatch(o: { file: string; store: TelemetryStore; mqttUrl?: string; mqtt: MqttConfig; logger: Logger }): ConfiguredDispatch {
+  const sites = loadDispatchFile(o.file);
+  const publisher = o.mqttUrl ? mqttPlanPublisher(o.mqttUrl, o.mqtt) : undefined;
+  const service = new DispatchService({ store: o.store, sites, publisher, logger: o.logger });
+  void warmUpDispatch().then(
+    (ms) => o.logger.info({ sites: service.siteIds, warmUpMs: Math.round(ms) }, 'dispatch ready (solver warmed up)'),
+    (err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'dispatch solver warm-up failed'),
+  );
+  return { service, close: async () => publisher?.close() };
+}
