@@ -7,7 +7,9 @@ import {
   DEFAULT_BACKTEST,
   LstmForecaster,
   DEFAULT_QUALITY,
+  expandHolidays,
   FORECAST_TARGETS,
+  HOLIDAY_CALENDARS,
   maskBadValues,
   runBacktest,
   toRegularSeries,
@@ -40,7 +42,7 @@ export function addBacktestCommand(program: Command): void {
     .option('--latitude <deg>', 'site latitude (PV clear-sky baseline and features)', Number)
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
-    .option('--holidays <dates>', 'local holiday dates, comma-separated YYYY-MM-DD', '')
+    .option('--holidays <list>', `local holidays, comma-separated: dates YYYY-MM-DD and/or a calendar (${HOLIDAY_CALENDARS.join(', ')})`, holidayList, [] as string[])
     .option('--baselines-only', 'skip the LSTM (seconds instead of minutes)')
     .option('--epochs <n>', 'LSTM training epochs per refit (default: the model default)', positiveInt)
     .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 365)
@@ -58,7 +60,7 @@ export function addBacktestCommand(program: Command): void {
         context: {
           target: o.target,
           timeZone: o.localTz ?? o.tz,
-          holidays: o.holidays ? o.holidays.split(',').map((d) => d.trim()) : [],
+          holidays: o.holidays,
           ...(o.latitude !== undefined ? { latitude: o.latitude } : {}),
           ...(o.longitude !== undefined ? { longitude: o.longitude } : {}),
           ...(o.capacityKw !== undefined ? { capacityKw: o.capacityKw } : {}),
@@ -104,7 +106,7 @@ interface BacktestFlags {
   latitude?: number;
   longitude?: number;
   capacityKw?: number;
-  holidays: string;
+  holidays: string[];
   baselinesOnly?: boolean;
   epochs?: number;
   trainDays: number;
@@ -138,6 +140,14 @@ function formatTable(r: BacktestResult): string {
     lines.push(`${(name + (name === r.best ? ' *' : '')).padEnd(24)} ${fmt(o.maeKw).padStart(12)} ${fmt(o.rmseKw).padStart(12)} ${fmt(o.mapePct).padStart(8)} ${fmt(o.nmaePct).padStart(8)} ${fmt(o.mase).padStart(6)} ${fmt(o.pinballKw).padStart(10)} ${fmt(o.coverageP10P90 * 100, 1).padStart(8)}`);
   }
   return lines.join('\n');
+}
+
+function holidayList(value: string): string[] {
+  try {
+    return expandHolidays(value.split(',').map((d) => d.trim()).filter((d) => d !== ''));
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function positiveInt(value: string): number {

@@ -1,11 +1,13 @@
 export * from './types.js';
 export { runBacktest, dayAheadIssueTimes, DEFAULT_BACKTEST, type BacktestOptions, type BacktestResult, type ModelBacktest } from './backtest/rollingOrigin.js';
-export { pointMetrics, pinball, seasonalNaiveScaleKw, type PointMetrics } from './evaluation/metrics.js';
+export { pointMetrics, pinball, seasonalNaiveScaleKw, nearZeroKwFor, countsForMape, type PointMetrics } from './evaluation/metrics.js';
+export { scoreForecastPoints, scoreStep, type StepScore } from './scoring.js';
 export { maskBadValues, DEFAULT_QUALITY, type QualityReport } from './data/quality.js';
-export { cutInput, toRegularSeries, valueAt } from './data/series.js';
+export { expandHolidays, holidayDates, HOLIDAY_CALENDARS, type HolidayCalendar } from './data/holidays.js';
+export { cutInput, sliceInput, toRegularSeries, valueAt } from './data/series.js';
 export { baselinesFor } from './presets.js';
 export { clearSkyGhiAt, sunGeometry } from './features/solar.js';
-export { ForecastService, type TrainOutcome } from './service.js';
+export { ForecastService, DEFAULT_SCORING_HOURS, type ScoringWindow, type TrainOutcome } from './service.js';
 export { ModelRegistry, type SeriesRef, type ModelMetadata, type ServingState } from './registry/registry.js';
 export { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 export { loadSites, seriesContext, siteInfoSchema, type SiteInfo } from './sites.js';

@@ -1,18 +1,35 @@
 import type { Logger } from '../common/logger.js';
 import type { ForecastConfig } from '../config/index.js';
-import { SITE_TOTAL_FEEDER, type ForecastPoint, type TelemetryStore } from '../storage/index.js';
+import { SITE_TOTAL_FEEDER, type ForecastErrorPoint, type ForecastPoint, type TelemetryStore } from '../storage/index.js';
 import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
+import { sliceInput } from './data/series.js';
+import { nearZeroKwFor } from './evaluation/metrics.js';
 import { LstmForecaster, WEIGHTS_FILE_NAME, type LstmHyperparameters, type LstmRuntimeOptions, type SavedLstm } from './models/lstm/index.js';
 import { baselinesFor } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 import { ModelRegistry, type SeriesRef } from './registry/registry.js';
+import { scoreForecastPoints } from './scoring.js';
 import { seriesContext, type SiteInfo } from './sites.js';
 import { FORECAST_TARGETS, type ForecastInput, type Forecaster } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** History a forecast is issued from: enough for the LSTM's input window and the seasonal baselines' weekly lags. */
+const ISSUE_HISTORY_DAYS = 35;
+/**
+ * The window scoreForecasts covers by default, back from now: the forecast job re-scores it every run, so
+ * telemetry that arrives late still reaches the scores.
+ */
+export const DEFAULT_SCORING_HOURS = 48;
+
+export interface ScoringWindow {
+  /** Inclusive start of the steps scored, epoch ms. */
+  fromMs: number;
+  /** Exclusive end; steps that haven't ended by now are left for a later run. */
+  toMs: number;
+}
 
 export interface ForecastServiceDeps {
   store: TelemetryStore;
@@ -140,8 +157,7 @@ export class ForecastService {
   async forecast(ref: SeriesRef): Promise<ForecastPoint[]> {
     const { config, store, logger } = this.d;
     const nowMs = this.now();
-    // Five weeks: enough for the LSTM's input window and the seasonal baselines' weekly lags.
-    const input = await this.input(ref, 35, nowMs);
+    const input = await this.input(ref, ISSUE_HISTORY_DAYS, nowMs);
     const serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
     const firstTargetMs = Math.ceil(nowMs / input.series.stepMs) * input.series.stepMs;
     const f = await serving.forecaster.predict(input, { issuedAtMs: nowMs, firstTargetMs, horizon: Math.round((config.horizonHours * HOUR_MS) / input.series.stepMs) });
@@ -152,6 +168,72 @@ export class ForecastService {
     await store.writeForecasts(points);
     logger.info({ series: ref, model, steps: points.length, issuedAt: new Date(nowMs).toISOString() }, 'forecast issued');
     return points;
+  }
+
+  /**
+   * Scores the stored forecasts of the steps in `window` whose actuals are observed now, and writes the
+   * scores to `forecast_error` (src/forecast/scoring.ts):
+   * - every stored point, each issue time and lead, under the model that issued it;
+   * - each baseline of the target on the same issue times and steps, re-run on what was observed before
+   *   each issue time (the same history forecast() would have used then), under the baseline's name, so
+   *   "model vs baselines" is a GROUP BY model. A baseline that itself served an issue is scored as stored.
+   * Actuals are the series the models train on (loadTargetSeries, bad values masked). Idempotent: a
+   * re-score of the same window writes the same keys again. Returns the points written.
+   */
+  async scoreForecasts(ref: SeriesRef, window?: ScoringWindow): Promise<ForecastErrorPoint[]> {
+    const { store, logger } = this.d;
+    const nowMs = this.now();
+    const stepMs = this.stepMs;
+    const fromMs = Math.ceil((window?.fromMs ?? nowMs - DEFAULT_SCORING_HOURS * HOUR_MS) / stepMs) * stepMs;
+    // Only a step that has ended is observed.
+    const toMs = Math.min(window?.toMs ?? nowMs, Math.floor(nowMs / stepMs) * stepMs);
+    if (fromMs >= toMs) return [];
+    const stored = await store.readForecastHistory({ ...ref, fromMs, toMs });
+    if (stored.length === 0) return [];
+
+    // What each issue forecast: its steps in the window and the models that issued them.
+    const issues = new Map<number, { timesMs: Set<number>; models: Set<string> }>();
+    for (const p of stored) {
+      const issue = issues.get(p.issuedAtMs) ?? { timesMs: new Set<number>(), models: new Set<string>() };
+      issue.timesMs.add(p.timeMs);
+      issue.models.add(p.model);
+      issues.set(p.issuedAtMs, issue);
+    }
+    const firstIssueMs = Math.min(...issues.keys());
+    const raw = await loadTargetSeries(store, { ...ref, fromMs: Math.floor(firstIssueMs / stepMs) * stepMs - ISSUE_HISTORY_DAYS * DAY_MS, toMs, stepMs });
+    const rawInput: ForecastInput = { series: raw, weather: await loadWeather(store, ref.site, raw), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
+    const actuals = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
+
+    const baselines = baselinesFor(ref.target, rawInput.context.latitude !== undefined);
+    const replayed: ForecastPoint[] = [];
+    const nearZeroKw = new Map<number, number>();
+    for (const [issuedAtMs, issue] of issues) {
+      const history = this.historyAt(rawInput, issuedAtMs);
+      nearZeroKw.set(issuedAtMs, nearZeroKwFor(history.series.values));
+      const firstTargetMs = Math.ceil(issuedAtMs / stepMs) * stepMs;
+      const horizon = Math.round((Math.max(...issue.timesMs) - firstTargetMs) / stepMs) + 1;
+      for (const baseline of baselines) {
+        if (issue.models.has(baseline.name)) continue;
+        await baseline.fit(history);
+        const f = await baseline.predict(history, { issuedAtMs, firstTargetMs, horizon });
+        f.timesMs.forEach((timeMs, i) => {
+          const p = { ...ref, model: baseline.name, issuedAtMs, timeMs, p10Kw: f.p10[i]!, p50Kw: f.p50[i]!, p90Kw: f.p90[i]! };
+          if (issue.timesMs.has(timeMs) && Number.isFinite(p.p10Kw) && Number.isFinite(p.p50Kw) && Number.isFinite(p.p90Kw)) replayed.push(p);
+        });
+      }
+    }
+    const points = scoreForecastPoints([...stored, ...replayed], actuals, (issuedAtMs) => nearZeroKw.get(issuedAtMs) ?? 0);
+    await store.writeForecastErrors(points);
+    logger.info({ series: ref, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), issues: issues.size, points: points.length }, 'forecasts scored');
+    return points;
+  }
+
+  /** What forecast() would have seen if issued at `issuedAtMs`: the history before it, bad values masked. */
+  private historyAt(raw: ForecastInput, issuedAtMs: number): ForecastInput {
+    const untilMs = Math.floor(issuedAtMs / this.stepMs) * this.stepMs;
+    const window = sliceInput(raw, untilMs - ISSUE_HISTORY_DAYS * DAY_MS, issuedAtMs);
+    const target = window.context.target;
+    return { ...window, series: { ...window.series, values: maskBadValues(window.series.values, DEFAULT_QUALITY[target]).values } };
   }
 
   private async servingForecaster(ref: SeriesRef): Promise<{ serving: Serving; forecaster: Forecaster } | undefined> {

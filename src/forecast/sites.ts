@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../common/errors.js';
+import { expandHolidays, HOLIDAY_ENTRY_HINT, isHolidayEntry } from './data/holidays.js';
 import type { SeriesContext } from './types.js';
 
 /**
@@ -14,8 +15,8 @@ export const siteInfoSchema = z.object({
   longitude: z.number().min(-180).max(180),
   /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
-  /** Local dates (YYYY-MM-DD) treated like Sundays. */
-  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')).default([]),
+  /** Local dates (YYYY-MM-DD) treated like Sundays, or a calendar name such as `us` that stands for its dates. */
+  holidays: z.array(z.string().refine(isHolidayEntry, HOLIDAY_ENTRY_HINT)).default([]).transform(expandHolidays),
 });
 export type SiteInfo = z.output<typeof siteInfoSchema>;
 

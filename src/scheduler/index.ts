@@ -9,16 +9,22 @@ import { RetrainJob } from './retrainJob.js';
 export { CronJob } from './cronJob.js';
 export { ForecastJob } from './forecastJob.js';
 export { RetrainJob, TRAINER_LOCK } from './retrainJob.js';
+export { OnDemandJobs, type ForecastRunResult, type TrainingStarted } from './onDemand.js';
 
 export interface Scheduler {
   jobs: readonly CronJob[];
   stop(): Promise<void>;
 }
 
+export interface SchedulerHooks {
+  /** Runs after every forecast run (dispatch: re-plan on the new forecasts). */
+  afterForecast?: () => Promise<void>;
+}
+
 /** Every scheduled job, listed once. A new job is one file and one line here. */
-export function startScheduler(config: ForecastConfig, service: ForecastService, locks: LockStore, logger: Logger): Scheduler {
+export function startScheduler(config: ForecastConfig, service: ForecastService, locks: LockStore, logger: Logger, hooks: SchedulerHooks = {}): Scheduler {
   const log = logger.child({ component: 'scheduler' });
-  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log), new RetrainJob(config.retrainCron, service, locks, log)];
+  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, hooks.afterForecast), new RetrainJob(config.retrainCron, service, locks, log)];
   for (const job of jobs) job.start();
   return {
     jobs,

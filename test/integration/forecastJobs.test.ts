@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { ForecastService, ModelRegistry, servingName } from '../../src/forecast/index.js';
@@ -10,7 +10,9 @@ import { InfluxTelemetryStore, type TelemetryPoint } from '../../src/storage/ind
 import { fleetConfigSchema } from '../../simulators/fleetConfig.js';
 import { FleetModel } from '../../simulators/fleetModel.js';
 import { READING_FIELDS } from '../../src/ingest/index.js';
-import { Influxd } from '../support/services.js';
+import { Influxd, Mosquitto } from '../support/services.js';
+import mqtt from 'mqtt';
+import { DispatchService, dispatchFileSchema, dispatchPlanSchema, mqttPlanPublisher } from '../../src/dispatch/index.js';
 
 const HOUR = 3_600_000;
 const site = { id: 'town', latitude: 52.1, longitude: 5.1, timeZone: 'Europe/Amsterdam', holidays: [] as string[] };
@@ -73,6 +75,56 @@ describe('scheduled forecasting against the real InfluxDB', () => {
     expect(pv.length).toBe(48);
   });
 
+  it('after the forecast job, dispatch plans the site on those forecasts, stores the plan and publishes it retained', async () => {
+    const mosquitto = await Mosquitto.start();
+    const publisher = mqttPlanPublisher(mosquitto.url, loadConfig({ MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: 'jobs-test' }).mqtt);
+    try {
+      // A battery meter with the battery's id reports its state of charge: the plan starts from it.
+      await store.writePoints([{ site: 'town', feeder: 'f1', meter: 'bess', kind: 'battery', timeMs: nowMs - 5 * 60_000, fields: { soc_pct: 70 } }]);
+      const sites = dispatchFileSchema.parse({
+        sites: [
+          {
+            site: 'town',
+            timeZone: 'Europe/Amsterdam',
+            batteries: [{ id: 'bess', capacityKwh: 20, maxChargeKw: 5, maxDischargeKw: 5, socInitialPct: 30 }],
+            grid: { importLimitKw: 100, exportLimitKw: 50, importPricePerKwh: { timeOfUse: [{ from: '17:00', to: '21:00', pricePerKwh: 0.4 }], otherwisePerKwh: 0.15 }, exportPricePerKwh: 0.03 },
+          },
+        ],
+      }).sites;
+      const dispatch = new DispatchService({ store, sites, publisher, logger: silentLogger, now: () => nowMs });
+      await new ForecastJob('0 * * * *', service, silentLogger, () => dispatch.runAll()).runOnce();
+
+      const stored = await store.readDispatchPlan({ site: 'town' });
+      expect(stored?.issuedAtMs).toBe(nowMs);
+      const plan = dispatchPlanSchema.parse(JSON.parse(stored!.planJson));
+      expect(plan.steps).toHaveLength(48);
+      expect(plan.steps[0]!.time).toBe(new Date(Math.ceil(nowMs / HOUR) * HOUR).toISOString());
+      expect(plan.forecasts?.load).toEqual({ model: 'seasonal-naive-week', issuedAt: new Date(nowMs).toISOString() });
+      expect(plan.forecasts?.pv?.model).toBeDefined();
+      // The P50s of the stored forecasts are what the plan balanced.
+      const load = await store.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      expect(plan.steps.map((p) => p.loadKw)).toEqual(load.map((p) => p.p50Kw));
+      // It started from the measured 70 %, not the file's 30 %: the first step's SoC is within one step's reach of 14 kWh.
+      expect(Math.abs(plan.steps[0]!.batteries[0]!.socKwh - 14)).toBeLessThanOrEqual(5 / 0.95 + 1e-6);
+      expect(plan.recommendations.length).toBeGreaterThan(0);
+
+      // Step points for dashboards: one per step for the site and for the battery, queried as Grafana would.
+      const q = new URLSearchParams({ db: 'jobs', epoch: 'ms', q: `SELECT count("import_kw") FROM "dispatch" WHERE "site" = 'town' AND "asset" = 'site'; SELECT count("soc_kwh") FROM "dispatch" WHERE "asset" = 'bess'` });
+      const body = (await (await fetch(`${influxd.url}/query?${q}`)).json()) as { results: { series?: { values: [number, number][] }[] }[] };
+      expect(body.results.map((r) => r.series?.[0]?.values[0]?.[1])).toEqual([48, 48]);
+
+      // A controller that subscribes later still gets the plan in force (retained).
+      const late = await mqtt.connectAsync(mosquitto.url, { clientId: 'late-controller' });
+      const received = new Promise<string>((resolve) => late.on('message', (_topic, payload) => resolve(payload.toString())));
+      await late.subscribeAsync('gridcast/v1/town/dispatch', { qos: 1 });
+      expect(JSON.parse(await received)).toEqual(plan);
+      await late.endAsync();
+    } finally {
+      await publisher.close();
+      await mosquitto.destroy();
+    }
+  });
+
   it('training validates the new model next to the baselines and records what serves; forecasts then carry its name', async () => {
     const outcome = await service.train({ site: 'town', feeder: 'all', target: 'load' });
     const registry = new ModelRegistry(modelsDir);
@@ -131,6 +183,96 @@ describe('15-minute resolution and feeder-level series', () => {
       expect(total[5]!.p50Kw).toBeCloseTo(f1[5]!.p50Kw + f2[5]!.p50Kw, 6);
     } finally {
       await quarterStore.close();
+    }
+  });
+});
+
+describe('the forecast job scores what it forecast once the actuals are in (forecast_error)', () => {
+  // 10:05 UTC: the job's issue time; the site's clock is UTC so local days are plain UTC days.
+  const issueMs = Date.UTC(2025, 5, 2, 10, 5);
+  const scoringSite = { id: 'scored', latitude: 52.1, longitude: 5.1, timeZone: 'UTC', holidays: [] as string[] };
+  const loadKw = (t: number) => 20 + 5 * Math.sin((2 * Math.PI * ((t / HOUR) % 24)) / 24) + ((t / HOUR) % 7) / 10;
+  const pvKw = (t: number) => Math.max(0, 8 * Math.sin((Math.PI * (((t / HOUR) % 24) - 6)) / 12));
+  const windKw = (t: number) => 30 + 10 * Math.sin((2 * Math.PI * ((t / HOUR) % 24)) / 24) + ((t / HOUR) % 5);
+
+  it('after forecasting and the after-forecast step, scores every series: stored points and the baselines on the same issues, idempotently, one failure not stopping the others', async () => {
+    const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'scoring', MODELS_DIR: modelsDir });
+    const scoringStore = new InfluxTelemetryStore(config.influx!, silentLogger, { lockSettleMs: 50 });
+    await scoringStore.init();
+    try {
+      // Three weeks up to the issue time and the three hours after it, as if they had arrived since.
+      const points: TelemetryPoint[] = [];
+      for (let t = Math.floor(issueMs / HOUR) * HOUR - 21 * 24 * HOUR; t < issueMs + 3 * HOUR; t += HOUR) {
+        points.push({ site: 'scored', feeder: 'f1', meter: 'home', kind: 'load', timeMs: t, fields: { power_kw: loadKw(t) } });
+        points.push({ site: 'scored', feeder: 'f1', meter: 'roof', kind: 'pv', timeMs: t, fields: { power_kw: pvKw(t) } });
+        points.push({ site: 'scored', feeder: 'f1', meter: 'mill', kind: 'wind', timeMs: t, fields: { power_kw: windKw(t) } });
+      }
+      await scoringStore.writePoints(points);
+      let clock = issueMs;
+      const svc = new ForecastService({ store: scoringStore, registry: new ModelRegistry(join(modelsDir, 'scoring')), config: config.forecast, sites: new Map([[scoringSite.id, scoringSite]]), logger: silentLogger, now: () => clock });
+      let afterRuns = 0;
+      const job = new ForecastJob('0 * * * *', svc, silentLogger, async () => void afterRuns++);
+      const q = { site: 'scored', feeder: 'all', target: 'load', fromMs: issueMs - 48 * HOUR, toMs: issueMs + 48 * HOUR } as const;
+
+      // At 10:05 nothing it forecast has happened yet: nothing to score.
+      await job.runOnce();
+      expect(afterRuns).toBe(1);
+      expect(await scoringStore.readForecastErrors(q)).toEqual([]);
+      const issued = await scoringStore.readForecastHistory(q);
+      expect(issued.every((p) => p.model === 'seasonal-naive-week' && p.issuedAtMs === issueMs)).toBe(true);
+
+      // Three hours later (13:05) the steps 11:00 and 12:00 of the 10:05 issue have ended; 13:00–14:00 hasn't.
+      clock = issueMs + 3 * HOUR;
+      await job.runOnce();
+      expect(afterRuns).toBe(2);
+      const scored = await scoringStore.readForecastErrors(q);
+      const firstStep = Math.ceil(issueMs / HOUR) * HOUR;
+      // The 13:05 issue has no ended step yet; the 10:05 one has two, scored for the stored model and the other baseline.
+      expect(new Set(scored.map((p) => p.issuedAtMs))).toEqual(new Set([issueMs]));
+      expect(scored.map((p) => [p.model, p.timeMs - firstStep])).toEqual([
+        ['seasonal-naive-day', 0],
+        ['seasonal-naive-week', 0],
+        ['seasonal-naive-day', HOUR],
+        ['seasonal-naive-week', HOUR],
+      ]);
+      for (const p of scored) {
+        expect(p.actualKw).toBeCloseTo(loadKw(p.timeMs), 9);
+        expect(p.errorKw).toBeCloseTo(p.p50Kw - p.actualKw, 9);
+      }
+      // The stored forecast is scored as issued; the daily baseline is yesterday's same hour, all seen before 10:05.
+      const storedAt = new Map(issued.map((p) => [p.timeMs, p.p50Kw]));
+      for (const p of scored.filter((s) => s.model === 'seasonal-naive-week')) expect(p.p50Kw).toBe(storedAt.get(p.timeMs));
+      for (const p of scored.filter((s) => s.model === 'seasonal-naive-day')) expect(p.p50Kw).toBeCloseTo(loadKw(p.timeMs - 24 * HOUR), 9);
+      // PV has a position: the clear-sky baseline is scored too.
+      const pv = await scoringStore.readForecastErrors({ ...q, target: 'pv' });
+      expect(new Set(pv.map((p) => p.model))).toEqual(new Set(['seasonal-naive-week', 'seasonal-naive-day', 'clear-sky-persistence']));
+      // Wind adds persistence: the last value observed before 10:05, the 09:00–10:00 mean.
+      const wind = await scoringStore.readForecastErrors({ ...q, target: 'wind' });
+      expect(wind.filter((p) => p.model === 'persistence').map((p) => p.p50Kw)).toEqual([windKw(issueMs - 65 * 60_000), windKw(issueMs - 65 * 60_000)]);
+
+      // Run again at the same time: the same points, overwritten, not added. And scoring one series failing
+      // leaves the others scored and the after-forecast step run.
+      const count = async () => (await influxd.query('scoring', 'SELECT count("abs_error_kw") FROM forecast_error'))[0]!.values[0]![1];
+      const before = await count();
+      const spy = vi.spyOn(svc, 'scoreForecasts').mockRejectedValueOnce(new Error('store hiccup'));
+      await job.runOnce();
+      expect(spy).toHaveBeenCalledTimes(3);
+      expect(afterRuns).toBe(3);
+      spy.mockRestore();
+      expect(await count()).toBe(before);
+      expect(await scoringStore.readForecastErrors(q)).toEqual(scored);
+
+      // No look-ahead: rewriting telemetry the 10:05 issue could not have seen (10:00–11:00, not a scored step)
+      // changes no score of that issue; persistence would pick it up first if the re-run saw it.
+      const unseen = Math.floor(issueMs / HOUR) * HOUR;
+      await scoringStore.writePoints([
+        { site: 'scored', feeder: 'f1', meter: 'home', kind: 'load', timeMs: unseen, fields: { power_kw: 500 } },
+        { site: 'scored', feeder: 'f1', meter: 'mill', kind: 'wind', timeMs: unseen, fields: { power_kw: 500 } },
+      ]);
+      expect((await svc.scoreForecasts({ site: 'scored', feeder: 'all', target: 'load' })).filter((p) => p.issuedAtMs === issueMs)).toEqual(scored);
+      expect((await svc.scoreForecasts({ site: 'scored', feeder: 'all', target: 'wind' })).filter((p) => p.issuedAtMs === issueMs)).toEqual(wind);
+    } finally {
+      await scoringStore.close();
     }
   });
 });

@@ -8,6 +8,7 @@ import { createRng } from '../../src/forecast/models/lstm/random.js';
 import { fitStandardScaler, scaleSeries, unscaleValue } from '../../src/forecast/models/lstm/scaling.js';
 import { forwardFill, seasonalLagIndex, trainingOrigins } from '../../src/forecast/models/lstm/windowing.js';
 import { calendarFeatures } from '../../src/forecast/models/lstm/calendar.js';
+import { epochsFor } from '../../src/forecast/models/lstm/options.js';
 import type { ForecastInput, ForecastRequest, QuantileForecast } from '../../src/forecast/types.js';
 
 const HOUR_MS = 3_600_000;
@@ -100,6 +101,18 @@ describe('LSTM scaling', () => {
   it('uses std 1 for a flat or empty series', () => {
     expect(fitStandardScaler([2, 2, 2])).toEqual({ mean: 2, std: 1 });
     expect(fitStandardScaler([Number.NaN])).toEqual({ mean: 0, std: 1 });
+  });
+});
+
+describe('LSTM training budget', () => {
+  it('spreads the budget over the windows (3–30 epochs) unless epochs is set', () => {
+    const budget = { epochs: 0, trainingBudgetSamples: 105_120 };
+    expect(epochsFor(budget, 8760)).toBe(12); // a year of hourly windows
+    expect(epochsFor(budget, 26_280)).toBe(4); // three years
+    expect(epochsFor(budget, 43_800)).toBe(3); // five years: 2.4, at least 3
+    expect(epochsFor(budget, 1000)).toBe(30); // six weeks: 105, at most 30
+    expect(epochsFor({ ...budget, epochs: 5 }, 1000)).toBe(5);
+    expect(() => new LstmForecaster({ epochs: -1 })).toThrow('epochs must be a whole number ≥ 0');
   });
 });
 

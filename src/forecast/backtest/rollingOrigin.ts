@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
+import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
 import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
 
@@ -72,10 +72,8 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
   const first = issues[0]!;
   const history = cutInput(input, first.issuedAtMs).series.values;
   const stepsPerDay = Math.round(86_400_000 / input.series.stepMs);
-  const finiteHistory = Array.from(history).filter(Number.isFinite);
-  const meanAbs = finiteHistory.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, finiteHistory.length);
   const metricOptions = {
-    nearZeroKw: 0.01 * meanAbs,
+    nearZeroKw: nearZeroKwFor(history),
     maseScaleKw: seasonalNaiveScaleKw(history, stepsPerDay),
     ...(input.context.capacityKw !== undefined ? { capacityKw: input.context.capacityKw } : {}),
   };

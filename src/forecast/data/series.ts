@@ -30,6 +30,21 @@ export function cutInput(input: ForecastInput, untilMs: number): ForecastInput {
   return { series: { ...series, values: series.values.slice(0, keep) }, weather, context: input.context };
 }
 
+/**
+ * The steps that start at or after `fromMs` and were observed before `untilMs` (cutInput's bound),
+ * weather alike: the window a forecast issued at `untilMs` with that much history saw.
+ */
+export function sliceInput(input: ForecastInput, fromMs: number, untilMs: number): ForecastInput {
+  const cut = cutInput(input, untilMs);
+  const { series } = cut;
+  const skip = Math.max(0, Math.min(series.values.length, Math.ceil((fromMs - series.startMs) / series.stepMs)));
+  const weather: WeatherInputs = {};
+  for (const [k, v] of Object.entries(cut.weather) as [keyof WeatherInputs, Float64Array | undefined][]) {
+    if (v) weather[k] = v.slice(skip);
+  }
+  return { series: { ...series, startMs: series.startMs + skip * series.stepMs, values: series.values.slice(skip) }, weather, context: cut.context };
+}
+
 /** Irregular (time, value) points → a regular series of bucket means; empty buckets are NaN. */
 export function toRegularSeries(points: readonly { timeMs: number; value: number | undefined }[], stepMs: number): RegularSeries {
   const valid = points.filter((p) => p.value !== undefined && Number.isFinite(p.value));

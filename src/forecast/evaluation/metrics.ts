@@ -38,6 +38,34 @@ export interface Pair {
   p90: number;
 }
 
+/** MAPE's near-zero bound as a share of the mean |actual| of the history before the forecasts. */
+const NEAR_ZERO_SHARE_OF_MEAN = 0.01;
+
+/**
+ * The near-zero bound (kW) for MAPE from the history observed before the forecasts: 1 % of its mean
+ * |value| (gaps skipped). 0 when there is no history; countsForMape still skips a zero actual then.
+ */
+export function nearZeroKwFor(history: ArrayLike<number>): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < history.length; i++) {
+    const v = history[i]!;
+    if (Number.isFinite(v)) {
+      sum += Math.abs(v);
+      n++;
+    }
+  }
+  return n ? (NEAR_ZERO_SHARE_OF_MEAN * sum) / n : 0;
+}
+
+/**
+ * Whether an actual enters MAPE: |actual| ≥ nearZeroKw and not 0 (a percentage of nothing is infinite;
+ * PV at night is the usual case). One rule for backtests, promotion and the stored forecast_error scores.
+ */
+export function countsForMape(actualKw: number, nearZeroKw: number): boolean {
+  return Math.abs(actualKw) >= nearZeroKw && actualKw !== 0;
+}
+
 export function pinball(actual: number, predicted: number, quantile: number): number {
   const d = actual - predicted;
   return d >= 0 ? quantile * d : (quantile - 1) * d;
@@ -58,7 +86,7 @@ export function pointMetrics(pairs: readonly Pair[], o: MetricOptions): PointMet
     const e = p.actual - p.p50;
     abs += Math.abs(e);
     sq += e * e;
-    if (Math.abs(p.actual) >= o.nearZeroKw) {
+    if (countsForMape(p.actual, o.nearZeroKw)) {
       pct += Math.abs(e / p.actual);
       mapeN++;
     }

@@ -18,6 +18,7 @@ import {
 } from './features.js';
 import { buildNetwork } from './network.js';
 import {
+  epochsFor,
   resolveHyperparameters,
   type LstmHyperparameters,
   type LstmOptions,
@@ -148,7 +149,7 @@ export class LstmForecaster implements Forecaster {
           mask,
         },
         {
-          epochs: warm ? hp.warmStartEpochs : hp.epochs,
+          epochs: warm ? hp.warmStartEpochs : epochsFor(hp, origins.length),
           batchSize: hp.batchSize,
           learningRate: hp.learningRate,
           seed: hp.seed,
