@@ -6,7 +6,8 @@ import { FORECAST_TARGETS, ForecastService, loadSites, ModelRegistry, servingNam
 import { createTelemetryStore, SITE_TOTAL_FEEDER, type TelemetryStore } from '../storage/index.js';
 import { createMetricsRegistry } from '../common/metrics.js';
 import { errorMessage } from '../common/errors.js';
-import { startHttpServer } from '../api/index.js';
+import { startApiServer, storeForApi } from './apiServer.js';
+import { startDispatch } from '../dispatch/index.js';
 import { startScheduler } from '../scheduler/index.js';
 
 /** `gridcast train`, `gridcast forecast`, `gridcast models …`: the forecasting stage by hand. */
@@ -52,15 +53,22 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
     .action(async () => {
       const config = loadConfig(configEnv());
       const logger = createLogger(config.logLevel);
-      const store = createTelemetryStore(config, logger);
+      const { store, cache } = storeForApi(config, createTelemetryStore(config, logger));
       await store.init();
       const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) });
-      const scheduler = startScheduler(config.forecast, service, store, logger);
-      const http = await startHttpServer({
-        host: config.http.host,
-        port: config.http.port,
+      const dispatch = config.dispatch.file
+        ? startDispatch({ file: config.dispatch.file, store, ...(config.mqtt.url ? { mqttUrl: config.mqtt.url } : {}), mqtt: config.mqtt, logger: logger.child({ component: 'dispatch' }) })
+        : undefined;
+      const scheduler = startScheduler(config.forecast, service, store, logger, dispatch ? { afterForecast: () => dispatch.service.runAll() } : {});
+      const http = await startApiServer({
+        config,
+        mode: 'schedule',
+        store,
+        cache,
         registry: createMetricsRegistry(),
-        logger: logger.child({ component: 'api' }),
+        logger,
+        service,
+        ...(dispatch ? { runDispatch: (site: string) => dispatch.service.run(site) } : {}),
         readiness: async () => {
           const health = await store.health();
           return [{ name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() }];
@@ -69,6 +77,7 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
       const stop = (signal: string) => {
         logger.info({ signal }, 'stopping: finishing the job in progress');
         Promise.all([scheduler.stop(), http.close()])
+          .then(() => dispatch?.close())
           .then(() => store.close())
           .then(
             () => process.exit(0),

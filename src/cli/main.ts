@@ -7,6 +7,8 @@ import { startPlatform } from './platform.js';
 import { addSimulatorCommands } from './simulateCommands.js';
 import { addBacktestCommand } from './backtestCommand.js';
 import { addForecastCommands } from './forecastCommands.js';
+import { addKeysCommand } from './keysCommand.js';
+import { addDispatchCommand } from './dispatchCommand.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -14,7 +16,7 @@ program.name('gridcast').description('Smart-grid energy forecasting platform').o
 program
   .command('start')
   .description('Run the platform standalone: embedded MQTT broker (unless MQTT_URL), ingester, store (DuckDB unless INFLUX_URL), HTTP server')
-  .option('--simulate <meters>', 'also publish a demo fleet of this many simulated meters (with an hour of history)', parseCount)
+  .option('--simulate <meters>', 'also publish a demo fleet of this many simulated meters (with 8 days of history), forecast and plan at once', parseCount)
   .action((opts: { simulate?: number }) => run('standalone', opts.simulate));
 
 program
@@ -31,6 +33,8 @@ function parseCount(value: string): number {
 addSimulatorCommands(program);
 addBacktestCommand(program);
 addForecastCommands(program, () => configEnv());
+addKeysCommand(program, () => configEnv());
+addDispatchCommand(program, () => configEnv());
 
 program
   .command('config')
@@ -53,7 +57,7 @@ function configEnv(): NodeJS.ProcessEnv {
 function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token/i.test(k) && v ? '********' : maskSecrets(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token|^key$/i.test(k) && v ? '********' : maskSecrets(v)]));
   }
   return value;
 }

@@ -48,7 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '?') as ConfigKey;
       const spec = CONFIG_KEYS[key];
-      const given = key in raw ? `'${raw[key]}' (from ${source[key]})` : 'nothing';
+      // Secrets are never echoed, not even in an error message.
+      const shown = /PASSWORD|TOKEN|API_KEYS$/.test(key) ? '(hidden)' : `'${raw[key]}'`;
+      const given = key in raw ? `${shown} (from ${source[key]})` : 'nothing';
       problems.push(`${key}: got ${given}; ${issue.message}. Allowed: ${spec?.allowed ?? '?'}.`);
     }
   }

@@ -19,6 +19,7 @@ const positiveInt = z.coerce.number().int().positive();
 const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be a URL like mqtt://host:1883');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be a URL like http://host:8086');
 const nonEmpty = z.string().min(1);
+const API_KEY_ENTRY = /^[A-Za-z0-9_.-]{1,64}:(read|operate|admin):[A-Za-z0-9_-]{32,256}$/;
 const cron = z.string().refine((v) => isCronExpression(v), 'is not a cron expression (five fields: minute hour day month weekday, e.g. "5 * * * *")');
 
 export const CONFIG_KEYS = {
@@ -32,7 +33,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.default('127.0.0.1'),
     allowed: 'an interface address',
     defaultText: '127.0.0.1',
-    description: 'Address the HTTP server (health, readiness, metrics) listens on.',
+    description: 'Address the HTTP server (API, built-in page, health, readiness, metrics) listens on. On a loopback address, loopback clients may read without a key (API_LOOPBACK_READ); anything else needs keys.',
   },
   HTTP_PORT: {
     schema: port.default(8080),
@@ -178,6 +179,12 @@ export const CONFIG_KEYS = {
     defaultText: '5000',
     description: 'Largest batch written to the store at once.',
   },
+  INGEST_STATS_INTERVAL_SECONDS: {
+    schema: z.coerce.number().min(0).default(10),
+    allowed: 'number ≥ 0 (0 = off)',
+    defaultText: '10',
+    description: 'How often each ingester writes its own figures (readings, rejections by reason, spool depth, lag) to measurement `ingest_stats` in the store, for the ingestion-health dashboard.',
+  },
   MODELS_DIR: {
     schema: nonEmpty.default('./models'),
     allowed: 'directory path',
@@ -189,6 +196,12 @@ export const CONFIG_KEYS = {
     allowed: 'file path (YAML/JSON)',
     defaultText: '(unset)',
     description: 'Site descriptions (time zone, latitude, longitude, holidays) used for local calendars and solar geometry; same `sites:` format as a simulator fleet file.',
+  },
+  DISPATCH_FILE: {
+    schema: nonEmpty.optional(),
+    allowed: 'file path (YAML/JSON)',
+    defaultText: '(unset: no dispatch)',
+    description: 'Per-site batteries, generators, grid limits, prices and reserve policy (`sites:` list, see examples/dispatch.example.yaml). When set, a dispatch plan is computed after every scheduled forecast run, stored and published retained on gridcast/v1/<site>/dispatch.',
   },
   DEFAULT_TIME_ZONE: {
     schema: z.string().refine((tz) => {
@@ -251,6 +264,63 @@ export const CONFIG_KEYS = {
     defaultText: 'true',
     description: '`gridcast start` runs the forecast and retraining jobs.',
   },
+  API_KEYS_FILE: {
+    schema: nonEmpty.default('./data/api-keys.json'),
+    allowed: 'file path',
+    defaultText: './data/api-keys.json',
+    description: 'API keys made by `gridcast keys create`, stored as SHA-256 hashes (never the keys). Read again when it changes, so new and revoked keys apply to a running server within a second.',
+  },
+  API_KEYS: {
+    schema: z
+      .string()
+      .refine((v) => v.split(',').every((entry) => API_KEY_ENTRY.test(entry.trim())), 'must be name:scope:key entries separated by commas (scope read, operate or admin; key at least 32 characters of A–Z a–z 0–9 _ -)')
+      .transform((v) =>
+        v.split(',').map((entry) => {
+          const [name, scope, key] = entry.trim().split(':') as [string, 'read' | 'operate' | 'admin', string];
+          return { name, scope, key };
+        }),
+      )
+      .optional(),
+    allowed: 'name:scope:key[,name:scope:key…], key at least 32 characters of A–Z a–z 0–9 _ -',
+    defaultText: '(unset)',
+    description: 'Extra API keys given in the environment, e.g. `grafana:read:<key>` for a Grafana container that reads the same variable. Kept in memory only (hashed); prefer API_KEYS_FILE elsewhere.',
+  },
+  API_LOOPBACK_READ: {
+    schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    allowed: 'true, false',
+    defaultText: 'true',
+    description: 'Read access without a key for requests from loopback, only when HTTP_HOST is a loopback address and the request carries no proxy header (the built-in page works out of the box). Set false behind a reverse proxy on the same host.',
+  },
+  METRICS_PUBLIC: {
+    schema: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    allowed: 'true, false',
+    defaultText: 'false',
+    description: '`/metrics` without a key (for a Prometheus that can\'t send one). Otherwise it needs a read key like the API.',
+  },
+  API_RATE_LIMIT_PER_MINUTE: {
+    schema: positiveInt.default(1200),
+    allowed: 'positive integer',
+    defaultText: '1200',
+    description: 'Requests per minute per API key (per client address without one); beyond it the API answers 429.',
+  },
+  API_REQUEST_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(100).default(30_000),
+    allowed: 'integer ≥ 100',
+    defaultText: '30000',
+    description: 'A request still unanswered after this gets 503; POST /models/train answers at once and trains in the background.',
+  },
+  API_CACHE_SECONDS: {
+    schema: z.coerce.number().min(0).max(3600).default(5),
+    allowed: 'number 0–3600 (0 = off)',
+    defaultText: '5',
+    description: 'How long forecast and dispatch answers are cached; after that, one request recomputes an answer while others still get the old one (for at most as long again). A write from this process clears them at once; the bound matters for writes from other processes sharing the store.',
+  },
+  UI_ENABLED: {
+    schema: z.enum(['auto', 'true', 'false']).default('auto'),
+    allowed: 'auto, true, false',
+    defaultText: 'auto (on in `gridcast start`)',
+    description: 'Serve the built-in operator page at `/`.',
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -308,10 +378,22 @@ function toConfig(c: Parsed) {
       feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,
     },
+    dispatch: { file: c.DISPATCH_FILE },
+    api: {
+      keysFile: c.API_KEYS_FILE,
+      envKeys: c.API_KEYS ?? [],
+      loopbackRead: c.API_LOOPBACK_READ,
+      metricsPublic: c.METRICS_PUBLIC,
+      rateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
+      requestTimeoutMs: c.API_REQUEST_TIMEOUT_MS,
+      cacheSeconds: c.API_CACHE_SECONDS,
+      ui: c.UI_ENABLED,
+    },
     ingest: {
       spoolDir: c.SPOOL_DIR,
       maxAgeHours: c.INGEST_MAX_AGE_HOURS,
       batchMaxReadings: c.INGEST_BATCH_MAX_READINGS,
+      statsIntervalSeconds: c.INGEST_STATS_INTERVAL_SECONDS,
     },
   };
 }
@@ -321,3 +403,5 @@ export type InfluxConfig = NonNullable<GridcastConfig['influx']>;
 export type MqttConfig = GridcastConfig['mqtt'];
 export type IngestConfig = GridcastConfig['ingest'];
 export type ForecastConfig = GridcastConfig['forecast'];
+export type ApiConfig = GridcastConfig['api'];
+export type DispatchConfig = GridcastConfig['dispatch'];

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(c.influx).toBeUndefined();
     expect(c.broker.port).toBe(1883);
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(c.ingest).toEqual({ spoolDir: './data/spool', maxAgeHours: 168, batchMaxReadings: 5000 });
+    expect(c.ingest).toEqual({ spoolDir: './data/spool', maxAgeHours: 168, batchMaxReadings: 5000, statsIntervalSeconds: 10 });
     expect(c.mqtt.protocolVersion).toBe(5);
     expect(c.duckdb.path).toBe('./data/gridcast.duckdb');
   });

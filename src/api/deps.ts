@@ -1,0 +1,53 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '../common/logger.js';
+import type { ApiConfig } from '../config/index.js';
+import type { DispatchPlan } from '../dispatch/plan.js';
+import type { ModelRegistry } from '../forecast/index.js';
+import type { TelemetryStore } from '../storage/index.js';
+import type { ResponseCache } from './cache.js';
+import { isoTime } from './params.js';
+import { z } from './zod.js';
+
+const seriesRefSchema = z.object({ site: z.string(), feeder: z.string(), target: z.enum(['load', 'pv', 'wind']) });
+
+/** What POST /forecasts/run answers: each series issued, and each that failed (too little data, …). */
+export const forecastRunSchema = z
+  .object({
+    issued: z.array(seriesRefSchema.extend({ model: z.string(), steps: z.number().int(), issuedAt: isoTime })),
+    failed: z.array(seriesRefSchema.extend({ error: z.string() })),
+  })
+  .openapi('ForecastRun');
+export type ForecastRun = z.infer<typeof forecastRunSchema>;
+
+/** What POST /models/train answers (202): training goes on in the background, one series after another. */
+export const trainingStartSchema = z
+  .object({
+    status: z.literal('started'),
+    series: z.array(seriesRefSchema),
+  })
+  .openapi('TrainingStart');
+export type TrainingStart = z.infer<typeof trainingStartSchema>;
+
+export interface ApiDependencies {
+  store: TelemetryStore;
+  /** The process's Prometheus registry: /metrics, and the ingestion counters of /ingest/status. */
+  metrics: Registry;
+  logger: Logger;
+  config: ApiConfig;
+  /** HTTP_HOST: decides whether the loopback rule can apply. */
+  host: string;
+  /** Serve the built-in page at `/`. */
+  ui: boolean;
+  /** Shared with storage/writeObserver.ts so writes clear cached answers; one is made when absent. */
+  cache?: ResponseCache;
+  /** The model registry (MODELS_DIR): /models, /backtests. */
+  models?: ModelRegistry;
+  /** Issues forecasts now (POST /forecasts/run); 503 when absent. */
+  runForecasts?: (request: { site?: string }) => Promise<ForecastRun>;
+  /** Starts training in the background (POST /models/train); throws ConflictError when one is running; 503 when absent. */
+  startTraining?: (request: { site?: string; target?: 'load' | 'pv' | 'wind' }) => Promise<TrainingStart>;
+  /** Solves and stores a dispatch plan for a site now (POST /dispatch/run); 503 when absent. */
+  runDispatch?: (site: string) => Promise<DispatchPlan>;
+  /** Injected clock (tests). */
+  now?: () => number;
+}

@@ -1,0 +1,84 @@
+import { z } from './zod.js';
+
+/**
+ * RFC 9457 problem details: every error the API answers is one of these, as application/problem+json.
+ * `type` points into the docs page, which lists every kind.
+ */
+export const invalidParamSchema = z.object({
+  name: z.string().openapi({ description: 'The parameter: query or path name, or the body field (dotted path).' }),
+  reason: z.string(),
+  allowed: z.string().optional().openapi({ description: 'What would be accepted.' }),
+});
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: '/api/v1/docs#problem-invalid-parameters' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    invalidParams: z.array(invalidParamSchema).optional(),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof problemSchema>;
+export type InvalidParam = z.infer<typeof invalidParamSchema>;
+
+export const PROBLEM_KINDS = {
+  'invalid-parameters': { status: 400, title: 'Invalid parameters' },
+  'invalid-body': { status: 400, title: 'Invalid request body' },
+  unauthorized: { status: 401, title: 'API key missing or invalid' },
+  forbidden: { status: 403, title: 'API key lacks the scope' },
+  'not-found': { status: 404, title: 'Not found' },
+  'not-acceptable': { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const;
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+/** Thrown by route code (or mapped from a lower error at the edge) and answered as problem+json. */
+export class ApiProblem extends Error {
+  readonly status: number;
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail: string,
+    readonly invalidParams?: InvalidParam[],
+    /** Extra response headers (Retry-After, WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ApiProblem';
+    this.status = PROBLEM_KINDS[kind].status;
+  }
+
+  toJSON(instance?: string): Problem {
+    return {
+      type: `/api/v1/docs#problem-${this.kind}`,
+      title: PROBLEM_KINDS[this.kind].title,
+      status: this.status,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+      ...(this.invalidParams ? { invalidParams: this.invalidParams } : {}),
+    };
+  }
+}
+
+/** zod issues → invalidParams. `flat`: query and path parameters, named without the index into a list value. */
+export function issuesToParams(issues: readonly z.core.$ZodIssue[], allowedFor: (name: string) => string | undefined, flat = false): InvalidParam[] {
+  return issues.flatMap((i) => {
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ name: [...i.path.map(String), k].join('.'), reason: 'unknown parameter' }));
+    const path = flat ? i.path.slice(0, 1) : i.path;
+    const name = path.length ? path.map(String).join('.') : '(body)';
+    const allowed = allowedFor(String(i.path[0] ?? '')) ?? allowedFromIssue(i);
+    return { name, reason: i.message, ...(allowed ? { allowed } : {}) };
+  });
+}
+
+function allowedFromIssue(i: z.core.$ZodIssue): string | undefined {
+  if (i.code === 'invalid_value') return i.values.map(String).join(', ');
+  return undefined;
+}

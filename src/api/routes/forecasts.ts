@@ -1,0 +1,97 @@
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER } from '../../storage/index.js';
+import { forecastRunSchema, type ApiDependencies } from '../deps.js';
+import { ApiProblem } from '../problem.js';
+import { allowed, idParam, isoTime, listParam, timeParam, toIso } from '../params.js';
+import type { ApiRoutes } from '../route.js';
+import { z } from '../zod.js';
+
+const HOUR_MS = 3_600_000;
+/** Longest range of target times one request may read. */
+const MAX_RANGE_MS = 31 * 24 * HOUR_MS;
+const QUANTILES = ['p10', 'p50', 'p90'] as const;
+const targetParam = allowed(z.enum(FORECAST_TARGETS as ['load', 'pv', 'wind']), FORECAST_TARGETS.join(', '), 'What is forecast.');
+
+export const forecastResponseSchema = z
+  .object({
+    site: z.string(),
+    feeder: z.string(),
+    target: z.enum(['load', 'pv', 'wind']),
+    asOf: isoTime.nullable().openapi({ description: 'The as-of instant asked for; null: the latest issued forecasts.' }),
+    points: z.array(
+      z.object({
+        time: isoTime.openapi({ description: 'Start of the forecast step.' }),
+        issuedAt: isoTime,
+        model: z.string().openapi({ description: 'The model or baseline that served, e.g. lstm@20261122T023000Z or seasonal-naive-week.' }),
+        p10Kw: z.number().optional(),
+        p50Kw: z.number().optional(),
+        p90Kw: z.number().optional(),
+      }),
+    ),
+  })
+  .openapi('Forecast');
+
+/** Stored forecasts (latest, or as of a past instant) and issuing them now. */
+export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
+  const now = d.now ?? Date.now;
+  routes.add({
+    method: 'get',
+    path: '/forecasts',
+    tag: 'forecasts',
+    summary: 'Forecast of one target for a site or feeder: P10/P50/P90 per step, latest or as of a past instant',
+    description: 'One point per step: the forecast issued last (at or before `asOf` when given). Default range: the current hour to 48 h later.',
+    scope: 'read',
+    query: z.object({
+      site: idParam('Site id.'),
+      feeder: idParam('Feeder id, or `all` for the site total.').default(SITE_TOTAL_FEEDER),
+      target: targetParam.default('load'),
+      from: timeParam('First step (inclusive); default the start of the current hour.', now).optional(),
+      to: timeParam('End (exclusive); default 48 h after `from`.', now).optional(),
+      quantiles: listParam(QUANTILES, QUANTILES.join(','), 'Which quantiles to return.'),
+      asOf: timeParam('What was forecast as of this instant (issued at or before it).', now).optional(),
+    }),
+    response: forecastResponseSchema,
+    cache: 'forecast',
+    csv: (f) => ({
+      columns: ['time', 'issuedAt', 'model', ...QUANTILES.filter((k) => f.points.some((p) => p[`${k}Kw`] !== undefined)).map((k) => `${k}Kw`)],
+      rows: f.points.map((p) => [p.time, p.issuedAt, p.model, ...QUANTILES.filter((k) => f.points.some((x) => x[`${k}Kw`] !== undefined)).map((k) => p[`${k}Kw`])]),
+    }),
+    handler: async ({ query: q }) => {
+      const fromMs = q.from ?? Math.floor(now() / HOUR_MS) * HOUR_MS;
+      const toMs = q.to ?? fromMs + 48 * HOUR_MS;
+      if (fromMs >= toMs || toMs - fromMs > MAX_RANGE_MS) {
+        throw new ApiProblem('invalid-parameters', '`from` must be before `to`, at most 31 days apart.', [{ name: 'to', reason: `${toIso(fromMs)} → ${toIso(toMs)}`, allowed: 'a time after `from`, at most 31 days later' }]);
+      }
+      const points = await d.store.readForecasts({ site: q.site, feeder: q.feeder, target: q.target, fromMs, toMs, ...(q.asOf !== undefined ? { asOfMs: q.asOf } : {}) });
+      const want = new Set(q.quantiles);
+      return {
+        site: q.site,
+        feeder: q.feeder,
+        target: q.target,
+        asOf: q.asOf !== undefined ? toIso(q.asOf) : null,
+        points: points.map((p) => ({
+          time: toIso(p.timeMs),
+          issuedAt: toIso(p.issuedAtMs),
+          model: p.model,
+          ...(want.has('p10') ? { p10Kw: p.p10Kw } : {}),
+          ...(want.has('p50') ? { p50Kw: p.p50Kw } : {}),
+          ...(want.has('p90') ? { p90Kw: p.p90Kw } : {}),
+        })),
+      };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/forecasts/run',
+    tag: 'forecasts',
+    summary: 'Issue forecasts now (every series with telemetry, or one site), with whatever serves each',
+    scope: 'operate',
+    body: z.object({ site: idParam('Only this site.').optional() }).strict(),
+    response: forecastRunSchema,
+    errors: ['unavailable'],
+    handler: async ({ body }) => {
+      if (!d.runForecasts) throw new ApiProblem('unavailable', 'This process does not issue forecasts (gridcast ingest); call the instance that runs `gridcast start` or `gridcast schedule`.');
+      return d.runForecasts(body.site !== undefined ? { site: body.site } : {});
+    },
+  });
+}

@@ -1,0 +1,60 @@
+import { ResponseCache, startHttpServer, type ApiDependencies, type ReadinessCheck, type RunningHttpServer } from '../api/index.js';
+import type { Logger } from '../common/logger.js';
+import type { Registry } from '../common/metrics.js';
+import type { GridcastConfig } from '../config/index.js';
+import { ModelRegistry, type ForecastService } from '../forecast/index.js';
+import { OnDemandJobs } from '../scheduler/index.js';
+import { observeWrites, type TelemetryStore } from '../storage/index.js';
+
+/** Where the HTTP server runs: `gridcast start`, `ingest` or `schedule`. The built-in page is on by default in `start` only. */
+export type ServerMode = 'standalone' | 'ingest' | 'schedule';
+
+/**
+ * The store every stage should use in a process that serves the API: writes (forecasts, plans) clear the
+ * API's cached answers at once.
+ */
+export function storeForApi(config: GridcastConfig, store: TelemetryStore): { store: TelemetryStore; cache: ResponseCache } {
+  const cache = new ResponseCache(config.api.cacheSeconds * 1000);
+  return { store: observeWrites(store, (what) => (what === 'telemetry' ? undefined : cache.invalidate(what))), cache };
+}
+
+export interface ApiServerOptions {
+  config: GridcastConfig;
+  mode: ServerMode;
+  store: TelemetryStore;
+  cache: ResponseCache;
+  registry: Registry;
+  logger: Logger;
+  readiness: () => Promise<ReadinessCheck[]>;
+  /** Forecasting in this process: enables POST /forecasts/run and /models/train. */
+  service?: ForecastService;
+  /** Dispatch planning in this process: enables POST /dispatch/run. */
+  runDispatch?: ApiDependencies['runDispatch'];
+}
+
+/** The HTTP server with the API wired to what this process runs; stop() also stops a training run started through it. */
+export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpServer> {
+  const onDemand = o.service ? new OnDemandJobs(o.service, o.store, o.logger.child({ component: 'scheduler' })) : undefined;
+  const ui = o.config.api.ui === 'true' || (o.config.api.ui === 'auto' && o.mode === 'standalone');
+  const http = await startHttpServer({
+    host: o.config.http.host,
+    port: o.config.http.port,
+    registry: o.registry,
+    logger: o.logger.child({ component: 'api' }),
+    readiness: o.readiness,
+    store: o.store,
+    config: o.config.api,
+    ui,
+    cache: o.cache,
+    models: new ModelRegistry(o.config.forecast.modelsDir),
+    ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: 'load' | 'pv' | 'wind' }) => onDemand.startTraining(r) } : {}),
+    ...(o.runDispatch ? { runDispatch: o.runDispatch } : {}),
+  });
+  return {
+    ...http,
+    close: async () => {
+      await http.close();
+      await onDemand?.stop();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/common/logger.js';
+import { DuckDbTelemetryStore } from '../../src/storage/index.js';
+import { buildDataset, fillStore, HOUR } from '../support/apiData.js';
+import { startTestApi } from '../support/apiHarness.js';
+import { GridcastProcess } from '../support/gridcastProcess.js';
+import { freePort, sleep } from '../support/services.js';
+
+/**
+ * The built-in page in headless Chromium (Debian's, driven by playwright-core) against a real
+ * `gridcast start`: charts must render with data, assets must come from the instance itself (no CDN),
+ * and a screenshot is kept in .artifacts/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../.artifacts/', import.meta.url).pathname;
+let browser: Browser;
+let dir: string;
+const baseMs = Math.floor(Date.now() / HOUR) * HOUR;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the page test drives Debian's Chromium. Install it with: sudo apt-get install -y chromium`);
+  dir = await mkdtemp(join(tmpdir(), 'gridcast-page-'));
+  // The standalone process owns the DuckDB file while it runs: fill it first.
+  const store = new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+  await store.init();
+  await fillStore(store, await buildDataset(baseMs));
+  await store.close();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface PanelState {
+  id: string;
+  points: number;
+  canvases: number;
+  /** Pixels of the chart canvas that something was drawn on. */
+  inked: number;
+}
+
+async function panels(page: Page): Promise<PanelState[]> {
+  // Runs in the page; the project compiles without DOM types, so the browser objects are described here.
+  type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+  return page.$$eval('section.panel', (sections) =>
+    sections.map((s) => {
+      const canvases = [...s.querySelectorAll('.uplot canvas')] as unknown as Canvas[];
+      let inked = 0;
+      for (const c of canvases) {
+        const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
+      }
+      return { id: s.id, points: Number((s as unknown as { dataset: Record<string, string | undefined> }).dataset.points ?? 0), canvases: canvases.length, inked };
+    }),
+  );
+}
+
+describe('built-in page (gridcast start, headless Chromium)', () => {
+  it('renders load, PV and wind actual vs forecast, the dispatch plan and ingestion health from the instance, refreshing itself', async () => {
+    const brokerPort = await freePort();
+    const proc = new GridcastProcess(
+      'start',
+      { MQTT_BROKER_PORT: String(brokerPort), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool'), MODELS_DIR: join(dir, 'models'), API_KEYS_FILE: join(dir, 'keys.json'), SCHEDULER_ENABLED: 'false' },
+      await freePort(),
+    );
+    await proc.start();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1500 } });
+    try {
+      // A few live readings through the embedded broker, so the ingestion panel has something to count.
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { protocolVersion: 4, clientId: 'page-test' });
+      await client.publishAsync('gridcast/v1/town/f1/live/telemetry', JSON.stringify([1, 2, 3].map((i) => ({ ts: Date.now() - i * 1000, kind: 'load', powerKw: i }))), { qos: 1 });
+      await client.endAsync();
+      while ((await proc.metric('gridcast_ingest_readings_accepted_total')) < 3) await sleep(50);
+
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${proc.httpUrl}/?refresh=2`);
+      await page.waitForSelector('body[data-refreshes="2"]', { timeout: 20_000 });
+
+      const state = await panels(page);
+      const byId = Object.fromEntries(state.map((p) => [p.id, p]));
+      for (const id of ['panel-load', 'panel-pv', 'panel-wind']) {
+        // 24 hourly actuals (the site total) and 48 forecast steps.
+        expect(byId[id]!.points, id).toBeGreaterThanOrEqual(48);
+        expect(byId[id]!.canvases, id).toBeGreaterThanOrEqual(1);
+        expect(byId[id]!.inked, id).toBeGreaterThan(2000);
+      }
+      expect(byId['panel-dispatch']!.points).toBe(48);
+      expect(byId['panel-dispatch']!.canvases).toBeGreaterThanOrEqual(2);
+      expect(byId['panel-dispatch']!.inked).toBeGreaterThan(2000);
+      const total = state.reduce((n, p) => n + p.points, 0);
+      expect(await page.textContent('#points')).toBe(`${total} points`);
+      expect(await page.textContent('#site')).toContain('town');
+      const ingest = await page.textContent('#ingest-figures');
+      expect(ingest).toContain('readings accepted3');
+      expect(await page.textContent('#silent')).toContain('town/f2/m9');
+      expect(await page.textContent('#panel-load .note')).toMatch(/Forecast by lstm@20260101T000000Z/);
+
+      expect(errors).toEqual([]);
+      expect(requests.length).toBeGreaterThan(5);
+      expect(requests.filter((u) => !u.startsWith(proc.httpUrl))).toEqual([]);
+      expect(requests).toContain(`${proc.httpUrl}/ui/vendor/uPlot.iife.min.js`);
+
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'page-overview.png'), fullPage: true });
+      await page.screenshot({ path: join(dir, 'page-overview.png') });
+    } finally {
+      await page.close();
+      expect(await proc.kill('SIGTERM')).toBe(0);
+    }
+  }, 60_000);
+
+  it('asks for a key where the loopback rule does not apply, and renders once given a read key', async () => {
+    const store = new DuckDbTelemetryStore({ path: ':memory:' }, silentLogger);
+    await store.init();
+    await fillStore(store, await buildDataset(baseMs));
+    const api = await startTestApi(store, { host: '0.0.0.0', ui: true });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${api.url}/`);
+      await page.waitForSelector('#key-form:not([hidden])', { timeout: 10_000 });
+      expect(await page.textContent('#status')).toMatch(/API key is needed/);
+      expect(await page.$$('.uplot')).toHaveLength(0);
+      await page.fill('#key', api.keys.read);
+      await page.click('#key-form button');
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      expect(await page.isHidden('#key-form')).toBe(true);
+      expect((await panels(page)).find((p) => p.id === 'panel-load')!.canvases).toBeGreaterThanOrEqual(1);
+    } finally {
+      await page.close();
+      await api.close();
+      await store.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiKeyFile, startHttpServer, type AppOptions, type RunningHttpServer } from '../../src/api/index.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { createMetricsRegistry } from '../../src/common/metrics.js';
+import { loadConfig } from '../../src/config/index.js';
+import { ModelRegistry } from '../../src/forecast/index.js';
+import { storeForApi } from '../../src/cli/apiServer.js';
+import type { TelemetryStore } from '../../src/storage/index.js';
+
+export interface TestApi {
+  url: string;
+  /** The store as the API's process uses it: writes through it clear the API's cache. */
+  store: TelemetryStore;
+  keys: { read: string; operate: string; admin: string };
+  keysFile: ApiKeyFile;
+  modelsDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  /** Configuration as environment variables (API_*, METRICS_PUBLIC, …). */
+  env?: Record<string, string>;
+  host?: string;
+  ui?: boolean;
+  deps?: Partial<Pick<AppOptions, 'runForecasts' | 'startTraining' | 'runDispatch' | 'models' | 'registry' | 'now'>>;
+}
+
+/** The real HTTP server in this process on a free port, over a real store, with one key per scope. */
+export async function startTestApi(rawStore: TelemetryStore, o: TestApiOptions = {}): Promise<TestApi> {
+  const dir = await mkdtemp(join(tmpdir(), 'gridcast-api-'));
+  const config = loadConfig({ API_KEYS_FILE: join(dir, 'keys.json'), MODELS_DIR: join(dir, 'models'), ...o.env });
+  const keysFile = new ApiKeyFile(config.api.keysFile);
+  const keys = {
+    read: (await keysFile.create('reader', 'read')).key,
+    operate: (await keysFile.create('operator', 'operate')).key,
+    admin: (await keysFile.create('administrator', 'admin')).key,
+  };
+  const { store, cache } = storeForApi(config, rawStore);
+  const http: RunningHttpServer = await startHttpServer({
+    host: o.host ?? '127.0.0.1',
+    port: 0,
+    registry: o.deps?.registry ?? createMetricsRegistry(),
+    logger: silentLogger,
+    readiness: async () => [{ name: 'store', ok: (await store.health()).ok }],
+    store,
+    config: config.api,
+    ui: o.ui ?? false,
+    cache,
+    models: o.deps?.models ?? new ModelRegistry(config.forecast.modelsDir),
+    ...o.deps,
+  });
+  return {
+    url: `http://127.0.0.1:${http.port}`,
+    store,
+    keys,
+    keysFile,
+    modelsDir: config.forecast.modelsDir,
+    close: async () => {
+      await http.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer<T = unknown> {
+  status: number;
+  type: string;
+  headers: Headers;
+  text: string;
+  json: T;
+}
+
+/** fetch with a key (or none), reading the body once as text and, when it is JSON, parsed. */
+export async function call<T = unknown>(url: string, key: string | undefined, init: RequestInit & { accept?: string } = {}): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  if (init.accept) headers.accept = init.accept;
+  const res = await fetch(url, { ...init, headers });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, type, headers: res.headers, text, json: (/json/.test(type) ? JSON.parse(text) : undefined) as T };
+}
+
+export function postJson<T = unknown>(url: string, key: string | undefined, body: unknown): Promise<Answer<T>> {
+  return call<T>(url, key, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
