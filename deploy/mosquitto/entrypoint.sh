@@ -1,11 +1,20 @@
 #!/bin/sh
-# Creates the password file from the environment, then runs Mosquitto. Refuses to start without credentials.
+# Assembles the password file, then runs Mosquitto. Refuses to start without the service passwords.
+#  - meters: /mosquitto/config/meters.passwd if present (hashed, made with mosquitto_passwd; see README, "MQTT security")
+#  - gridcast-ingest and gridcast-simulator: passwords from MQTT_INGEST_PASSWORD / MQTT_SIMULATOR_PASSWORD
+# Rebuilt at every start, so a meter removed from meters.passwd loses access at the next restart.
 set -eu
-: "${MQTT_USERNAME:?set MQTT_USERNAME}"
-: "${MQTT_PASSWORD:?set MQTT_PASSWORD}"
+: "${MQTT_INGEST_PASSWORD:?set MQTT_INGEST_PASSWORD}"
+: "${MQTT_SIMULATOR_PASSWORD:?set MQTT_SIMULATOR_PASSWORD}"
 mkdir -p /mosquitto/data
-touch /mosquitto/data/passwd
-chmod 0700 /mosquitto/data/passwd
-mosquitto_passwd -b /mosquitto/data/passwd "$MQTT_USERNAME" "$MQTT_PASSWORD"
+rm -f /mosquitto/data/passwd
+if [ -f /mosquitto/config/meters.passwd ]; then
+  cp /mosquitto/config/meters.passwd /mosquitto/data/passwd
+else
+  touch /mosquitto/data/passwd
+fi
+chmod 0600 /mosquitto/data/passwd
+mosquitto_passwd -b /mosquitto/data/passwd gridcast-ingest "$MQTT_INGEST_PASSWORD"
+mosquitto_passwd -b /mosquitto/data/passwd gridcast-simulator "$MQTT_SIMULATOR_PASSWORD"
 chown -R mosquitto:mosquitto /mosquitto/data
 exec mosquitto -c /mosquitto/config/mosquitto.conf

@@ -1,4 +1,5 @@
 export { Ingester, type IngesterOptions } from './ingester.js';
+export { INGEST_STATS_FIELDS, IngestStatsReporter, rejectedField } from './ingestStats.js';
 export { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
 export {
   DEADLETTER_TOPIC,
@@ -6,6 +7,7 @@ export {
   MAX_READINGS_PER_MESSAGE,
   READING_FIELDS,
   TELEMETRY_SUBSCRIPTION,
+  dispatchTopic,
   readingSchema,
   telemetryTopic,
   type Reading,

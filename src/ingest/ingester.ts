@@ -8,6 +8,7 @@ import type { TelemetryPoint, TelemetryStore } from '../storage/index.js';
 import { TELEMETRY_SUBSCRIPTION, telemetryTopic } from './contract.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
+import { IngestStatsReporter } from './ingestStats.js';
 import { IngestMetrics } from './metrics.js';
 import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
 import { parseTelemetryMessage, type Rejection } from './parse.js';
@@ -43,6 +44,7 @@ export class Ingester {
   private readonly metrics: IngestMetrics;
   private client: MqttClient | undefined;
   private writer: DurableWriter | undefined;
+  private stats: IngestStatsReporter | undefined;
   private readonly inflight = new Set<Promise<void>>();
   /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
   private connection = 0;
@@ -63,6 +65,8 @@ export class Ingester {
       this.deadLetterPoints(points, err),
     );
     this.writer.start();
+    this.stats = new IngestStatsReporter(this.opts.store, this.metrics, config.mqtt.clientId, config.ingest.statsIntervalSeconds * 1000, this.log);
+    this.stats.start();
 
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
@@ -110,6 +114,7 @@ export class Ingester {
       STOP_TIMEOUT_MS,
     );
     if (!settled) this.log.warn({ messages: this.inflight.size }, 'stopping with messages unfinished; they stay unacknowledged for redelivery');
+    await this.stats?.stop();
     await this.writer?.stop();
     if (this.client && !(await withTimeout(this.client.endAsync(false), STOP_TIMEOUT_MS))) await this.client.endAsync(true);
     this.log.info('ingester stopped');

@@ -146,9 +146,15 @@ describe('nothing lost', { timeout: 120_000 }, () => {
     await influxd.stop();
     const { proc } = await ingesterProcess(db);
     await proc.start(30_000, 'health');
-    const ready = await fetch(`${proc.httpUrl}/ready`);
+    // /health answers before the MQTT connection is up: poll /ready until it reports the broker connected.
+    const readyChecks = async () => {
+      const ready = await fetch(`${proc.httpUrl}/ready`);
+      return { status: ready.status, checks: ((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks };
+    };
+    let ready = await readyChecks();
+    for (const until = Date.now() + 15_000; !ready.checks.find((c) => c.name === 'mqtt')?.ok && Date.now() < until; ready = await readyChecks()) await sleep(100);
     expect(ready.status).toBe(503);
-    const checks = ((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks;
+    const checks = ready.checks;
     expect(checks.map((c) => [c.name, c.ok])).toEqual([
       ['mqtt', true],
       ['store', false],

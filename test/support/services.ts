@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -107,10 +107,23 @@ export class Mosquitto extends Service {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<Mosquitto> {
+  /**
+   * Starts a broker on a free loopback port. `configure` (optional) returns the whole mosquitto.conf for
+   * that port and temp directory (e.g. the repository's deploy/mosquitto config with its paths rewritten)
+   * and may write files it names (password file, ACL) into `dir` first; without it, an open broker with
+   * the production queue settings.
+   */
+  static async start(configure?: (ctx: { port: number; dir: string }) => Promise<string>): Promise<Mosquitto> {
     findBinary('mosquitto', 'mosquitto');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-mosquitto-'));
+    // Started as root, mosquitto drops to the 'mosquitto' user, which must still read the files here.
+    await chmod(dir, 0o755);
     const m = new Mosquitto(dir, await freePort());
+    if (configure) {
+      await writeFile(join(dir, 'mosquitto.conf'), await configure({ port: m.port, dir }), { mode: 0o644 });
+      await m.start();
+      return m;
+    }
     // The settings README.md asks of a production broker: unlimited queue for offline persistent
     // sessions (the default 1000 would drop readings while an ingester restarts) and persistence.
     await writeFile(

@@ -1,45 +1,270 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { CONFIG_KEYS } from '../../src/config/index.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION } from '../../src/ingest/index.js';
+import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../grafana/src/index.js';
 
-interface Service {
-  environment?: Record<string, string>;
-  command?: string[];
+/**
+ * docker-compose.yml and what it mounts. Docker does not run here, so this checks what can be checked:
+ * files, variables, identities, and that the URLs and ports services use to reach each other agree.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFile(ROOT + path, 'utf8');
+
+const serviceSchema = z.object({
+  image: z.string().optional(),
+  build: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  volumes: z.array(z.string()).optional(),
+  ports: z.array(z.string()).optional(),
+  healthcheck: z.object({ disable: z.boolean().optional() }).optional(),
+});
+type Service = z.infer<typeof serviceSchema>;
+const composeSchema = z.object({ services: z.record(z.string(), serviceSchema), volumes: z.record(z.string(), z.null()).optional() });
+
+const text = await read('docker-compose.yml');
+const compose = composeSchema.parse(parse(text, { merge: true }));
+const services = Object.entries(compose.services);
+const gridcast = services.filter(([, s]) => s.build === '.');
+const ingesters = gridcast.filter(([, s]) => s.command?.[0] === 'ingest');
+const svc = (name: string): Service => {
+  const s = compose.services[name];
+  if (!s) throw new Error(`docker-compose.yml has no service '${name}'`);
+  return s;
+};
+
+/** `${VAR:?message}` references (and any other `${…}` form, which the tests below refuse). */
+const VAR_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}/g;
+const usedVariables = [...text.matchAll(VAR_REF)].map((m) => ({ name: m[1]!, rest: m[2]! }));
+
+/** Bind mounts of a service: host path (relative to the repo) → container path. */
+function bindMounts(s: Service): { host: string; container: string }[] {
+  return (s.volumes ?? []).filter((v) => v.startsWith('./')).map((v) => {
+    const [host, container] = v.split(':') as [string, string];
+    return { host: host.slice(2), container };
+  });
 }
 
-describe('docker-compose.yml (Docker does not run here; this checks what can be checked)', async () => {
-  const text = await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
-  const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
-  const ingesters = Object.entries(compose.services).filter(([, s]) => s.command?.[0] === 'ingest');
+/** The repository file a container path of a service comes from (through one of its bind mounts). */
+function hostPathOf(s: Service, containerPath: string): string | undefined {
+  for (const m of bindMounts(s)) {
+    if (containerPath === m.container) return m.host;
+    if (containerPath.startsWith(`${m.container}/`)) return `${m.host}/${containerPath.slice(m.container.length + 1)}`;
+  }
+  return undefined;
+}
 
-  it('runs ingesters with distinct client ids, configured only through known settings', () => {
+/** The container port behind each published port ("1883:1883" → 1883). */
+const containerPorts = (s: Service): number[] => (s.ports ?? []).map((p) => Number(p.split(':').at(-1)));
+
+/** host:port of a service-to-service URL must be a service that listens there. */
+function expectReachable(url: string, service: string, port: number): void {
+  const u = new URL(url);
+  expect(u.hostname, url).toBe(service);
+  expect(Number(u.port), url).toBe(port);
+}
+
+describe('docker-compose.yml (Docker does not run here; this checks what can be checked)', () => {
+  it('runs ingesters with distinct client ids, and every gridcast service only with known settings', () => {
     expect(ingesters.length).toBeGreaterThanOrEqual(2);
     const ids = ingesters.map(([, s]) => s.environment?.MQTT_CLIENT_ID);
     expect(new Set(ids).size).toBe(ingesters.length);
-    for (const [, s] of ingesters) {
-      for (const key of Object.keys(s.environment ?? {})) expect(Object.keys(CONFIG_KEYS)).toContain(key);
-      expect(s.environment?.MQTT_SHARE_GROUP).toBeTruthy();
+    for (const [, s] of ingesters) expect(s.environment?.MQTT_SHARE_GROUP).toBeTruthy();
+    for (const [name, s] of gridcast) {
+      for (const key of Object.keys(s.environment ?? {})) expect(Object.keys(CONFIG_KEYS), `${name}: ${key}`).toContain(key);
     }
   });
 
-  it('has no default credentials: every password and token must come from the environment', () => {
-    for (const [, s] of Object.entries(compose.services)) {
+  it('has no default credentials: every password, token and key comes from .env, required (${VAR:?…})', () => {
+    for (const [name, s] of services) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
-        if (/PASSWORD|TOKEN/.test(key)) expect(String(value)).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+        // API_KEYS entries are name:scope:<key>; the key itself must be a variable.
+        if (/PASSWORD|TOKEN|KEY|SECRET/.test(key)) expect(value, `${name}: ${key}`).toMatch(/^([a-z]+:(read|operate|admin):)?\$\{[A-Z_]+:\?[^}]+\}$/);
       }
     }
+    // No `${VAR:-default}` or bare `${VAR}` anywhere: a missing secret stops compose instead of defaulting.
+    for (const v of usedVariables) expect(v.rest, v.name).toMatch(/^:\?./);
+    expect(usedVariables.length).toBeGreaterThan(0);
   });
 
-  it('runs a simulator against the broker with a fleet file that exists', async () => {
-    const sim = compose.services.simulator;
-    expect(sim?.command?.[0]).toBe('simulate');
-    const fleet = sim!.command![sim!.command!.indexOf('--fleet') + 1]!;
+  it('documents every variable it uses in .env.example, with no value filled in, and nothing unused', async () => {
+    const example = await read('.env.example');
+    const lines = example.split('\n');
+    const documented = new Map<string, string>();
+    lines.forEach((line, i) => {
+      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+      if (!m) return;
+      documented.set(m[1]!, m[2]!);
+      // A comment right above each variable (or above its group) says what it is.
+      expect(lines.slice(Math.max(0, i - 3), i).some((l) => l.startsWith('#')), `${m[1]} needs a comment`).toBe(true);
+    });
+    const used = new Set(usedVariables.map((v) => v.name));
+    for (const name of used) expect([...documented.keys()], `${name} is used in docker-compose.yml`).toContain(name);
+    for (const name of documented.keys()) expect([...used], `${name} is in .env.example`).toContain(name);
+    for (const [name, value] of documented) expect(value, `${name} must be left empty in .env.example`).toBe('');
+    expect((await read('.gitignore')).split('\n')).toContain('.env');
+  });
+
+  it('mounts only files and directories that exist in the repository', async () => {
+    let mounts = 0;
+    for (const [name, s] of services) {
+      for (const m of bindMounts(s)) {
+        mounts++;
+        await expect(stat(ROOT + m.host).then(() => true, () => false), `${name}: ./${m.host}`).resolves.toBe(true);
+      }
+    }
+    expect(mounts).toBeGreaterThanOrEqual(4);
+    // Paths the containers use inside those mounts exist too.
+    const mosquitto = svc('mosquitto');
+    const entrypoint = mosquitto.entrypoint?.at(-1);
+    expect(hostPathOf(mosquitto, entrypoint ?? '')).toBe('deploy/mosquitto/entrypoint.sh');
+    const conf = await read(hostPathOf(mosquitto, '/mosquitto/config/mosquitto.conf')!);
+    const aclPath = /^acl_file (.+)$/m.exec(conf)?.[1];
+    expect(aclPath).toBeDefined();
+    await expect(stat(ROOT + hostPathOf(mosquitto, aclPath!)!)).resolves.toBeTruthy();
+    // The password file is built at start into the data volume, not mounted from the repo.
+    expect(/^password_file (.+)$/m.exec(conf)?.[1]).toBe('/mosquitto/data/passwd');
+    expect(mosquitto.volumes).toContain('mosquitto-data:/mosquitto/data');
+  });
+
+  it('pins every image (InfluxDB to 2.x, Grafana to the release the dashboards are written for, Mosquitto 2)', () => {
+    for (const [name, s] of services) {
+      if (s.build) continue;
+      expect(s.image, name).toMatch(/:\d+(\.\d+){1,2}(-[\w.]+)?$/);
+    }
+    expect(svc('influxdb').image).toMatch(/^influxdb:2\.\d+\.\d+$/);
+    expect(svc('mosquitto').image).toMatch(/^eclipse-mosquitto:2\./);
+    expect(svc('grafana').image).toBe(GRAFANA_IMAGE);
+    const [major, minor] = GRAFANA_IMAGE.split(':')[1]!.split('.').map(Number) as [number, number];
+    expect(major).toBe(12);
+    expect(SCHEMA_VERSION).toBe(minor >= 2 ? 42 : 41);
+    expect(svc('grafana').environment?.GF_PLUGINS_PREINSTALL_SYNC).toBe(INFINITY_PLUGIN);
+  });
+
+  it('runs a simulator against the broker with a fleet file that exists, without the HTTP health check', async () => {
+    const sim = svc('simulator');
+    expect(sim.command?.[0]).toBe('simulate');
+    const fleet = sim.command![sim.command!.indexOf('--fleet') + 1]!;
     const { loadFleetConfig } = await import('../../simulators/fleetConfig.js');
-    expect(loadFleetConfig(new URL(`../../${fleet}`, import.meta.url).pathname).sites.length).toBeGreaterThan(0);
+    expect(loadFleetConfig(ROOT + fleet).sites.length).toBeGreaterThan(0);
+    expect(sim.healthcheck?.disable).toBe(true);
+  });
+});
+
+describe('ports and URLs agree between services', () => {
+  it('every INFLUX_URL is the influxdb service on its port, with the database its DBRP mapping creates', async () => {
+    const influx = svc('influxdb');
+    const port = 8086;
+    expect(containerPorts(influx)).toContain(port);
+    const bucket = influx.environment?.DOCKER_INFLUXDB_INIT_BUCKET;
+    expect(await read('deploy/influxdb/create-dbrp.sh')).toContain('--db "${DOCKER_INFLUXDB_INIT_BUCKET}"');
+    const users = gridcast.filter(([, s]) => s.environment?.INFLUX_URL);
+    expect(users.length).toBeGreaterThanOrEqual(3);
+    for (const [, s] of users) {
+      expectReachable(s.environment!.INFLUX_URL!, 'influxdb', port);
+      expect(s.environment?.INFLUX_DATABASE).toBe(bucket);
+      expect(s.environment?.INFLUX_ORG).toBe(influx.environment?.DOCKER_INFLUXDB_INIT_ORG);
+    }
   });
 
-  it('pins InfluxDB to 2.x', () => {
-    expect(text).toMatch(/image: influxdb:2\.\d+\.\d+/);
+  it("every MQTT_URL is the mosquitto service on a listener of its config, as a user the ACL knows", async () => {
+    const mosquitto = svc('mosquitto');
+    const conf = await read('deploy/mosquitto/mosquitto.conf');
+    const listeners = [...conf.matchAll(/^listener (\d+)/gm)].map((m) => Number(m[1]));
+    expect(listeners).toContain(1883);
+    expect(conf).toMatch(/^allow_anonymous false$/m);
+    const acl = await read('deploy/mosquitto/acl');
+    /** The `topic` lines of one `user` block of the ACL. */
+    const grants = (user: string): string[] => {
+      const block = acl.split(/^user /m).find((b) => b.startsWith(`${user}\n`));
+      return (block ?? '').split('\n').filter((l) => l.startsWith('topic '));
+    };
+    const clients = gridcast.filter(([, s]) => s.environment?.MQTT_URL);
+    expect(clients.length).toBeGreaterThanOrEqual(3);
+    for (const [name, s] of clients) {
+      const url = s.environment!.MQTT_URL!;
+      expectReachable(url, 'mosquitto', Number(new URL(url).port));
+      expect(listeners, name).toContain(Number(new URL(url).port));
+      expect(containerPorts(mosquitto)).toContain(Number(new URL(url).port));
+      const user = s.environment?.MQTT_USERNAME;
+      expect(user, name).toBeTruthy();
+      expect(grants(user!).length, `${name}: user ${user} in deploy/mosquitto/acl`).toBeGreaterThan(0);
+    }
+    // Ingesters read every meter's telemetry and write dead letters; the simulator only publishes.
+    for (const [, s] of ingesters) expect(grants(s.environment!.MQTT_USERNAME!)).toEqual([`topic read ${TELEMETRY_SUBSCRIPTION}`, `topic write ${DEADLETTER_TOPIC}`]);
+    expect(grants(svc('simulator').environment!.MQTT_USERNAME!)).toEqual([`topic write ${TELEMETRY_SUBSCRIPTION}`]);
+    // The passwords the entrypoint sets are the ones compose hands to those users.
+    const entrypoint = await read('deploy/mosquitto/entrypoint.sh');
+    for (const [user, variable] of [['gridcast-ingest', 'MQTT_INGEST_PASSWORD'], ['gridcast-simulator', 'MQTT_SIMULATOR_PASSWORD']] as const) {
+      expect(entrypoint).toContain(`mosquitto_passwd -b /mosquitto/data/passwd ${user} "$${variable}"`);
+      expect(mosquitto.environment?.[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+    }
+    expect(ingesters.every(([, s]) => s.environment?.MQTT_PASSWORD?.startsWith('${MQTT_INGEST_PASSWORD:?'))).toBe(true);
+    expect(svc('simulator').environment?.MQTT_PASSWORD).toMatch(/^\$\{MQTT_SIMULATOR_PASSWORD:\?/);
+  });
+
+  it("Grafana's datasources point at the influxdb and forecaster services, with the variables compose gives Grafana", async () => {
+    const grafana = svc('grafana');
+    const env = grafana.environment ?? {};
+    const yaml = await read('grafana/provisioning/datasources/gridcast.yaml');
+    // Every $VAR the provisioning file uses is set for the Grafana container.
+    const settings = yaml
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n');
+    const vars = [...settings.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]!);
+    expect(vars.length).toBeGreaterThan(0);
+    for (const v of vars) expect(Object.keys(env), v).toContain(v);
+
+    expectReachable(env.GRIDCAST_INFLUX_URL!, 'influxdb', 8086);
+    expect(env.GRIDCAST_INFLUX_DATABASE).toBe(svc('influxdb').environment?.DOCKER_INFLUXDB_INIT_BUCKET);
+    expect(env.INFLUX_TOKEN).toBe(svc('influxdb').environment?.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
+
+    // The API runs in the forecaster (it has the model registry), on HTTP_PORT (default) behind its published port.
+    const forecaster = svc('forecaster');
+    const httpPort = Number(forecaster.environment?.HTTP_PORT ?? CONFIG_KEYS.HTTP_PORT.defaultText);
+    expect(containerPorts(forecaster)).toContain(httpPort);
+    expect(forecaster.environment?.HTTP_HOST).toBe('0.0.0.0');
+    expectReachable(env.GRIDCAST_API_URL!, 'forecaster', httpPort);
+    // The key Grafana sends is a read key the API accepts.
+    expect(forecaster.environment?.API_KEYS).toBe(`grafana:read:${env.GRIDCAST_API_READ_KEY}`);
+
+    const datasources = z
+      .object({ datasources: z.array(z.object({ uid: z.string(), type: z.string(), url: z.string(), jsonData: z.record(z.string(), z.unknown()), secureJsonData: z.record(z.string(), z.string()) })) })
+      .parse(parse(yaml)).datasources;
+    const influx = datasources.find((d) => d.type === 'influxdb');
+    const api = datasources.find((d) => d.type === 'yesoreyeram-infinity-datasource');
+    expect(influx).toMatchObject({ uid: 'gridcast-influxdb', url: '$GRIDCAST_INFLUX_URL', jsonData: { version: 'InfluxQL', dbName: '$GRIDCAST_INFLUX_DATABASE', httpHeaderName1: 'Authorization' } });
+    expect(influx?.secureJsonData.httpHeaderValue1).toBe('Token $INFLUX_TOKEN');
+    expect(api).toMatchObject({ uid: 'gridcast-api', url: '$GRIDCAST_API_URL', jsonData: { auth_method: 'bearerToken', allowedHosts: ['$GRIDCAST_API_URL'] } });
+    expect(api?.secureJsonData.bearerToken).toBe('$GRIDCAST_API_READ_KEY');
+  });
+
+  it("Grafana's dashboard provider reads the directory compose mounts the committed dashboards into", async () => {
+    const grafana = svc('grafana');
+    const provider = z
+      .object({ providers: z.array(z.object({ type: z.literal('file'), options: z.object({ path: z.string() }) })) })
+      .parse(parse(await read('grafana/provisioning/dashboards/gridcast.yaml'))).providers[0]!;
+    expect(hostPathOf(grafana, provider.options.path)).toBe('grafana/dashboards');
+    expect(hostPathOf(grafana, '/etc/grafana/provisioning/datasources/gridcast.yaml')).toBe('grafana/provisioning/datasources/gridcast.yaml');
+    const home = grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    await expect(stat(ROOT + hostPathOf(grafana, home!)!)).resolves.toBeTruthy();
+    expect(containerPorts(grafana)).toContain(3000);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('runs as a non-root user and has a health check on /health', async () => {
+    const dockerfile = await read('Dockerfile');
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const user = /^USER (\S+)$/m.exec(final)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(final).toMatch(/^HEALTHCHECK .*\\\n\s+CMD .*\/health/m);
   });
 });
