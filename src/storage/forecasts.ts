@@ -28,6 +28,25 @@ export function nameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** What forecasts and their scores share: names, target, integer times and a lead of 0–168 h (returned). */
+function checkForecastKey(p: Pick<ForecastPoint, 'site' | 'feeder' | 'model' | 'target' | 'timeMs' | 'issuedAtMs'>, where: string): number {
+  for (const key of ['site', 'feeder', 'model'] as const) {
+    const problem = nameProblem(p[key]);
+    if (problem) throw new StoreRejectedError(`${where}: ${key} ${problem}`);
+  }
+  if (!FORECAST_TARGETS.includes(p.target)) {
+    throw new StoreRejectedError(`${where}: target must be one of ${FORECAST_TARGETS.join(', ')}`);
+  }
+  if (!Number.isSafeInteger(p.timeMs) || !Number.isSafeInteger(p.issuedAtMs)) {
+    throw new StoreRejectedError(`${where}: timeMs and issuedAtMs must be integer epoch ms`);
+  }
+  const lead = forecastLeadHours(p);
+  if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) {
+    throw new StoreRejectedError(`${where}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h (issued at ${p.issuedAtMs})`);
+  }
+  return lead;
+}
+
 /**
  * Checks a batch before any store writes it: StoreRejectedError (the data itself is refused, retrying
  * can't help) naming the first bad point. Returns each point's lead in hours, in batch order.
@@ -35,25 +54,12 @@ export function nameProblem(value: unknown): string | undefined {
 export function validateForecastPoints(points: readonly ForecastPoint[]): number[] {
   return points.map((p, i) => {
     const where = `forecast point ${i} (${String(p.site)}/${String(p.feeder)}/${String(p.target)} at ${String(p.timeMs)})`;
-    for (const key of ['site', 'feeder', 'model'] as const) {
-      const problem = nameProblem(p[key]);
-      if (problem) throw new StoreRejectedError(`${where}: ${key} ${problem}`);
-    }
-    if (!FORECAST_TARGETS.includes(p.target)) {
-      throw new StoreRejectedError(`${where}: target must be one of ${FORECAST_TARGETS.join(', ')}`);
-    }
-    if (!Number.isSafeInteger(p.timeMs) || !Number.isSafeInteger(p.issuedAtMs)) {
-      throw new StoreRejectedError(`${where}: timeMs and issuedAtMs must be integer epoch ms`);
-    }
+    const lead = checkForecastKey(p, where);
     for (const key of ['p10Kw', 'p50Kw', 'p90Kw'] as const) {
       if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new StoreRejectedError(`${where}: ${key} is not a finite number`);
     }
     if (!(p.p10Kw <= p.p50Kw && p.p50Kw <= p.p90Kw)) {
       throw new StoreRejectedError(`${where}: quantiles out of order (p10 ${p.p10Kw}, p50 ${p.p50Kw}, p90 ${p.p90Kw})`);
-    }
-    const lead = forecastLeadHours(p);
-    if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) {
-      throw new StoreRejectedError(`${where}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h (issued at ${p.issuedAtMs})`);
     }
     return lead;
   });
@@ -66,16 +72,7 @@ export function validateForecastPoints(points: readonly ForecastPoint[]): number
 export function validateForecastErrorPoints(points: readonly ForecastErrorPoint[]): number[] {
   return points.map((p, i) => {
     const where = `forecast error point ${i} (${String(p.site)}/${String(p.feeder)}/${String(p.target)}/${String(p.model)} at ${String(p.timeMs)})`;
-    for (const key of ['site', 'feeder', 'model'] as const) {
-      const problem = nameProblem(p[key]);
-      if (problem) throw new StoreRejectedError(`${where}: ${key} ${problem}`);
-    }
-    if (!FORECAST_TARGETS.includes(p.target)) {
-      throw new StoreRejectedError(`${where}: target must be one of ${FORECAST_TARGETS.join(', ')}`);
-    }
-    if (!Number.isSafeInteger(p.timeMs) || !Number.isSafeInteger(p.issuedAtMs)) {
-      throw new StoreRejectedError(`${where}: timeMs and issuedAtMs must be integer epoch ms`);
-    }
+    const lead = checkForecastKey(p, where);
     for (const key of ['actualKw', 'p50Kw', 'errorKw', 'absErrorKw', 'pinballKw'] as const) {
       if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new StoreRejectedError(`${where}: ${key} is not a finite number`);
     }
@@ -83,10 +80,6 @@ export function validateForecastErrorPoints(points: readonly ForecastErrorPoint[
       throw new StoreRejectedError(`${where}: apePct is not a finite number (leave it out for a near-zero actual)`);
     }
     if (p.inBand !== 0 && p.inBand !== 1) throw new StoreRejectedError(`${where}: inBand must be 0 or 1`);
-    const lead = forecastLeadHours(p);
-    if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) {
-      throw new StoreRejectedError(`${where}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h (issued at ${p.issuedAtMs})`);
-    }
     return lead;
   });
 }

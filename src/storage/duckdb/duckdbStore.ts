@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import { errorMessage, InvalidQueryError, StoreRejectedError, StoreUnavailableError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateQuery } from '../validateQuery.js';
@@ -179,35 +179,16 @@ export class DuckDbTelemetryStore implements TelemetryStore {
   async writePoints(points: readonly TelemetryPoint[]): Promise<void> {
     if (points.length === 0) return;
     const rows = mergeBatch(points);
-    await this.exclusive(async () => {
-      const conn = this.requireConnection();
-      try {
-        await conn.run('BEGIN TRANSACTION');
-        const appender = await conn.createAppender(STAGING);
-        try {
-          for (const p of rows) {
-            for (const tag of TAG_NAMES) appender.appendVarchar(p[tag]);
-            appender.appendTimestamp(toTimestamp(p.timeMs));
-            for (const f of TELEMETRY_FIELDS) {
-              const v = p.fields[f];
-              if (v === undefined) appender.appendNull();
-              else appender.appendDouble(v);
-            }
-            appender.endRow();
-          }
-        } finally {
-          appender.closeSync();
-        }
-        await conn.run(UPSERT_SQL);
-        await conn.run(`DELETE FROM ${STAGING}`);
-        await conn.run('COMMIT');
-      } catch (err) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        await conn.run(`DELETE FROM ${STAGING}`).catch(() => undefined);
-        throw new StoreUnavailableError(`DuckDB write of ${rows.length} points failed: ${errorMessage(err)}`, err);
+    await this.upsertViaStaging(STAGING, UPSERT_SQL, rows, `${rows.length} points`, (appender, p) => {
+      for (const tag of TAG_NAMES) appender.appendVarchar(p[tag]);
+      appender.appendTimestamp(toTimestamp(p.timeMs));
+      for (const f of TELEMETRY_FIELDS) {
+        const v = p.fields[f];
+        if (v === undefined) appender.appendNull();
+        else appender.appendDouble(v);
       }
-      this.logger.debug({ points: points.length, rows: rows.length }, 'duckdb write');
     });
+    this.logger.debug({ points: points.length, rows: rows.length }, 'duckdb write');
   }
 
   async writeForecasts(points: readonly ForecastPoint[]): Promise<void> {
@@ -216,36 +197,17 @@ export class DuckDbTelemetryStore implements TelemetryStore {
     // ON CONFLICT DO UPDATE may not touch one row twice in a statement: the last point per key wins, as in InfluxDB.
     const rows = new Map<string, { p: ForecastPoint; lead: number }>();
     points.forEach((p, i) => rows.set(JSON.stringify([p.site, p.feeder, p.target, leads[i], p.timeMs]), { p, lead: leads[i]! }));
-    await this.exclusive(async () => {
-      const conn = this.requireConnection();
-      try {
-        await conn.run('BEGIN TRANSACTION');
-        const appender = await conn.createAppender(FORECAST_STAGING);
-        try {
-          for (const { p, lead } of rows.values()) {
-            appender.appendVarchar(p.site);
-            appender.appendVarchar(p.feeder);
-            appender.appendVarchar(p.target);
-            appender.appendInteger(lead);
-            appender.appendTimestamp(toTimestamp(p.timeMs));
-            appender.appendVarchar(p.model);
-            appender.appendDouble(p.p10Kw);
-            appender.appendDouble(p.p50Kw);
-            appender.appendDouble(p.p90Kw);
-            appender.appendBigInt(BigInt(p.issuedAtMs));
-            appender.endRow();
-          }
-        } finally {
-          appender.closeSync();
-        }
-        await conn.run(FORECAST_UPSERT_SQL);
-        await conn.run(`DELETE FROM ${FORECAST_STAGING}`);
-        await conn.run('COMMIT');
-      } catch (err) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        await conn.run(`DELETE FROM ${FORECAST_STAGING}`).catch(() => undefined);
-        throw new StoreUnavailableError(`DuckDB write of ${rows.size} forecast points failed: ${errorMessage(err)}`, err);
-      }
+    await this.upsertViaStaging(FORECAST_STAGING, FORECAST_UPSERT_SQL, [...rows.values()], `${rows.size} forecast points`, (appender, { p, lead }) => {
+      appender.appendVarchar(p.site);
+      appender.appendVarchar(p.feeder);
+      appender.appendVarchar(p.target);
+      appender.appendInteger(lead);
+      appender.appendTimestamp(toTimestamp(p.timeMs));
+      appender.appendVarchar(p.model);
+      appender.appendDouble(p.p10Kw);
+      appender.appendDouble(p.p50Kw);
+      appender.appendDouble(p.p90Kw);
+      appender.appendBigInt(BigInt(p.issuedAtMs));
     });
   }
 
@@ -303,41 +265,22 @@ export class DuckDbTelemetryStore implements TelemetryStore {
     // ON CONFLICT DO UPDATE may not touch one row twice in a statement: the last point per key wins, as in InfluxDB.
     const rows = new Map<string, { p: ForecastErrorPoint; lead: number }>();
     points.forEach((p, i) => rows.set(JSON.stringify([p.site, p.feeder, p.target, p.model, leads[i], p.timeMs]), { p, lead: leads[i]! }));
-    await this.exclusive(async () => {
-      const conn = this.requireConnection();
-      try {
-        await conn.run('BEGIN TRANSACTION');
-        const appender = await conn.createAppender(FORECAST_ERROR_STAGING);
-        try {
-          for (const { p, lead } of rows.values()) {
-            appender.appendVarchar(p.site);
-            appender.appendVarchar(p.feeder);
-            appender.appendVarchar(p.target);
-            appender.appendVarchar(p.model);
-            appender.appendInteger(lead);
-            appender.appendTimestamp(toTimestamp(p.timeMs));
-            appender.appendDouble(p.actualKw);
-            appender.appendDouble(p.p50Kw);
-            appender.appendDouble(p.errorKw);
-            appender.appendDouble(p.absErrorKw);
-            if (p.apePct === undefined) appender.appendNull();
-            else appender.appendDouble(p.apePct);
-            appender.appendDouble(p.inBand);
-            appender.appendDouble(p.pinballKw);
-            appender.appendBigInt(BigInt(p.issuedAtMs));
-            appender.endRow();
-          }
-        } finally {
-          appender.closeSync();
-        }
-        await conn.run(FORECAST_ERROR_UPSERT_SQL);
-        await conn.run(`DELETE FROM ${FORECAST_ERROR_STAGING}`);
-        await conn.run('COMMIT');
-      } catch (err) {
-        await conn.run('ROLLBACK').catch(() => undefined);
-        await conn.run(`DELETE FROM ${FORECAST_ERROR_STAGING}`).catch(() => undefined);
-        throw new StoreUnavailableError(`DuckDB write of ${rows.size} forecast error points failed: ${errorMessage(err)}`, err);
-      }
+    await this.upsertViaStaging(FORECAST_ERROR_STAGING, FORECAST_ERROR_UPSERT_SQL, [...rows.values()], `${rows.size} forecast error points`, (appender, { p, lead }) => {
+      appender.appendVarchar(p.site);
+      appender.appendVarchar(p.feeder);
+      appender.appendVarchar(p.target);
+      appender.appendVarchar(p.model);
+      appender.appendInteger(lead);
+      appender.appendTimestamp(toTimestamp(p.timeMs));
+      appender.appendDouble(p.actualKw);
+      appender.appendDouble(p.p50Kw);
+      appender.appendDouble(p.errorKw);
+      appender.appendDouble(p.absErrorKw);
+      if (p.apePct === undefined) appender.appendNull();
+      else appender.appendDouble(p.apePct);
+      appender.appendDouble(p.inBand);
+      appender.appendDouble(p.pinballKw);
+      appender.appendBigInt(BigInt(p.issuedAtMs));
     });
   }
 
@@ -533,6 +476,35 @@ export class DuckDbTelemetryStore implements TelemetryStore {
         return (await conn.runAndReadAll(sql, params)).getRowObjects();
       } catch (err) {
         throw new StoreUnavailableError(`DuckDB ${what} failed: ${errorMessage(err)}`, err);
+      }
+    });
+  }
+
+  /**
+   * The one bulk write path: rows appended to a temp staging table (values never enter the SQL text), then
+   * one upsert into the real table, in a transaction; on failure nothing is kept and staging is emptied.
+   */
+  private async upsertViaStaging<T>(staging: string, upsertSql: string, rows: readonly T[], what: string, append: (appender: DuckDBAppender, row: T) => void): Promise<void> {
+    await this.exclusive(async () => {
+      const conn = this.requireConnection();
+      try {
+        await conn.run('BEGIN TRANSACTION');
+        const appender = await conn.createAppender(staging);
+        try {
+          for (const row of rows) {
+            append(appender, row);
+            appender.endRow();
+          }
+        } finally {
+          appender.closeSync();
+        }
+        await conn.run(upsertSql);
+        await conn.run(`DELETE FROM ${staging}`);
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        await conn.run(`DELETE FROM ${staging}`).catch(() => undefined);
+        throw new StoreUnavailableError(`DuckDB write of ${what} failed: ${errorMessage(err)}`, err);
       }
     });
   }
