@@ -235,10 +235,10 @@ export const CONFIG_KEYS = {
     description: 'How far ahead each forecast reaches.',
   },
   FORECAST_HISTORY_DAYS: {
-    schema: z.coerce.number().int().min(21).max(3650).default(365),
+    schema: z.coerce.number().int().min(21).max(3650).default(1095),
     allowed: 'integer 21–3650',
-    defaultText: '365',
-    description: 'Days of history a model is trained on.',
+    defaultText: '1095',
+    description: 'Days of history a model is trained on (at most). Training cost does not grow with it: the epochs shrink so that every fit makes about as many passes as 12 epochs over a year (PJM East: 3 years beat 1 year, MAPE 6.6 % against 7.2 %).',
   },
   FORECAST_VALIDATION_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(28),

@@ -106,6 +106,8 @@ export class LstmForecaster implements Forecaster {
       );
     }
 
+    // The budget counts every window, held-out ones too: a year of hourly data gets 12 epochs, three years 4.
+    const epochs = warm ? hp.warmStartEpochs : epochsFor(hp, origins.length);
     const split = splitForCalibration(origins, hp.horizonSteps);
     const scaledRaw = scaleSeries(input.series.values, scalers.target);
     const buildWindows = (list: readonly number[]) => {
@@ -149,7 +151,7 @@ export class LstmForecaster implements Forecaster {
           mask,
         },
         {
-          epochs: warm ? hp.warmStartEpochs : epochsFor(hp, origins.length),
+          epochs,
           batchSize: hp.batchSize,
           learningRate: hp.learningRate,
           seed: hp.seed,
