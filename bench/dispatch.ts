@@ -111,7 +111,7 @@ interface Row {
   status: string;
   mipGap: number;
   objective: number;
-  /** optimizeDispatch end to end: plan, do-nothing plan, diagnosis, reasons (one run). */
+  /** optimizeDispatch end to end: plan, do-nothing plan, diagnosis, reasons (one run; NaN for MILP-eager). */
   optimizeMs: number;
 }
 
@@ -134,9 +134,10 @@ async function main(): Promise<void> {
         last = await solve();
         times.push(last.solveMs);
       }
+      // optimizeDispatch solves as the platform does (lazy binaries): not a figure of the eager variant.
       const started = performance.now();
-      await optimizeDispatch(s);
-      const optimizeMs = performance.now() - started;
+      if (kind !== 'MILP-eager') await optimizeDispatch(s);
+      const optimizeMs = kind === 'MILP-eager' ? Number.NaN : performance.now() - started;
       times.sort((a, b) => a - b);
       const row: Row = {
         case: name,
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(
         `${row.case.padEnd(12)} ${row.kind.padEnd(10)} vars ${String(row.variables).padStart(6)} rows ${String(row.constraints).padStart(6)} bin ${String(row.binaries).padStart(5)}  ` +
-          `solve ${row.medianSolveMs.toFixed(0).padStart(6)} ms (min ${row.minSolveMs.toFixed(0)})  ${row.status} (${row.rounds} solve${row.rounds > 1 ? 's' : ''}) gap ${(row.mipGap * 100).toFixed(3)} %  objective ${row.objective.toFixed(2)}  optimize ${row.optimizeMs.toFixed(0)} ms`,
+          `solve ${row.medianSolveMs.toFixed(0).padStart(6)} ms (min ${row.minSolveMs.toFixed(0)})  ${row.status} (${row.rounds} solve${row.rounds > 1 ? 's' : ''}) gap ${(row.mipGap * 100).toFixed(3)} %  objective ${row.objective.toFixed(2)}  optimize ${Number.isNaN(row.optimizeMs) ? '–' : `${row.optimizeMs.toFixed(0)} ms`}`,
       );
     }
   }

@@ -58,7 +58,8 @@ const CASES: Case[] = [
     trainDays: 3 * 365,
     testDays: 365,
     // Cold refits every 60 days: 7 fits keep the backtest under 15 minutes here (every 30 days took 17).
-    retrainDays: 60,
+    // BENCH_FORECAST_RETRAIN_DAYS overrides it (experiments).
+    retrainDays: Number(process.env.BENCH_FORECAST_RETRAIN_DAYS ?? 60),
     // PJM East is a US grid: its load drops on the US holidays (src/forecast/data/holidays.ts).
     holidays: ['us'],
     goal: 'P50 MAPE ≤ 6.5 % (naive week 11.2 %, gradient boosting 6.9 %)',

@@ -238,6 +238,34 @@ describe('LstmForecaster', () => {
     reloaded.dispose();
   });
 
+  it('an ensemble trains each member for the full epochs, saves as one graph and reloads to identical predictions', async () => {
+    const data = syntheticLoad(3, 4);
+    const train = cut(data, 400);
+    const req = requestAt(data, 400, 24);
+    const ensemble = new LstmForecaster({ ...SMALL, ensembleSize: 2 });
+    const progress: number[] = [];
+    const withProgress = new LstmForecaster({ ...SMALL, ensembleSize: 2, onEpoch: (p) => progress.push(p.epoch) });
+    await ensemble.fit(train);
+    await withProgress.fit(train);
+    expect(ensemble.trainingSummary).toMatchObject({ epochsRun: 4, aborted: false });
+    expect(progress).toEqual([1, 2, 3, 4]);
+    const forecast = await ensemble.predict(train, req);
+    expectOrdered(forecast);
+    const saved = await ensemble.save();
+    // One flat graph: both members' layers and the averaging layer, saved like a single network.
+    const layers = JSON.stringify(saved.modelJson.modelTopology);
+    expect(layers).toContain('m1_encoder_lstm');
+    expect(layers).toContain('m2_encoder_lstm');
+    expect(layers).toContain('ensemble_average');
+    const reloaded = await LstmForecaster.load({ ...saved, weightData: new Uint8Array(saved.weightData) });
+    expect(await reloaded.predict(train, req)).toEqual(forecast);
+    // Member 1 of the ensemble is the single network with the same seed: the ensemble differs from it.
+    const single = new LstmForecaster(SMALL);
+    await single.fit(train);
+    expect((await single.predict(train, req)).p50).not.toEqual(forecast.p50);
+    for (const m of [ensemble, withProgress, reloaded, single]) m.dispose();
+  });
+
   it('is reproducible: the same seed gives identical predictions', async () => {
     const data = syntheticLoad(2, 2);
     const history = cut(data, 300);

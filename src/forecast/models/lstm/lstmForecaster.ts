@@ -16,7 +16,7 @@ import {
   type FeatureSpec,
   type WeatherChannel,
 } from './features.js';
-import { buildNetwork } from './network.js';
+import { buildEnsemble } from './network.js';
 import {
   epochsFor,
   resolveHyperparameters,
@@ -89,7 +89,8 @@ export class LstmForecaster implements Forecaster {
     const hp = this.hyperparameters;
     const spec = featureSpecFor(input, hp);
     const previous = this.fitted;
-    const warm = hp.warmStartEpochs > 0 && previous !== undefined && JSON.stringify(previous.metadata.featureSpec) === JSON.stringify(spec);
+    // Warm starts continue one network; an ensemble always starts over.
+    const warm = hp.warmStartEpochs > 0 && hp.ensembleSize === 1 && previous !== undefined && JSON.stringify(previous.metadata.featureSpec) === JSON.stringify(spec);
     // Warm refits keep the scalers the weights were learned with (still fitted on training data only).
     const scalers = warm ? previous.metadata.scalers : fitFeatureScalers(input, spec);
     const prep = prepareSeries(input, spec, scalers, 0, input.series.values.length);
@@ -123,45 +124,45 @@ export class LstmForecaster implements Forecaster {
     origins = split.train;
     const { buffers: samples, windowTargets: targets, windowMask: mask } = buildWindows(origins);
 
-    const model = warm
-      ? previous.model
-      : buildNetwork(
-      {
-        inputSteps: hp.inputSteps,
-        historyFeatures: historyFeatureCount(spec),
-        contextFeatures: CONTEXT_FEATURE_COUNT,
-        horizonSteps: hp.horizonSteps,
-        stepFeatures: stepFeatureCount(spec),
-      },
-      { hiddenUnits: hp.hiddenUnits, decoderUnits: hp.decoderUnits, seed: hp.seed },
-    );
-    let result;
+    const shape = {
+      inputSteps: hp.inputSteps,
+      historyFeatures: historyFeatureCount(spec),
+      contextFeatures: CONTEXT_FEATURE_COUNT,
+      horizonSteps: hp.horizonSteps,
+      stepFeatures: stepFeatureCount(spec),
+    };
+    const ensemble = warm ? { members: [previous.model], combined: previous.model } : buildEnsemble(shape, { hiddenUnits: hp.hiddenUnits, decoderUnits: hp.decoderUnits, seed: hp.seed }, hp.ensembleSize);
+    const model = ensemble.combined;
+    const trainingSet = {
+      count: origins.length,
+      history: samples.history,
+      historyShape: [hp.inputSteps, historyFeatureCount(spec)] as [number, number],
+      context: samples.context,
+      contextFeatures: CONTEXT_FEATURE_COUNT,
+      targetSteps: samples.targetSteps,
+      targetStepsShape: [hp.horizonSteps, stepFeatureCount(spec)] as [number, number],
+      targets,
+      mask,
+    };
+    let result = { epochsRun: 0, finalLoss: Number.NaN, aborted: false };
     try {
-      result = await trainNetwork(
-        model,
-        {
-          count: origins.length,
-          history: samples.history,
-          historyShape: [hp.inputSteps, historyFeatureCount(spec)],
-          context: samples.context,
-          contextFeatures: CONTEXT_FEATURE_COUNT,
-          targetSteps: samples.targetSteps,
-          targetStepsShape: [hp.horizonSteps, stepFeatureCount(spec)],
-          targets,
-          mask,
-        },
-        {
+      // Members one after the other, each with its own seed; progress counts epochs across all of them.
+      for (const [k, member] of ensemble.members.entries()) {
+        const memberResult = await trainNetwork(member, trainingSet, {
           epochs,
           batchSize: hp.batchSize,
           learningRate: hp.learningRate,
-          seed: hp.seed,
+          seed: hp.seed + 1000 * k,
           onEpoch: (p) => {
-            this.logger.debug(p, 'LSTM epoch');
-            this.runtime.onEpoch?.(p);
+            const overall = { ...p, epoch: k * epochs + p.epoch, epochs: ensemble.members.length * epochs };
+            this.logger.debug(overall, 'LSTM epoch');
+            this.runtime.onEpoch?.(overall);
           },
           signal: this.runtime.signal,
-        },
-      );
+        });
+        result = { epochsRun: result.epochsRun + memberResult.epochsRun, finalLoss: memberResult.finalLoss, aborted: memberResult.aborted };
+        if (memberResult.aborted) break;
+      }
     } catch (err) {
       if (!warm) model.dispose();
       throw err;

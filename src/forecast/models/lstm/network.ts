@@ -25,13 +25,45 @@ export const RAW_OUTPUTS_PER_STEP = 3;
  * Every initialiser has its own seed so two fits with the same seed start from the same weights.
  */
 export function buildNetwork(shape: NetworkShape, size: NetworkSize): tf.LayersModel {
-  let seed = size.seed;
-  const nextSeed = (): number => ++seed;
+  return buildEnsemble(shape, size, 1).combined;
+}
 
+export interface Ensemble {
+  /** Each member as a model of its own (trained one after the other); its layers are the combined model's. */
+  members: tf.LayersModel[];
+  /** The members' raw outputs averaged: what is saved and predicts. One member: that member. */
+  combined: tf.LayersModel;
+}
+
+/**
+ * `count` networks with different seeds on the same inputs, averaged: seed variance of a small network
+ * trained for a few epochs is a large share of its error, and averaging removes part of it. One flat graph
+ * (member layers prefixed m1_, m2_, …), so it saves and loads like a single network.
+ */
+export function buildEnsemble(shape: NetworkShape, size: NetworkSize, count: number): Ensemble {
   const history = tf.input({ shape: [shape.inputSteps, shape.historyFeatures], name: 'history' });
   const context = tf.input({ shape: [shape.contextFeatures], name: 'context' });
   const targetSteps = tf.input({ shape: [shape.horizonSteps, shape.stepFeatures], name: 'targetSteps' });
+  const inputs = [history, context, targetSteps];
+  const outputs = Array.from({ length: count }, (_, k) =>
+    memberOutput(history, context, targetSteps, shape, { ...size, seed: size.seed + 1000 * k }, count === 1 ? '' : `m${k + 1}_`),
+  );
+  const members = outputs.map((out, k) => tf.model({ inputs, outputs: out, name: count === 1 ? 'gridcast_lstm' : `gridcast_lstm_m${k + 1}` }));
+  if (count === 1) return { members, combined: members[0]! };
+  const averaged = tf.layers.average({ name: 'ensemble_average' }).apply(outputs) as tf.SymbolicTensor;
+  return { members, combined: tf.model({ inputs, outputs: averaged, name: 'gridcast_lstm_ensemble' }) };
+}
 
+function memberOutput(
+  history: tf.SymbolicTensor,
+  context: tf.SymbolicTensor,
+  targetSteps: tf.SymbolicTensor,
+  shape: NetworkShape,
+  size: NetworkSize,
+  prefix: string,
+): tf.SymbolicTensor {
+  let seed = size.seed;
+  const nextSeed = (): number => ++seed;
   const encoded = tf.layers
     .lstm({
       units: size.hiddenUnits,
@@ -39,19 +71,17 @@ export function buildNetwork(shape: NetworkShape, size: NetworkSize): tf.LayersM
       recurrentActivation: 'sigmoid',
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
       recurrentInitializer: tf.initializers.orthogonal({ seed: nextSeed() }),
-      name: 'encoder_lstm',
+      name: `${prefix}encoder_lstm`,
     })
     .apply(history) as tf.SymbolicTensor;
 
-  const joined = tf.layers.concatenate({ name: 'encoder_join' }).apply([encoded, context]) as tf.SymbolicTensor;
-  const summary = dense(size.decoderUnits, 'relu', nextSeed(), 'encoder_dense').apply(joined) as tf.SymbolicTensor;
-  const repeated = tf.layers.repeatVector({ n: shape.horizonSteps, name: 'repeat' }).apply(summary) as tf.SymbolicTensor;
-  const perStep = tf.layers.concatenate({ axis: -1, name: 'decoder_join' }).apply([repeated, targetSteps]) as tf.SymbolicTensor;
+  const joined = tf.layers.concatenate({ name: `${prefix}encoder_join` }).apply([encoded, context]) as tf.SymbolicTensor;
+  const summary = dense(size.decoderUnits, 'relu', nextSeed(), `${prefix}encoder_dense`).apply(joined) as tf.SymbolicTensor;
+  const repeated = tf.layers.repeatVector({ n: shape.horizonSteps, name: `${prefix}repeat` }).apply(summary) as tf.SymbolicTensor;
+  const perStep = tf.layers.concatenate({ axis: -1, name: `${prefix}decoder_join` }).apply([repeated, targetSteps]) as tf.SymbolicTensor;
   // Dense on a 3-D tensor acts on the last axis: the same weights for every target step.
-  const hidden = dense(size.decoderUnits, 'relu', nextSeed(), 'decoder_dense').apply(perStep) as tf.SymbolicTensor;
-  const raw = dense(RAW_OUTPUTS_PER_STEP, 'linear', nextSeed(), 'decoder_out').apply(hidden) as tf.SymbolicTensor;
-
-  return tf.model({ inputs: [history, context, targetSteps], outputs: raw, name: 'gridcast_lstm' });
+  const hidden = dense(size.decoderUnits, 'relu', nextSeed(), `${prefix}decoder_dense`).apply(perStep) as tf.SymbolicTensor;
+  return dense(RAW_OUTPUTS_PER_STEP, 'linear', nextSeed(), `${prefix}decoder_out`).apply(hidden) as tf.SymbolicTensor;
 }
 
 function dense(units: number, activation: 'relu' | 'linear', seed: number, name: string): tf.layers.Layer {

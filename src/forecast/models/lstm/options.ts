@@ -17,6 +17,8 @@ export interface LstmHyperparameters {
    * about the same whatever the history length.
    */
   trainingBudgetSamples: number;
+  /** Networks trained with different seeds and averaged (each gets the full epochs: cost × size). */
+  ensembleSize: number;
   batchSize: number;
   learningRate: number;
   seed: number;
@@ -41,6 +43,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   // same cost, 3 years × 4 epochs gave MAPE 6.63 % where 1 year × 12 epochs gave 7.19 %: more history beats more passes.
   epochs: 0,
   trainingBudgetSamples: 12 * 365 * 24,
+  ensembleSize: 1,
   batchSize: 64,
   learningRate: 0.003,
   seed: 42,
@@ -83,7 +86,7 @@ export function resolveHyperparameters(options: Partial<LstmHyperparameters>): L
   const defined = Object.fromEntries(Object.entries(options).filter(([key, v]) => v !== undefined && key in DEFAULT_LSTM_HYPERPARAMETERS));
   const merged: LstmHyperparameters = { ...DEFAULT_LSTM_HYPERPARAMETERS, ...defined };
   if (!Number.isInteger(merged.epochs) || merged.epochs < 0) throw new RangeError(`LSTM option epochs must be a whole number ≥ 0 (0 = from trainingBudgetSamples), got ${merged.epochs}`);
-  const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'batchSize'] as const;
+  const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'ensembleSize', 'batchSize'] as const;
   for (const key of positiveIntegers) {
     if (!Number.isInteger(merged[key]) || merged[key] < 1) throw new RangeError(`LSTM option ${key} must be a positive integer, got ${merged[key]}`);
   }
