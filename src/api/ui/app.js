@@ -111,7 +111,8 @@
     $('#recommendations').replaceChildren(
       ...plan.recommendations.slice(0, 6).map((r) => {
         const li = document.createElement('li');
-        li.textContent = `${r.from.slice(11, 16)}–${r.to.slice(11, 16)} ${r.asset}: ${r.action} ${fmt(r.powerKw)} kW (${r.reason})`;
+        // The reason already says what, how much and when (in the site's time zone): asset first, then it.
+        li.textContent = `${r.asset}: ${r.reason}`;
         return li;
       }),
     );
