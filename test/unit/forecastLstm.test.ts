@@ -266,6 +266,24 @@ describe('LstmForecaster', () => {
     for (const m of [ensemble, withProgress, reloaded, single]) m.dispose();
   });
 
+  it('with seasonOfYear, every target step carries the time of year, saved in the feature spec', async () => {
+    const data = syntheticLoad(3, 5);
+    const train = cut(data, 400);
+    const model = new LstmForecaster({ ...SMALL, seasonOfYear: true });
+    await model.fit(train);
+    const saved = await model.save();
+    expect(saved.metadata.featureSpec.seasonOfYear).toBe(true);
+    const reloaded = await LstmForecaster.load({ ...saved, weightData: new Uint8Array(saved.weightData) });
+    const req = requestAt(data, 400, 24);
+    expect(await reloaded.predict(train, req)).toEqual(await model.predict(train, req));
+    // Two more inputs per target step than without it.
+    const plain = new LstmForecaster(SMALL);
+    await plain.fit(train);
+    const shape = (m: Awaited<ReturnType<LstmForecaster['save']>>) => JSON.stringify(m.modelJson.modelTopology).match(/"targetSteps".*?"batch_input_shape":\[null,24,(\d+)\]/)?.[1];
+    expect(Number(shape(saved))).toBe(Number(shape(await plain.save())) + 2);
+    for (const m of [model, reloaded, plain]) m.dispose();
+  });
+
   it('is reproducible: the same seed gives identical predictions', async () => {
     const data = syntheticLoad(2, 2);
     const history = cut(data, 300);

@@ -31,6 +31,8 @@ export interface FeatureSpec {
   weatherChannels: WeatherChannel[];
   /** PV with a known position: clear-sky fraction per step from solar geometry. */
   solar: { latitude: number; longitude: number } | undefined;
+  /** Time of year (sin/cos) per target step (LstmHyperparameters.seasonOfYear); absent in older models. */
+  seasonOfYear?: boolean;
 }
 
 export interface FeatureScalers {
@@ -48,7 +50,7 @@ export function historyFeatureCount(spec: FeatureSpec): number {
 export const SEASONAL_LAGS = 5;
 
 export function stepFeatureCount(spec: FeatureSpec): number {
-  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + 2 * SEASONAL_LAGS;
+  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + (spec.seasonOfYear ? 2 : 0) + 2 * SEASONAL_LAGS;
 }
 
 export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): FeatureScalers {
@@ -57,9 +59,13 @@ export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): Feat
   return { target: fitStandardScaler(input.series.values), weather };
 }
 
+const TROPICAL_YEAR_MS = 365.2422 * 86_400_000;
+
 /** A series made ready for sampling: scaled, gap-filled with flags, calendar for a range of steps. */
 export interface PreparedSeries {
   length: number;
+  startMs: number;
+  stepMs: number;
   value: Float64Array;
   missing: Uint8Array;
   ageSteps: Int32Array;
@@ -104,6 +110,8 @@ export function prepareSeries(
   const fromMs = series.startMs + from * series.stepMs;
   return {
     length,
+    startMs: series.startMs,
+    stepMs: series.stepMs,
     value: target.filled,
     missing: target.missing,
     ageSteps: target.ageSteps,
@@ -168,6 +176,12 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
     out.targetSteps[s++] = (h + 1) / horizonSteps;
     for (let f = 0; f < CALENDAR_FEATURE_COUNT; f++) out.targetSteps[s++] = prep.calendar[t * CALENDAR_FEATURE_COUNT + f]!;
     if (prep.solar) out.targetSteps[s++] = prep.solar[t]!;
+    if (spec.seasonOfYear) {
+      // Phase in the tropical year from the epoch: the day of year to within hours, without a calendar.
+      const angle = (2 * Math.PI * (prep.startMs + target * prep.stepMs)) / TROPICAL_YEAR_MS;
+      out.targetSteps[s++] = Math.sin(angle);
+      out.targetSteps[s++] = Math.cos(angle);
+    }
     // The same hour on the three latest observed days and in the two latest observed weeks: a few
     // samples of the daily and weekly shape instead of one, which averages out a single odd day.
     const dayLag = seasonalLagIndex(target, origin, spec.daySteps);

@@ -316,6 +316,7 @@ function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureS
     weekSteps: Math.max(1, Math.round((7 * DAY_MS) / series.stepMs)),
     weatherChannels: hasWeather ? [weatherChannel] : [],
     solar,
+    ...(hp.seasonOfYear ? { seasonOfYear: true } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface LstmHyperparameters {
   trainingBudgetSamples: number;
   /** Networks trained with different seeds and averaged (each gets the full epochs: cost × size). */
   ensembleSize: number;
+  /** Time of year (sin/cos) as a feature of every target step. */
+  seasonOfYear: boolean;
   batchSize: number;
   learningRate: number;
   seed: number;
@@ -44,6 +46,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   epochs: 0,
   trainingBudgetSamples: 12 * 365 * 24,
   ensembleSize: 1,
+  seasonOfYear: false,
   batchSize: 64,
   learningRate: 0.003,
   seed: 42,
@@ -85,6 +88,7 @@ export type LstmOptions = Partial<LstmHyperparameters> & LstmRuntimeOptions;
 export function resolveHyperparameters(options: Partial<LstmHyperparameters>): LstmHyperparameters {
   const defined = Object.fromEntries(Object.entries(options).filter(([key, v]) => v !== undefined && key in DEFAULT_LSTM_HYPERPARAMETERS));
   const merged: LstmHyperparameters = { ...DEFAULT_LSTM_HYPERPARAMETERS, ...defined };
+  if (typeof merged.seasonOfYear !== 'boolean') throw new RangeError(`LSTM option seasonOfYear must be true or false, got ${String(merged.seasonOfYear)}`);
   if (!Number.isInteger(merged.epochs) || merged.epochs < 0) throw new RangeError(`LSTM option epochs must be a whole number ≥ 0 (0 = from trainingBudgetSamples), got ${merged.epochs}`);
   const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'ensembleSize', 'batchSize'] as const;
   for (const key of positiveIntegers) {
