@@ -44,8 +44,8 @@ export function addBacktestCommand(program: Command): void {
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
     .option('--holidays <list>', `local holidays, comma-separated: dates YYYY-MM-DD and/or a calendar (${HOLIDAY_CALENDARS.join(', ')})`, holidayList, [] as string[])
     .option('--baselines-only', 'skip the LSTM (seconds instead of minutes)')
-    .option('--epochs <n>', 'LSTM training epochs per refit (default: from the training budget, 12 for a year of history, 4 for three)', positiveInt)
-    .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 1095)
+    .option('--epochs <n>', 'LSTM training epochs per refit (default: from the training budget, 12 for a year of history, 3 for five)', positiveInt)
+    .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 1825)
     .option('--json', 'print one JSON object instead of a table')
     .action(async (o: BacktestFlags) => {
       const stepMs = parseDurationMs(o.resolution);

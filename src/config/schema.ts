@@ -235,10 +235,10 @@ export const CONFIG_KEYS = {
     description: 'How far ahead each forecast reaches.',
   },
   FORECAST_HISTORY_DAYS: {
-    schema: z.coerce.number().int().min(21).max(3650).default(1095),
+    schema: z.coerce.number().int().min(21).max(3650).default(1825),
     allowed: 'integer 21–3650',
-    defaultText: '1095',
-    description: 'Days of history a model is trained on (at most). Training cost does not grow with it: the epochs shrink so that every fit makes about as many passes as 12 epochs over a year (PJM East: 3 years beat 1 year, MAPE 6.6 % against 7.2 %).',
+    defaultText: '1825',
+    description: 'Days of history a model is trained on (at most). Training cost hardly grows with it: the epochs shrink (to at least 3) so that a fit makes about as many passes as 12 epochs over a year. On PJM East, day-ahead MAPE: 1 year 7.2 %, 3 years 6.6 %, 5 years 6.4 % (with time of year, a feature from 2 years of history on).',
   },
   FORECAST_VALIDATION_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(28),

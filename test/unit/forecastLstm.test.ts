@@ -266,22 +266,32 @@ describe('LstmForecaster', () => {
     for (const m of [ensemble, withProgress, reloaded, single]) m.dispose();
   });
 
-  it('with seasonOfYear, every target step carries the time of year, saved in the feature spec', async () => {
-    const data = syntheticLoad(3, 5);
-    const train = cut(data, 400);
-    const model = new LstmForecaster({ ...SMALL, seasonOfYear: true });
-    await model.fit(train);
-    const saved = await model.save();
-    expect(saved.metadata.featureSpec.seasonOfYear).toBe(true);
-    const reloaded = await LstmForecaster.load({ ...saved, weightData: new Uint8Array(saved.weightData) });
-    const req = requestAt(data, 400, 24);
-    expect(await reloaded.predict(train, req)).toEqual(await model.predict(train, req));
-    // Two more inputs per target step than without it.
+  it('adds the time of year to every target step only with two years of history, and saves that choice', async () => {
+    const targetStepFeatures = (m: Awaited<ReturnType<LstmForecaster['save']>>) =>
+      Number(JSON.stringify(m.modelJson.modelTopology).match(/"targetSteps".*?"batch_input_shape":\[null,24,(\d+)\]/)?.[1]);
+    // Three weeks of hourly data: too short to learn a season from.
+    const short = cut(syntheticLoad(3, 5), 400);
     const plain = new LstmForecaster(SMALL);
-    await plain.fit(train);
-    const shape = (m: Awaited<ReturnType<LstmForecaster['save']>>) => JSON.stringify(m.modelJson.modelTopology).match(/"targetSteps".*?"batch_input_shape":\[null,24,(\d+)\]/)?.[1];
-    expect(Number(shape(saved))).toBe(Number(shape(await plain.save())) + 2);
-    for (const m of [model, reloaded, plain]) m.dispose();
+    await plain.fit(short);
+    const plainSaved = await plain.save();
+    expect(plainSaved.metadata.featureSpec.seasonOfYear).toBeUndefined();
+    // Two years of daily values (a yearly wave): long enough.
+    const days = 2 * 365 + 30;
+    const yearly = Float64Array.from({ length: days }, (_, d) => 100 + 20 * Math.cos((2 * Math.PI * d) / 365.25));
+    const long: ForecastInput = { series: { startMs: Date.UTC(2022, 0, 1), stepMs: 86_400_000, values: yearly }, weather: {}, context: { target: 'load', timeZone: 'UTC', holidays: [] } };
+    const seasonal = new LstmForecaster(SMALL);
+    await seasonal.fit(long);
+    const saved = await seasonal.save();
+    expect(saved.metadata.featureSpec.seasonOfYear).toBe(true);
+    expect(targetStepFeatures(saved)).toBe(targetStepFeatures(plainSaved) + 2);
+    const reloaded = await LstmForecaster.load({ ...saved, weightData: new Uint8Array(saved.weightData) });
+    const req = requestAt(long, days, 24);
+    expect(await reloaded.predict(long, req)).toEqual(await seasonal.predict(long, req));
+    // Switched off, the same long series gets no time-of-year inputs.
+    const off = new LstmForecaster({ ...SMALL, seasonOfYear: false });
+    await off.fit(long);
+    expect((await off.save()).metadata.featureSpec.seasonOfYear).toBeUndefined();
+    for (const m of [plain, seasonal, reloaded, off]) m.dispose();
   });
 
   it('is reproducible: the same seed gives identical predictions', async () => {

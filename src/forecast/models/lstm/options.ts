@@ -19,7 +19,7 @@ export interface LstmHyperparameters {
   trainingBudgetSamples: number;
   /** Networks trained with different seeds and averaged (each gets the full epochs: cost × size). */
   ensembleSize: number;
-  /** Time of year (sin/cos) as a feature of every target step. */
+  /** Time of year (sin/cos) as a feature of every target step, when the fit has ≥ 2 years of history. */
   seasonOfYear: boolean;
   batchSize: number;
   learningRate: number;
@@ -46,7 +46,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   epochs: 0,
   trainingBudgetSamples: 12 * 365 * 24,
   ensembleSize: 1,
-  seasonOfYear: false,
+  seasonOfYear: true,
   batchSize: 64,
   learningRate: 0.003,
   seed: 42,
