@@ -70,6 +70,7 @@ export function extractPlan(s: Scenario, m: DispatchModel, x: ArrayLike<number>)
       reserveRequiredKw: inputs.reserveKw[t]!,
       reserveAvailableKw: clean(reserveAvailableKw),
       reserveShortKw: v(m.reserveShort[t]!),
+      reserveMarginKw: clean(reserveAvailableKw) - inputs.reserveKw[t]!,
       importPricePerKwh: inputs.importPrice[t]!,
       exportPricePerKwh: inputs.exportPrice[t]!,
     });

@@ -51,6 +51,8 @@ export const planStepSchema = z.object({
   reserveRequiredKw: z.number(),
   reserveAvailableKw: z.number(),
   reserveShortKw: z.number(),
+  /** available − required: what the plan keeps beyond the policy (< 0: short, see diagnosis). */
+  reserveMarginKw: z.number(),
   importPricePerKwh: z.number(),
   exportPricePerKwh: z.number(),
 });

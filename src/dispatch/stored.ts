@@ -23,7 +23,7 @@ export function toStoredPlan(plan: DispatchPlan): StoredDispatchPlan {
       excess_kw: step.excessKw,
       reserve_required_kw: step.reserveRequiredKw,
       reserve_available_kw: step.reserveAvailableKw,
-      reserve_margin_kw: step.reserveAvailableKw - step.reserveRequiredKw,
+      reserve_margin_kw: step.reserveMarginKw,
       reserve_short_kw: step.reserveShortKw,
       import_price_per_kwh: step.importPricePerKwh,
       export_price_per_kwh: step.exportPricePerKwh,

@@ -238,6 +238,9 @@ describe('dispatch: properties over random scenarios', () => {
             p.importKw - p.exportKw + p.batteries.reduce((a, b) => a + b.powerKw, 0) + p.generators.reduce((a, g) => a + g.powerKw, 0) +
             p.pvAvailableKw - p.pvCurtailedKw + p.windAvailableKw - p.windCurtailedKw + p.unservedKw - p.excessKw - p.deferrableKw;
           expect(supply).toBeCloseTo(p.loadKw, 4);
+          // The headroom the plan reports covers the reserve, short of what the diagnosis reports uncovered.
+          expect(p.reserveMarginKw).toBeCloseTo(p.reserveAvailableKw - p.reserveRequiredKw, 9);
+          expect(p.reserveMarginKw + p.reserveShortKw).toBeGreaterThanOrEqual(-1e-4);
           expect(p.importKw * p.exportKw).toBeCloseTo(0, 6);
           s.batteries.forEach((b, i) => {
             const vars = model.batteries[i]!;

@@ -80,6 +80,7 @@ const STEP_COLUMNS = [
   'reserveRequiredKw',
   'reserveAvailableKw',
   'reserveShortKw',
+  'reserveMarginKw',
   'importPricePerKwh',
   'exportPricePerKwh',
 ] as const;
