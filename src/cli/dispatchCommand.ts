@@ -69,7 +69,9 @@ function summary(plan: DispatchPlan): string {
   const money = (v: number) => `${v.toFixed(2)} ${plan.currency}`;
   const lines = [
     `dispatch plan for ${plan.site}, ${plan.steps.length} steps of ${plan.stepMinutes} min from ${plan.steps[0]?.time ?? '?'} (solver ${plan.solver.status}, ${Math.round(plan.solver.solveMs)} ms, gap ${(plan.solver.mipGap * 100).toFixed(2)} %)`,
-    `cost ${money(plan.cost.total)}; doing nothing ${money(plan.doNothing.total)}; savings ${money(plan.savings)}`,
+    plan.doNothing.feasible
+      ? `cost ${money(plan.cost.total)}; doing nothing ${money(plan.doNothing.total)}; savings ${money(plan.savings)}`
+      : `cost ${money(plan.cost.total)}; doing nothing is not feasible: it leaves ${plan.doNothing.unservedKwh.toFixed(0)} kWh unserved (${money(plan.doNothing.penaltyCost)} in penalties)`,
     plan.diagnosis.feasible ? 'every limit holds' : `limits that gave way:\n${plan.diagnosis.issues.map((i) => `  - ${i.message}. Fix: ${i.fix}`).join('\n')}`,
     'recommendations:',
     ...plan.recommendations.map((r) => `  - ${r.reason}`),

@@ -37,12 +37,16 @@ export async function optimizeDispatch(s: Scenario, options: OptimizeOptions = {
   const baseline = buildDispatchModel(s, { withoutBatteries: true, freezeCommitment: true });
   const baselineSolution = await solveDispatch(baseline, s);
   const baselineExtracted = baselineSolution.hasSolution ? extractPlan(s, baseline, baselineSolution.x) : undefined;
-  const doNothing = baselineExtracted
-    ? {
-        total: planCost(s, baselineExtracted.steps, {}, baselineExtracted.deferrableShortKwh).total,
-        feasible: diagnose(s, baselineExtracted, model.inputs.timesMs).length === 0,
-      }
-    : { total: Number.NaN, feasible: false };
+  const baselineCost = baselineExtracted ? planCost(s, baselineExtracted.steps, {}, baselineExtracted.deferrableShortKwh) : undefined;
+  const doNothing =
+    baselineExtracted && baselineCost
+      ? {
+          total: baselineCost.total,
+          feasible: diagnose(s, baselineExtracted, model.inputs.timesMs).length === 0,
+          penaltyCost: baselineCost.penaltyCost,
+          unservedKwh: baselineExtracted.steps.reduce((sum, p) => sum + p.unservedKw, 0) * model.inputs.stepHours,
+        }
+      : { total: Number.NaN, feasible: false, penaltyCost: Number.NaN, unservedKwh: Number.NaN };
 
   return {
     schemaVersion: DISPATCH_PLAN_SCHEMA_VERSION,

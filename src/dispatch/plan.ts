@@ -106,8 +106,13 @@ export const dispatchPlanSchema = z.object({
   steps: z.array(planStepSchema),
   recommendations: z.array(recommendationSchema),
   cost: costBreakdownSchema,
-  /** The same site with no battery and generators left as they are: what the plan saves. */
-  doNothing: z.object({ total: z.number(), feasible: z.boolean() }),
+  /**
+   * The same site with no battery and generators left as they are. When it is not feasible, its total
+   * includes the penalties of what it leaves undone (unserved load at penalties.unservedPerKwh), and so
+   * does `savings`: read `unservedKwh` and `penaltyCost` before quoting savings.
+   */
+  doNothing: z.object({ total: z.number(), feasible: z.boolean(), penaltyCost: z.number(), unservedKwh: z.number() }),
+  /** doNothing.total − cost.total. */
   savings: z.number(),
   /** feasible: every hard limit held (no slack used). solved: the solver returned a plan at all. */
   diagnosis: z.object({ feasible: z.boolean(), issues: z.array(diagnosisIssueSchema) }),

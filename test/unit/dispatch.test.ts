@@ -38,6 +38,7 @@ describe('dispatch: hand-solvable cases', () => {
     expect(plan.steps.map((s) => s.batteries[0]!.socKwh)).toEqual([9, 0, 9, 0].map((v) => expect.closeTo(v, 6)));
     expect(plan.cost.total).toBeCloseTo(-6.1, 6);
     expect(plan.solver.objective).toBeCloseTo(-6.1, 6);
+    expect(plan.doNothing).toMatchObject({ feasible: true, unservedKwh: 0, penaltyCost: 0 });
     expect(plan.doNothing.total).toBeCloseTo(0, 9);
     expect(plan.savings).toBeCloseTo(6.1, 6);
     expect(plan.diagnosis).toEqual({ feasible: true, issues: [] });
@@ -108,6 +109,10 @@ describe('dispatch: hand-solvable cases', () => {
     expect(issue!.message).toBe('import limit 5.0 MW is 1.2 MW short at 03:00–05:00; load not served, reserve uncovered');
     expect(issue!.fix).toContain('at least 1.2 MW');
     expect(plan.recommendations.find((r) => r.action === 'shed')).toMatchObject({ asset: 'site', powerKw: expect.closeTo(1200, 6) });
+    // Doing nothing sheds the same 2.1 MWh here, valued at the 1000/kWh penalty.
+    expect(plan.doNothing.feasible).toBe(false);
+    expect(plan.doNothing.unservedKwh).toBeCloseTo(2100, 6);
+    expect(plan.doNothing.penaltyCost).toBeCloseTo(2_100_000, 3);
   });
 
   it('diagnoses uncovered reserve and an unreachable end-of-horizon state of charge', async () => {

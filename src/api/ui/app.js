@@ -106,7 +106,9 @@
     const times = plan.steps.map((s) => seconds(s.time));
     const batteries = [...new Set(plan.steps.flatMap((s) => s.batteries.map((b) => b.id)))];
     const batteryOf = (s, id) => s.batteries.find((b) => b.id === id);
-    $('#plan-info').textContent = `issued ${plan.issuedAt.slice(0, 16).replace('T', ' ')} UTC · cost ${fmt(plan.cost.total, 2)} ${plan.currency} · saves ${fmt(plan.savings, 2)}`;
+    // Savings against an infeasible do-nothing plan would be mostly penalty: say what it leaves undone instead.
+    const against = plan.doNothing.feasible ? `saves ${fmt(plan.savings, 2)}` : `doing nothing would leave ${fmt(plan.doNothing.unservedKwh, 0)} kWh unserved`;
+    $('#plan-info').textContent = `issued ${plan.issuedAt.slice(0, 16).replace('T', ' ')} UTC · cost ${fmt(plan.cost.total, 2)} ${plan.currency} · ${against}`;
     panel.querySelector('.note').textContent = plan.diagnosis.feasible ? '' : `Not feasible as asked: ${plan.diagnosis.issues.map((i) => i.message).join('; ')}`;
     $('#recommendations').replaceChildren(
       ...plan.recommendations.slice(0, 6).map((r) => {
