@@ -47,19 +47,8 @@ export class LinearProgram {
     return this.rows.length - 1;
   }
 
-  addCost(column: number, cost: number): void {
-    this.variables[column]!.cost += cost;
-  }
-
   get integerCount(): number {
     return this.variables.reduce((n, v) => n + (v.integer ? 1 : 0), 0);
-  }
-
-  /** Σ cost·x for a solution vector. */
-  objectiveOf(x: ArrayLike<number>): number {
-    let total = 0;
-    this.variables.forEach((v, i) => (total += v.cost * x[i]!));
-    return total;
   }
 
   /** Largest bound or row violation of a solution (0 when feasible): a check on any solver's answer. */

@@ -225,17 +225,7 @@ export class DuckDbTelemetryStore implements TelemetryStore {
       `WHERE ${filters.join(' AND ')} QUALIFY row_number() OVER (PARTITION BY time ORDER BY issued_at_ms DESC, model ASC) = 1 ` +
       `ORDER BY time`;
     const rows = await this.read(sql, params, 'readForecasts');
-    return rows.map((r) => ({
-      site: q.site,
-      feeder: q.feeder,
-      target: q.target,
-      model: String(r.model),
-      issuedAtMs: toNumber(r.issued_at_ms),
-      timeMs: toNumber(r.time_ms),
-      p10Kw: toNumber(r.p10_kw),
-      p50Kw: toNumber(r.p50_kw),
-      p90Kw: toNumber(r.p90_kw),
-    }));
+    return rows.map((r) => toForecastPoint(r, q));
   }
 
   /** Every model and lead in the range: no reduction (the key already allows one model per lead and time). */
@@ -245,17 +235,7 @@ export class DuckDbTelemetryStore implements TelemetryStore {
       `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw FROM ${FORECAST_TABLE} ` +
       `WHERE site = $1 AND feeder = $2 AND target = $3 AND time >= $4 AND time < $5 ORDER BY time, issued_at_ms, model`;
     const rows = await this.read(sql, [q.site, q.feeder, q.target, toTimestamp(q.fromMs), toTimestamp(q.toMs)], 'readForecastHistory');
-    return rows.map((r) => ({
-      site: q.site,
-      feeder: q.feeder,
-      target: q.target,
-      model: String(r.model),
-      issuedAtMs: toNumber(r.issued_at_ms),
-      timeMs: toNumber(r.time_ms),
-      p10Kw: toNumber(r.p10_kw),
-      p50Kw: toNumber(r.p50_kw),
-      p90Kw: toNumber(r.p90_kw),
-    }));
+    return rows.map((r) => toForecastPoint(r, q));
   }
 
   /** Appended to a staging table (values never enter the SQL text) and upserted in one transaction, as forecasts are. */
@@ -515,6 +495,21 @@ export class DuckDbTelemetryStore implements TelemetryStore {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A row of a forecast SELECT (model, issued_at_ms, time_ms, p10/p50/p90_kw) of the queried series. */
+function toForecastPoint(r: Record<string, DuckDBValue>, q: Pick<ForecastQuery, 'site' | 'feeder' | 'target'>): ForecastPoint {
+  return {
+    site: q.site,
+    feeder: q.feeder,
+    target: q.target,
+    model: String(r.model),
+    issuedAtMs: toNumber(r.issued_at_ms),
+    timeMs: toNumber(r.time_ms),
+    p10Kw: toNumber(r.p10_kw),
+    p50Kw: toNumber(r.p50_kw),
+    p90Kw: toNumber(r.p90_kw),
+  };
 }
 
 /** `tag = $n` for each given tag, pushing the value into `params`; tag names only from TAG_NAMES. */

@@ -17,17 +17,6 @@ export interface NetworkSize {
 /** Raw outputs per target step: [centre, lower spread, upper spread]; quantileLoss.ts orders them. */
 export const RAW_OUTPUTS_PER_STEP = 3;
 
-/**
- * Encoder: LSTM over the short history, joined with the context (level, staleness) → one dense vector.
- * Decoder: that vector repeated for every target step, joined with the step's own features, then two
- * dense layers shared by all steps. All steps come out at once (direct, no recursion), and sharing the
- * decoder keeps the parameter count independent of the horizon.
- * Every initialiser has its own seed so two fits with the same seed start from the same weights.
- */
-export function buildNetwork(shape: NetworkShape, size: NetworkSize): tf.LayersModel {
-  return buildEnsemble(shape, size, 1).combined;
-}
-
 export interface Ensemble {
   /** Each member as a model of its own (trained one after the other); its layers are the combined model's. */
   members: tf.LayersModel[];
@@ -54,6 +43,13 @@ export function buildEnsemble(shape: NetworkShape, size: NetworkSize, count: num
   return { members, combined: tf.model({ inputs, outputs: averaged, name: 'gridcast_lstm_ensemble' }) };
 }
 
+/**
+ * Encoder: LSTM over the short history, joined with the context (level, staleness) → one dense vector.
+ * Decoder: that vector repeated for every target step, joined with the step's own features, then two
+ * dense layers shared by all steps. All steps come out at once (direct, no recursion), and sharing the
+ * decoder keeps the parameter count independent of the horizon.
+ * Every initialiser has its own seed so two fits with the same seed start from the same weights.
+ */
 function memberOutput(
   history: tf.SymbolicTensor,
   context: tf.SymbolicTensor,

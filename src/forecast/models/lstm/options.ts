@@ -104,8 +104,8 @@ export function resolveHyperparameters(options: Partial<LstmHyperparameters>): L
   return merged;
 }
 
-export const MIN_AUTO_EPOCHS = 3;
-export const MAX_AUTO_EPOCHS = 30;
+const MIN_AUTO_EPOCHS = 3;
+const MAX_AUTO_EPOCHS = 30;
 
 /** Epochs of a fit on `samples` windows: the explicit setting, or the budget spread over the windows. */
 export function epochsFor(hp: Pick<LstmHyperparameters, 'epochs' | 'trainingBudgetSamples'>, samples: number): number {
