@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
 import { ApiKeyFile, startHttpServer } from '../src/api/index.js';
-import { storeForApi } from '../src/cli/apiServer.js';
+import { storesForApi } from '../src/cli/index.js';
 import { silentLogger } from '../src/common/logger.js';
 import { createMetricsRegistry } from '../src/common/metrics.js';
 import { loadConfig } from '../src/config/index.js';
-import { createTelemetryStore, type TelemetryStore } from '../src/storage/index.js';
+import { openStores, type Stores } from '../src/storage/index.js';
 import { buildDataset, fillStore, HOUR, SITE } from '../test/support/apiData.js';
 import { Influxd } from '../test/support/services.js';
 
@@ -51,15 +51,15 @@ async function serve(): Promise<void> {
     ...(influxd ? { INFLUX_URL: influxd.url, INFLUX_DATABASE: 'bench' } : {}),
   };
   const config = loadConfig(env);
-  const raw: TelemetryStore = createTelemetryStore(config, silentLogger);
+  const raw: Stores = openStores(config, silentLogger);
   await raw.init();
   await fillStore(raw, await buildDataset(Math.floor(Date.now() / HOUR) * HOUR));
   const { key } = await new ApiKeyFile(config.api.keysFile).create('bench', 'read');
 
   const start = async (cacheSeconds: string) => {
     const c = loadConfig({ ...env, API_CACHE_SECONDS: cacheSeconds });
-    const { store, cache } = storeForApi(c, raw);
-    const http = await startHttpServer({ host: '127.0.0.1', port: 0, registry: createMetricsRegistry(), logger: silentLogger, readiness: async () => [], store, config: c.api, ui: false, cache });
+    const { stores, cache } = storesForApi(c, raw);
+    const http = await startHttpServer({ host: '127.0.0.1', port: 0, registry: createMetricsRegistry(), logger: silentLogger, readiness: async () => [], stores, config: c.api, ui: false, cache });
     return http.url;
   };
   const cached = await start(String(config.api.cacheSeconds));

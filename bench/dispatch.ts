@@ -8,10 +8,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { optimizeDispatch, scenarioSchema, warmUpDispatch, type Scenario, type ScenarioInput } from '../src/dispatch/index.js';
-import { buildDispatchModel } from '../src/dispatch/formulation.js';
-import { solveLp } from '../src/dispatch/solver.js';
-import { solveDispatch } from '../src/dispatch/solveDispatch.js';
+import { buildDispatchModel, optimizeDispatch, scenarioSchema, solveDispatch, solveLp, warmUpDispatch, type Scenario, type ScenarioInput } from '../src/dispatch/index.js';
 
 const CSV = new URL('../../shared/data/opsd_time_series_subsets/opsd_at_ch_fr_2018-2020_hourly.csv', import.meta.url).pathname;
 const START = Date.parse('2019-06-03T00:00:00Z');

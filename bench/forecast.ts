@@ -5,8 +5,9 @@
  * runs a subset; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { loadReplaySeries, type PowerUnit } from '../simulators/replay/replay.js';
-import { baselinesFor, DEFAULT_QUALITY, expandHolidays, LstmForecaster, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type ForecastTarget, type WeatherInputs } from '../src/forecast/index.js';
+import { loadReplaySeries, type PowerUnit } from '../simulators/index.js';
+import { baselinesFor, DEFAULT_QUALITY, expandHolidays, LstmForecaster, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../src/forecast/index.js';
+import type { ForecastTarget } from '../src/contract/index.js';
 
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 const QUICK = process.env.BENCH_FORECAST_QUICK === '1';

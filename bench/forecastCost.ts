@@ -20,18 +20,26 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { DateTime } from 'luxon';
-import { loadReplaySeries } from '../simulators/replay/replay.js';
-import { toRegularSeries } from '../src/forecast/data/series.js';
-import { DEFAULT_LSTM_HYPERPARAMETERS, LstmForecaster } from '../src/forecast/models/lstm/index.js';
-import { toQuantiles } from '../src/forecast/models/lstm/quantileLoss.js';
-import { createRng, shuffleInPlace } from '../src/forecast/models/lstm/random.js';
-import { setTrainingTap, type TrainingRun, type TrainingSet } from '../src/forecast/models/lstm/train.js';
-import type { ForecastInput, ForecastRequest } from '../src/forecast/types.js';
+import { loadReplaySeries } from '../simulators/index.js';
+import {
+  createRng,
+  DEFAULT_LSTM_HYPERPARAMETERS,
+  LstmForecaster,
+  setTrainingTap,
+  shuffleInPlace,
+  toQuantiles,
+  toRegularSeries,
+  type ForecastInput,
+  type ForecastRequest,
+  type TrainingRun,
+  type TrainingSet,
+} from '../src/forecast/index.js';
 
 const HOUR_MS = 3_600_000;
 const TIME_ZONE = 'America/New_York';
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_CSV = '/work/shared/data/pjm_hourly_load/PJME_hourly.csv';
+/** The shared datasets sit next to the repository (../shared/data), wherever it is checked out. */
+const DEFAULT_CSV = fileURLToPath(new URL('../../shared/data/pjm_hourly_load/PJME_hourly.csv', import.meta.url));
 const DEFAULT_PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = join(HERE, 'reference', 'lstm_torch.py');
 const INSTALL_HINT = 'install Debian python3-torch libopenblas0-pthread (apt-get install python3-torch libopenblas0-pthread)';

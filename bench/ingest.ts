@@ -7,12 +7,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { toLine, type TelemetryPoint } from '../src/storage/index.js';
+import { toLine } from '../src/storage/index.js';
 import { GridcastProcess } from '../test/support/gridcastProcess.js';
 import { Influxd, Mosquitto, freePort, sleep } from '../test/support/services.js';
 import { connectPublisher, fleetReadings, publishAll, toMessages, type PublishPlanEntry } from '../test/support/telemetryFixtures.js';
 import { lastJsonLine, runCli } from '../test/support/cli.js';
-import type { RunSummary } from '../simulators/summary.js';
+import type { RunSummary } from '../simulators/index.js';
+import type { TelemetryPoint } from '../src/contract/index.js';
 
 const ARRAY_READINGS = Number(process.env.BENCH_ARRAY_READINGS ?? 300_000);
 const SINGLE_READINGS = Number(process.env.BENCH_SINGLE_READINGS ?? 60_000);

@@ -1,4 +1,5 @@
-import type { Reading, RejectReason } from '../src/ingest/index.js';
+import type { RejectReason } from '../src/ingest/index.js';
+import type { Reading } from '../src/contract/index.js';
 
 /**
  * Fault injection: makes a clean simulated stream as messy as real meters are. Every fault is

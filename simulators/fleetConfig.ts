@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { siteInfoSchema } from '../src/forecast/sites.js';
+import { siteInfoSchema } from '../src/forecast/index.js';
+import { idSchema } from '../src/contract/index.js';
 
 /**
  * A simulated fleet, described by a small YAML/JSON file (simulators/fleet.example.yaml).
  * The simulator, its tests and `gridcast simulate --config` share this schema.
  */
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ - (it becomes an MQTT topic segment)');
+const id = idSchema('it becomes an MQTT topic segment');
 const count = z.number().int().min(0).max(100_000);
 
 export const loadMixSchema = z.strictObject({

@@ -1,4 +1,3 @@
-import type { Reading } from '../src/ingest/contract.js';
 import type { FleetConfig, SiteConfig } from './fleetConfig.js';
 import { BatteryMeter, drawBatteryParams } from './physics/battery.js';
 import type { MeterUnit, SiteStep } from './physics/context.js';
@@ -9,12 +8,13 @@ import { drawPvParams, PvMeter } from './physics/pv.js';
 import { deriveSeed, Rng } from './physics/rng.js';
 import { SiteWeather, winterness } from './physics/weather.js';
 import { WindTurbine } from './physics/wind.js';
+import type { Reading, ReadingKind } from '../src/contract/index.js';
 
 export interface SimMeter {
   site: string;
   feeder: string;
   meter: string;
-  kind: 'load' | 'pv' | 'wind' | 'battery' | 'weather';
+  kind: ReadingKind;
   /** e.g. 'residential' | 'commercial' | 'industrial' for load */
   profile?: string;
   /** rated/peak kW (0 for weather) */

@@ -39,3 +39,14 @@ export async function startFleetSimulation(o: { url: string; meters: number; bac
     },
   };
 }
+
+// What the CLI (simulate, replay, backtest) and the benchmarks use of the simulators.
+export { parseDurationMs, parseSpeed, parseTimeArg } from './clock.js';
+export { FAULT_KINDS, type FaultRates } from './faults.js';
+export { defaultFleet, fleetConfigSchema, loadFleetConfig, type FleetConfig } from './fleetConfig.js';
+export { FleetModel } from './fleetModel.js';
+export { dryRunOutput, mqttOutput, type Output } from './output.js';
+export { deriveSeed, Rng } from './physics/rng.js';
+export { loadReplaySeries, runReplay, UNIT_TO_KW, type PowerUnit } from './replay/replay.js';
+export { runSimulation } from './simulate.js';
+export { formatSummary, type RunSummary } from './summary.js';

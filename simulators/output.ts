@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Reading } from '../src/ingest/index.js';
+import type { Reading } from '../src/contract/index.js';
 
 /** Where simulated and replayed telemetry goes: an MQTT broker, or JSON lines on stdout (--dry-run). */
 export interface Output {

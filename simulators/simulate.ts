@@ -1,8 +1,8 @@
-import { telemetryTopic, type Reading } from '../src/ingest/index.js';
 import { delayUntilTickMs, firstTickMs, type ClockOptions } from './clock.js';
 import { FaultInjector, type FaultRates } from './faults.js';
 import type { Output } from './output.js';
 import type { RunSummary } from './summary.js';
+import { telemetryTopic, type Reading } from '../src/contract/index.js';
 
 /** What the runner needs of a fleet: who the meters are, and their readings at a time. */
 export interface Fleet {

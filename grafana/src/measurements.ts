@@ -1,15 +1,5 @@
-import { REJECT_REASONS } from '../../src/ingest/parse.js';
-import { INGEST_STATS_FIELDS, rejectedField } from '../../src/ingest/ingestStats.js';
-import {
-  DISPATCH_MEASUREMENT,
-  FORECAST_ERROR_FIELDS,
-  FORECAST_ERROR_MEASUREMENT,
-  FORECAST_MEASUREMENT,
-  INGEST_STATS_MEASUREMENT,
-  SITE_ASSET,
-  SITE_TOTAL_FEEDER,
-  TELEMETRY_MEASUREMENT,
-} from '../../src/storage/types.js';
+import { INGEST_STATS_FIELDS, REJECT_REASONS, rejectedField } from '../../src/ingest/index.js';
+import { DISPATCH_MEASUREMENT, FORECAST_ERROR_FIELDS, FORECAST_ERROR_MEASUREMENT, FORECAST_MEASUREMENT, INGEST_STATS_MEASUREMENT, SITE_ASSET, SITE_TOTAL_FEEDER, TELEMETRY_MEASUREMENT } from '../../src/contract/index.js';
 
 /** Every stored name the dashboards query, taken from the code that writes it wherever that code exists. */
 export const M = {

@@ -1,7 +1,7 @@
-import type { Reading } from '../../src/ingest/contract.js';
 import type { MeterUnit, SiteStep } from './context.js';
 import { clamp, HOUR_MS, round4 } from './num.js';
 import type { Rng } from './rng.js';
+import type { Reading } from '../../src/contract/index.js';
 
 export interface BatteryParams {
   capacityKwh: number;

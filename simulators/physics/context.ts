@@ -1,6 +1,6 @@
-import type { Reading } from '../../src/ingest/contract.js';
 import type { LocalTime } from './localTime.js';
 import type { SiteWeatherState } from './weather.js';
+import type { Reading } from '../../src/contract/index.js';
 
 /** What every meter of a site needs at one step, computed once per site per step. */
 export interface SiteStep {

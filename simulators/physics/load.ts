@@ -1,8 +1,8 @@
-import type { Reading } from '../../src/ingest/contract.js';
 import type { MeterUnit, SiteStep } from './context.js';
 import type { DayType } from './localTime.js';
 import { clamp, HOUR_MS, hourlyInterp, MINUTE_MS, round4 } from './num.js';
 import { ar1AdvancePhi, type Rng } from './rng.js';
+import type { Reading } from '../../src/contract/index.js';
 
 export type LoadProfile = 'residential' | 'commercial' | 'industrial';
 

@@ -1,8 +1,8 @@
-import type { Reading } from '../../src/ingest/contract.js';
 import type { MeterUnit, SiteStep } from './context.js';
 import { clamp, HOUR_MS, MINUTE_MS, round4 } from './num.js';
 import { ar1Advance, type Rng } from './rng.js';
 import type { SunGeometry } from './sun.js';
+import type { Reading } from '../../src/contract/index.js';
 
 /** A PV system's orientation and rating. Azimuth north-based clockwise (180 = south). */
 export interface PvParams {

@@ -1,7 +1,7 @@
-import { clearSkyGhiWm2 } from '../../src/forecast/features/solar.js';
+import { clearSkyGhiWm2 } from '../../src/forecast/index.js';
 
 // Sun position and clear-sky irradiance are shared with forecasting (src/forecast/features/solar.ts).
-export { clearSkyGhiWm2, sunGeometry, type SunGeometry } from '../../src/forecast/features/solar.js';
+export { clearSkyGhiWm2, sunGeometry, type SunGeometry } from '../../src/forecast/index.js';
 
 /** Kasten–Czeplak: the fraction of clear-sky GHI that gets through a cloud cover in [0, 1]. */
 export function cloudTransmittance(cloudCover: number): number {

@@ -1,7 +1,7 @@
-import type { Reading } from '../../src/ingest/contract.js';
 import type { MeterUnit, SiteStep } from './context.js';
 import { clamp, HOUR_MS, MINUTE_MS, round4 } from './num.js';
 import { ar1Advance, type Rng } from './rng.js';
+import type { Reading } from '../../src/contract/index.js';
 
 export const CUT_IN_MS = 3;
 export const RATED_MS = 12;

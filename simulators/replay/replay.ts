@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { IANAZone } from 'luxon';
-import { telemetryTopic, type Reading } from '../../src/ingest/index.js';
 import type { Output } from '../output.js';
 import type { RunSummary } from '../summary.js';
 import { NO_FAULTS } from '../faults.js';
 import { parseTimeCell, resolveLocalTime } from './localTime.js';
+import { telemetryTopic, type Reading, type ForecastTarget } from '../../src/contract/index.js';
 
 export const UNIT_TO_KW = { W: 0.001, kW: 1, MW: 1000 } as const;
 export type PowerUnit = keyof typeof UNIT_TO_KW;
@@ -106,7 +106,7 @@ export interface ReplayTarget {
   site: string;
   feeder: string;
   meters: string[];
-  kind: 'load' | 'pv' | 'wind';
+  kind: ForecastTarget;
 }
 
 export interface ReplayOptions {

@@ -1,14 +1,15 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { ApiConfig } from '../config/index.js';
-import type { DispatchPlan } from '../dispatch/plan.js';
+import type { DispatchPlan } from '../dispatch/index.js';
 import type { ModelRegistry } from '../forecast/index.js';
-import type { TelemetryStore } from '../storage/index.js';
+import type { Stores } from '../storage/index.js';
 import type { ResponseCache } from './cache.js';
-import { isoTime } from './params.js';
+import { isoTime, targetSchema } from './params.js';
+import type { ForecastTarget } from '../contract/index.js';
 import { z } from './zod.js';
 
-const seriesRefSchema = z.object({ site: z.string(), feeder: z.string(), target: z.enum(['load', 'pv', 'wind']) });
+const seriesRefSchema = z.object({ site: z.string(), feeder: z.string(), target: targetSchema });
 
 /** What POST /forecasts/run answers: each series issued, and each that failed (too little data, …). */
 export const forecastRunSchema = z
@@ -28,8 +29,12 @@ export const trainingStartSchema = z
   .openapi('TrainingStart');
 export type TrainingStart = z.infer<typeof trainingStartSchema>;
 
+/** The stores the API reads. */
+export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans'>;
+
 export interface ApiDependencies {
-  store: TelemetryStore;
+  /** Telemetry, forecasts and plans are read here; nothing else of the store. */
+  stores: ApiStores;
   /** The process's Prometheus registry: /metrics, and the ingestion counters of /ingest/status. */
   metrics: Registry;
   logger: Logger;
@@ -45,7 +50,7 @@ export interface ApiDependencies {
   /** Issues forecasts now (POST /forecasts/run); 503 when absent. */
   runForecasts?: (request: { site?: string }) => Promise<ForecastRun>;
   /** Starts training in the background (POST /models/train); throws ConflictError when one is running; 503 when absent. */
-  startTraining?: (request: { site?: string; target?: 'load' | 'pv' | 'wind' }) => Promise<TrainingStart>;
+  startTraining?: (request: { site?: string; target?: ForecastTarget }) => Promise<TrainingStart>;
   /** Solves and stores a dispatch plan for a site now (POST /dispatch/run); 503 when absent. */
   runDispatch?: (site: string) => Promise<DispatchPlan>;
   /** Injected clock (tests). */

@@ -1,3 +1,4 @@
+import { FORECAST_TARGETS, FORECAST_TARGETS_TEXT, ID_ALLOWED, ID_PATTERN } from '../contract/index.js';
 import { z } from './zod.js';
 
 /**
@@ -20,9 +21,15 @@ export function allowedOf(schema: z.ZodType | undefined, name: string): string |
   return ALLOWED.get(field) ?? (field instanceof z.ZodOptional || field instanceof z.ZodDefault ? ALLOWED.get(field.unwrap() as z.ZodType) : undefined);
 }
 
-/** Site, feeder and meter ids, as the telemetry contract defines them (README: Topic). */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const ID_ALLOWED = '1–64 characters of A–Z a–z 0–9 _ -';
+export { ID_ALLOWED, ID_PATTERN };
+
+/** A forecast target in a body or an answer. */
+export const targetSchema = z.enum(FORECAST_TARGETS);
+
+/** A forecast target as a parameter, with its allowed text. */
+export function targetParam(description = 'What is forecast.') {
+  return allowed(targetSchema, FORECAST_TARGETS_TEXT, description);
+}
 
 export function idParam(description: string) {
   return allowed(z.string().regex(ID_PATTERN, 'is not a valid id'), ID_ALLOWED, description);

@@ -1,3 +1,4 @@
+import { ConflictError, DispatchError, InsufficientDataError, InvalidQueryError, NotFoundError, StoreUnavailableError } from '../common/errors.js';
 import { z } from './zod.js';
 
 /**
@@ -34,6 +35,7 @@ export const PROBLEM_KINDS = {
   conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'Cannot be done with the data there is' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
@@ -80,5 +82,32 @@ export function issuesToParams(issues: readonly z.core.$ZodIssue[], allowedFor: 
 
 function allowedFromIssue(i: z.core.$ZodIssue): string | undefined {
   if (i.code === 'invalid_value') return i.values.map(String).join(', ');
+  return undefined;
+}
+
+/**
+ * The problem a known error from a lower stage becomes at the API edge (the one mapping), or undefined
+ * for anything else (a 500, logged by the server):
+ * - InvalidQueryError: 400; NotFoundError: 404; ConflictError: 409; InsufficientDataError: 422;
+ * - DispatchError: unknown site 404, no forecast to plan on yet 409 (run the forecast first), no plan from the solver 422;
+ * - StoreUnavailableError: 503 with Retry-After.
+ */
+export function problemFromError(err: unknown): ApiProblem | undefined {
+  if (err instanceof ApiProblem) return err;
+  if (err instanceof InvalidQueryError) return new ApiProblem('invalid-parameters', err.message);
+  if (err instanceof NotFoundError) return new ApiProblem('not-found', err.message);
+  if (err instanceof ConflictError) return new ApiProblem('conflict', err.message);
+  if (err instanceof InsufficientDataError) return new ApiProblem('unprocessable', err.message);
+  if (err instanceof DispatchError) {
+    switch (err.kind) {
+      case 'unknown_site':
+        return new ApiProblem('not-found', err.message);
+      case 'no_forecast':
+        return new ApiProblem('conflict', err.message);
+      case 'no_solution':
+        return new ApiProblem('unprocessable', err.message);
+    }
+  }
+  if (err instanceof StoreUnavailableError) return new ApiProblem('unavailable', 'The store is not answering right now; try again shortly.', undefined, { 'Retry-After': '5' });
   return undefined;
 }

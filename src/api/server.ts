@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { ConflictError, errorMessage, InvalidQueryError, StoreUnavailableError } from '../common/errors.js';
+import { errorMessage, StoreUnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { authenticate, principalOf, requireScope } from './auth/authenticate.js';
 import { ApiKeyFile } from './auth/keyFile.js';
@@ -10,7 +10,7 @@ import { ApiKeyVerifier } from './auth/keyVerifier.js';
 import { ResponseCache } from './cache.js';
 import type { ApiDependencies } from './deps.js';
 import { pageRouter, uiAvailable } from './page.js';
-import { ApiProblem } from './problem.js';
+import { ApiProblem, problemFromError } from './problem.js';
 import { API_PREFIX } from './route.js';
 import { createApiRouter } from './v1.js';
 
@@ -111,12 +111,10 @@ function problemHandler(logger: Logger) {
 }
 
 function toProblem(err: unknown, req: Request, logger: Logger): ApiProblem {
-  if (err instanceof ApiProblem) return err;
-  if (err instanceof InvalidQueryError) return new ApiProblem('invalid-parameters', err.message);
-  if (err instanceof ConflictError) return new ApiProblem('conflict', err.message);
-  if (err instanceof StoreUnavailableError) {
-    logger.warn({ path: req.path, err: err.message }, 'store unavailable');
-    return new ApiProblem('unavailable', 'The store is not answering right now; try again shortly.', undefined, { 'Retry-After': '5' });
+  const known = problemFromError(err);
+  if (known) {
+    if (err instanceof StoreUnavailableError) logger.warn({ path: req.path, err: err.message }, 'store unavailable');
+    return known;
   }
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.too.large') return new ApiProblem('payload-too-large', 'The request body is larger than this API accepts (16 KiB).');

@@ -2,26 +2,27 @@ import { ResponseCache, startHttpServer, type ApiDependencies, type ReadinessChe
 import type { Logger } from '../common/logger.js';
 import type { Registry } from '../common/metrics.js';
 import type { GridcastConfig } from '../config/index.js';
+import type { ForecastTarget } from '../contract/index.js';
 import { ModelRegistry, type ForecastService } from '../forecast/index.js';
 import { OnDemandJobs } from '../scheduler/index.js';
-import { observeWrites, type TelemetryStore } from '../storage/index.js';
+import { observeWrites, type Stores } from '../storage/index.js';
 
 /** Where the HTTP server runs: `gridcast start`, `ingest` or `schedule`. The built-in page is on by default in `start` only. */
 export type ServerMode = 'standalone' | 'ingest' | 'schedule';
 
 /**
- * The store every stage should use in a process that serves the API: writes (forecasts, plans) clear the
+ * The stores every stage should use in a process that serves the API: writes (forecasts, plans) clear the
  * API's cached answers at once.
  */
-export function storeForApi(config: GridcastConfig, store: TelemetryStore): { store: TelemetryStore; cache: ResponseCache } {
+export function storesForApi(config: GridcastConfig, stores: Stores): { stores: Stores; cache: ResponseCache } {
   const cache = new ResponseCache(config.api.cacheSeconds * 1000);
-  return { store: observeWrites(store, (what) => (what === 'telemetry' ? undefined : cache.invalidate(what))), cache };
+  return { stores: observeWrites(stores, (what) => (what === 'telemetry' ? undefined : cache.invalidate(what))), cache };
 }
 
 export interface ApiServerOptions {
   config: GridcastConfig;
   mode: ServerMode;
-  store: TelemetryStore;
+  stores: Stores;
   cache: ResponseCache;
   registry: Registry;
   logger: Logger;
@@ -34,7 +35,7 @@ export interface ApiServerOptions {
 
 /** The HTTP server with the API wired to what this process runs; stop() also stops a training run started through it. */
 export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpServer> {
-  const onDemand = o.service ? new OnDemandJobs(o.service, o.store, o.logger.child({ component: 'scheduler' })) : undefined;
+  const onDemand = o.service ? new OnDemandJobs(o.service, o.stores.locks, o.logger.child({ component: 'scheduler' })) : undefined;
   const ui = o.config.api.ui === 'true' || (o.config.api.ui === 'auto' && o.mode === 'standalone');
   const http = await startHttpServer({
     host: o.config.http.host,
@@ -42,12 +43,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpSe
     registry: o.registry,
     logger: o.logger.child({ component: 'api' }),
     readiness: o.readiness,
-    store: o.store,
+    stores: o.stores,
     config: o.config.api,
     ui,
     cache: o.cache,
     models: new ModelRegistry(o.config.forecast.modelsDir),
-    ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: 'load' | 'pv' | 'wind' }) => onDemand.startTraining(r) } : {}),
+    ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: ForecastTarget }) => onDemand.startTraining(r) } : {}),
     ...(o.runDispatch ? { runDispatch: o.runDispatch } : {}),
   });
   return {

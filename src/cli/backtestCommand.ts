@@ -1,23 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { parseDurationMs } from '../../simulators/clock.js';
-import { loadReplaySeries, UNIT_TO_KW, type PowerUnit } from '../../simulators/replay/replay.js';
-import {
-  baselinesFor,
-  DEFAULT_BACKTEST,
-  LstmForecaster,
-  DEFAULT_QUALITY,
-  expandHolidays,
-  FORECAST_TARGETS,
-  HOLIDAY_CALENDARS,
-  maskBadValues,
-  runBacktest,
-  toRegularSeries,
-  type BacktestResult,
-  type ForecastInput,
-  type ForecastTarget,
-  type WeatherInputs,
-} from '../forecast/index.js';
+import { loadReplaySeries, parseDurationMs, UNIT_TO_KW, type PowerUnit } from '../../simulators/index.js';
+import { baselinesFor, DEFAULT_BACKTEST, LstmForecaster, DEFAULT_QUALITY, expandHolidays, HOLIDAY_CALENDARS, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
+import { FORECAST_TARGETS, type ForecastTarget } from '../contract/index.js';
 
 /** `gridcast backtest`: rolling-origin day-ahead backtest of any CSV series, models next to baselines. */
 export function addBacktestCommand(program: Command): void {

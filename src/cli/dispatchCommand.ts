@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../config/index.js';
 import { createLogger } from '../common/logger.js';
 import { errorMessage } from '../common/errors.js';
-import { createTelemetryStore } from '../storage/index.js';
+import { openStores } from '../storage/index.js';
 import { DispatchService, loadDispatchFile, mqttPlanPublisher, optimizeDispatch, scenarioSchema, type DispatchPlan } from '../dispatch/index.js';
 
 /**
@@ -53,14 +53,14 @@ async function forSite(site: string, configEnv: () => NodeJS.ProcessEnv): Promis
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  const store = createTelemetryStore(config, logger);
-  await store.init();
+  const stores = openStores(config, logger);
+  await stores.init();
   const publisher = config.mqtt.url ? mqttPlanPublisher(config.mqtt.url, config.mqtt) : undefined;
   try {
-    return await new DispatchService({ store, sites: loadDispatchFile(config.dispatch.file), publisher, logger: logger.child({ component: 'dispatch' }) }).run(site);
+    return await new DispatchService({ stores, sites: loadDispatchFile(config.dispatch.file), publisher, logger: logger.child({ component: 'dispatch' }) }).run(site);
   } finally {
     await publisher?.close();
-    await store.close();
+    await stores.close();
   }
 }
 

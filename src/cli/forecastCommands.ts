@@ -2,13 +2,10 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type GridcastConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { FORECAST_TARGETS, ForecastService, loadSites, ModelRegistry, servingName, type SeriesRef } from '../forecast/index.js';
-import { createTelemetryStore, SITE_TOTAL_FEEDER, type TelemetryStore } from '../storage/index.js';
-import { createMetricsRegistry } from '../common/metrics.js';
-import { errorMessage } from '../common/errors.js';
-import { startApiServer, storeForApi } from './apiServer.js';
-import { startDispatch } from '../dispatch/index.js';
-import { startScheduler } from '../scheduler/index.js';
+import { ForecastService, loadSites, ModelRegistry, servingName, useTfBackendSetting, type SeriesRef } from '../forecast/index.js';
+import { openStores } from '../storage/index.js';
+import { buildPlatform, stopOnSignal } from './platform.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER } from '../contract/index.js';
 
 /** `gridcast train`, `gridcast forecast`, `gridcast models …`: the forecasting stage by hand. */
 export function addForecastCommands(program: Command, configEnv: () => NodeJS.ProcessEnv): void {
@@ -53,42 +50,7 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
     .action(async () => {
       const config = loadConfig(configEnv());
       const logger = createLogger(config.logLevel);
-      const { store, cache } = storeForApi(config, createTelemetryStore(config, logger));
-      await store.init();
-      const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) });
-      const dispatch = config.dispatch.file
-        ? startDispatch({ file: config.dispatch.file, store, ...(config.mqtt.url ? { mqttUrl: config.mqtt.url } : {}), mqtt: config.mqtt, logger: logger.child({ component: 'dispatch' }) })
-        : undefined;
-      const scheduler = startScheduler(config.forecast, service, store, logger, dispatch ? { afterForecast: () => dispatch.service.runAll() } : {});
-      const http = await startApiServer({
-        config,
-        mode: 'schedule',
-        store,
-        cache,
-        registry: createMetricsRegistry(),
-        logger,
-        service,
-        ...(dispatch ? { runDispatch: (site: string) => dispatch.service.run(site) } : {}),
-        readiness: async () => {
-          const health = await store.health();
-          return [{ name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() }];
-        },
-      });
-      const stop = (signal: string) => {
-        logger.info({ signal }, 'stopping: finishing the job in progress');
-        Promise.all([scheduler.stop(), http.close()])
-          .then(() => dispatch?.close())
-          .then(() => store.close())
-          .then(
-            () => process.exit(0),
-            (err: unknown) => {
-              logger.error({ err: errorMessage(err) }, 'error while stopping');
-              process.exit(1);
-            },
-          );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      stopOnSignal(await buildPlatform(config, logger, { role: 'schedule' }), logger, 'stopping: finishing the job in progress');
     });
 
   const models = program.command('models').description('The model registry: what is trained and what serves');
@@ -137,12 +99,13 @@ function filter(series: SeriesRef[], o: { site?: string; target?: string }): Ser
 async function withService(configEnv: () => NodeJS.ProcessEnv, task: (service: ForecastService, logger: Logger, config: GridcastConfig) => Promise<void>): Promise<void> {
   const config = loadConfig(configEnv());
   const logger = createLogger(config.logLevel);
-  const store: TelemetryStore = createTelemetryStore(config, logger);
-  await store.init();
+  useTfBackendSetting(config.forecast.tfBackend);
+  const stores = openStores(config, logger);
+  await stores.init();
   try {
-    const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger });
+    const service = new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger });
     await task(service, logger, config);
   } finally {
-    await store.close();
+    await stores.close();
   }
 }

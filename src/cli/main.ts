@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CONFIG_FILE_VAR, configReferenceMarkdown, loadConfig } from '../config/index.js';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { startPlatform } from './platform.js';
+import { buildPlatform, stopOnSignal } from './platform.js';
 import { addSimulatorCommands } from './simulateCommands.js';
 import { addBacktestCommand } from './backtestCommand.js';
 import { addForecastCommands } from './forecastCommands.js';
@@ -30,7 +30,7 @@ function parseCount(value: string): number {
   return n;
 }
 
-addSimulatorCommands(program);
+addSimulatorCommands(program, () => configEnv());
 addBacktestCommand(program);
 addForecastCommands(program, () => configEnv());
 addKeysCommand(program, () => configEnv());
@@ -62,29 +62,10 @@ function maskSecrets(value: unknown): unknown {
   return value;
 }
 
-async function run(mode: 'standalone' | 'ingest', simulateMeters?: number): Promise<void> {
+async function run(role: 'standalone' | 'ingest', simulateMeters?: number): Promise<void> {
   const config = loadConfig(configEnv());
   const logger = createLogger(config.logLevel);
-  const platform = await startPlatform(config, logger, { mode, simulateMeters });
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: no new messages, flushing everything');
-    platform.stop().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err: errorMessage(err) }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignal(await buildPlatform(config, logger, { role, simulateMeters }), logger, 'stopping: no new messages, flushing everything');
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,38 +1,215 @@
-import type { GridcastConfig } from '../config/index.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Registry } from 'prom-client';
+import type { GridcastConfig, MqttConfig } from '../config/index.js';
 import { ConfigError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { createMetricsRegistry } from '../common/metrics.js';
-import type { Registry } from 'prom-client';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { RunningHttpServer } from '../api/index.js';
-import { startDispatch } from '../dispatch/index.js';
-import { Ingester, startEmbeddedBroker, telemetryTopic, type EmbeddedBroker } from '../ingest/index.js';
-import { createTelemetryStore, type TelemetryStore } from '../storage/index.js';
+import { telemetryTopic } from '../contract/index.js';
+import type { ReadinessCheck, RunningHttpServer } from '../api/index.js';
+import { startDispatch, type ConfiguredDispatch } from '../dispatch/index.js';
+import { Ingester, startEmbeddedBroker, type EmbeddedBroker } from '../ingest/index.js';
+import { openStores, type Stores } from '../storage/index.js';
 import { startFleetSimulation } from '../../simulators/index.js';
-import { ForecastService, loadSites, ModelRegistry } from '../forecast/index.js';
-import { startScheduler } from '../scheduler/index.js';
-import { startApiServer, storeForApi } from './apiServer.js';
-
-export interface RunningPlatform {
-  mqttUrl: string;
-  httpUrl: string;
-  store: TelemetryStore;
-  stop(): Promise<void>;
-}
+import { ForecastService, loadSites, ModelRegistry, useTfBackendSetting } from '../forecast/index.js';
+import { startScheduler, type Scheduler } from '../scheduler/index.js';
+import { startApiServer, storesForApi } from './apiServer.js';
+import { ServiceRegistry } from './lifecycle.js';
 
 /**
- * Wires the stages together: broker (embedded unless MQTT_URL), store, ingester, HTTP server.
- * `mode: 'ingest'` runs an ingester against an external broker only (scale-out).
+ * What a process runs:
+ * - `standalone` (`gridcast start`): embedded broker unless MQTT_URL, ingester, forecasting, dispatch, scheduler, API;
+ * - `ingest` (`gridcast ingest`): an ingester on an external broker (scale-out), with its HTTP endpoints;
+ * - `schedule` (`gridcast schedule`): forecasting, dispatch and the scheduled jobs, no ingester.
  */
+export type PlatformRole = 'standalone' | 'ingest' | 'schedule';
+
 export interface PlatformOptions {
-  mode: 'standalone' | 'ingest';
-  /** Publish a demo fleet of this many meters (plus one weather station) through the broker. */
+  role: PlatformRole;
+  /** Publish a demo fleet of this many meters (plus one weather station) through the broker (standalone). */
   simulateMeters?: number;
+}
+
+export interface RunningPlatform {
+  /** The broker the ingester and dispatch use; undefined for `schedule` without MQTT_URL. */
+  mqttUrl: string | undefined;
+  httpUrl: string;
+  stores: Stores;
+  stop(): Promise<void>;
 }
 
 /** A week of history plus a day: enough for the weekly seasonal naive, the first model that serves. */
 const DEMO_BACKFILL_MS = 8 * 86_400_000;
+/** The example site settings the demo (`start --simulate`) plans with when DISPATCH_FILE is unset. */
+const DEMO_DISPATCH_FILE = fileURLToPath(new URL('../../examples/dispatch.example.yaml', import.meta.url));
+
+/**
+ * The one composition root: every role wires the same stages through one registry of services that start
+ * in order and stop in reverse (broker → stores → dispatch → HTTP → ingester → scheduler → simulator).
+ */
+export async function buildPlatform(config: GridcastConfig, logger: Logger, { role, simulateMeters = 0 }: PlatformOptions): Promise<RunningPlatform> {
+  if (role === 'ingest' && !config.mqtt.url) {
+    throw new ConfigError(["MQTT_URL: got nothing; 'gridcast ingest' subscribes to an external broker. Allowed: mqtt://, mqtts://, ws:// or wss:// URL (or run 'gridcast start' for the embedded broker)."]);
+  }
+  const ingests = role !== 'schedule';
+  const forecasts = role !== 'ingest';
+  const services = new ServiceRegistry(logger);
+  const metrics = createMetricsRegistry();
+
+  let broker: EmbeddedBroker | undefined;
+  let mqtt: MqttConfig = config.mqtt;
+  if (role === 'standalone' && !config.mqtt.url) {
+    services.add({
+      name: 'broker',
+      start: async () => {
+        broker = await startEmbeddedBroker(config.broker.host, config.broker.port, logger.child({ component: 'broker' }));
+      },
+      stop: async () => broker?.close(),
+    });
+    mqtt = { ...config.mqtt, protocolVersion: 4 }; // aedes speaks MQTT 3.1.1 only
+  }
+  const mqttUrl = () => config.mqtt.url ?? broker?.url;
+
+  // Every stage writes through this wrapper, so forecasts and plans written here clear the API's cache.
+  const { stores, cache } = storesForApi(config, openStores(config, logger));
+  services.add({
+    name: 'stores',
+    start: async () => {
+      try {
+        await stores.init();
+      } catch (err) {
+        // A database server that is down at start (still booting after a power cut) may come back: ingest
+        // anyway, spooling to disk until it answers. An embedded file that can't be opened won't fix itself.
+        if (!ingests || !(err instanceof StoreUnavailableError) || stores.engine !== 'influxdb') throw err;
+        logger.warn({ err: errorMessage(err) }, 'store not reachable at start: readings go to the spool until it answers');
+      }
+    },
+    stop: () => stores.close(),
+  });
+
+  if (forecasts) useTfBackendSetting(config.forecast.tfBackend);
+  const service = forecasts
+    ? new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) })
+    : undefined;
+
+  const demo = role === 'standalone' && simulateMeters > 0;
+  const dispatchFile = config.dispatch.file ?? (demo && existsSync(DEMO_DISPATCH_FILE) ? DEMO_DISPATCH_FILE : undefined);
+  let dispatch: ConfiguredDispatch | undefined;
+  if (forecasts && dispatchFile) {
+    services.add({
+      name: 'dispatch',
+      start: async () => {
+        const url = mqttUrl();
+        dispatch = startDispatch({ file: dispatchFile, stores, ...(url ? { mqttUrl: url } : {}), mqtt, logger: logger.child({ component: 'dispatch' }) });
+        if (!config.dispatch.file) logger.info({ file: dispatchFile }, 'dispatch: planning the simulated demo-site with the example settings (set DISPATCH_FILE for your own sites)');
+      },
+      stop: async () => dispatch?.close(),
+    });
+  }
+
+  let ingester: Ingester | undefined;
+  let http: RunningHttpServer | undefined;
+  services.add({
+    name: 'http',
+    start: async () => {
+      http = await startApiServer({
+        config,
+        mode: role,
+        stores,
+        cache,
+        registry: metrics,
+        logger,
+        ...(service ? { service } : {}),
+        ...(dispatch ? { runDispatch: (site: string) => dispatch!.service.run(site) } : {}),
+        readiness: async (): Promise<ReadinessCheck[]> => {
+          const health = await stores.health();
+          const store = { name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() };
+          return ingester ? [{ name: 'mqtt', ok: ingester.isConnected, detail: mqttUrl() }, store] : [store];
+        },
+      });
+    },
+    stop: async () => http?.close(),
+  });
+
+  // After the HTTP server, so /health answers (and /ready says why) while the broker is still unreachable.
+  if (ingests) {
+    services.add({
+      name: 'ingester',
+      start: async () => {
+        ingester = new Ingester({ config: { ...config, mqtt }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, registry: metrics, logger });
+        await ingester.start();
+      },
+      stop: async () => ingester?.stop(),
+    });
+  }
+
+  let scheduler: Scheduler | undefined;
+  if (service && (role === 'schedule' || config.forecast.schedulerEnabled)) {
+    services.add({
+      name: 'scheduler',
+      start: async () => {
+        scheduler = startScheduler(config.forecast, service, stores.locks, logger, dispatch ? { afterForecast: () => dispatch!.service.runAll() } : {});
+      },
+      stop: async () => scheduler?.stop(),
+    });
+  }
+
+  if (demo) {
+    let stopSimulation: (() => Promise<void>) | undefined;
+    let cancelFirstRun: (() => void) | undefined;
+    services.add({
+      name: 'simulator',
+      start: async () => {
+        const simulation = await startFleetSimulation({ url: mqttUrl()!, meters: simulateMeters, backfillMs: DEMO_BACKFILL_MS, intervalMs: 60_000, logger: logger.child({ component: 'simulator' }) });
+        stopSimulation = () => simulation.stop();
+        // The demo shouldn't wait for the next cron tick: forecast (and plan) once the backfill has landed.
+        const forecastJob = scheduler?.jobs.find((j) => j.name === 'forecast');
+        if (forecastJob) cancelFirstRun = whenIngestSettles(metrics, () => void forecastJob.runOnce()).cancel;
+      },
+      stop: async () => {
+        cancelFirstRun?.();
+        await stopSimulation?.();
+      },
+    });
+  }
+
+  await services.startAll();
+
+  const url = mqttUrl();
+  if (ingests && url) {
+    const example = telemetryTopic('demo-site', 'feeder-1', 'meter-1');
+    const port = broker?.port ?? new URL(url).port;
+    logger.info(
+      { mqttUrl: url, httpUrl: http!.url, store: stores.engine },
+      `gridcast is running. Try: mosquitto_pub -V mqttv311 -p ${port} -q 1 -t ${example} -m '{"ts":'$(date +%s%3N)',"kind":"load","powerKw":3.2}'`,
+    );
+  } else {
+    logger.info({ httpUrl: http!.url, store: stores.engine, jobs: scheduler?.jobs.map((j) => j.name) }, 'gridcast schedule is running');
+  }
+  return { mqttUrl: url, httpUrl: http!.url, stores, stop: () => services.stopAll() };
+}
+
+/** Stops the platform on SIGTERM/SIGINT (once), then exits: 0 when everything stopped cleanly, else 1. */
+export function stopOnSignal(platform: RunningPlatform, logger: Logger, message: string): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, message);
+    platform.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: errorMessage(err) }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
 
 /**
  * Calls `then` once the ingester's accepted count has stopped jumping (backfill done: live meters add a
@@ -62,104 +239,3 @@ async function acceptedReadings(registry: Registry): Promise<number> {
   const { values } = await metric.get();
   return values.reduce((sum, v) => sum + v.value, 0);
 }
-
-/** The example site settings the demo (`start --simulate`) plans with when DISPATCH_FILE is unset. */
-const DEMO_DISPATCH_FILE = fileURLToPath(new URL('../../examples/dispatch.example.yaml', import.meta.url));
-
-export async function startPlatform(config: GridcastConfig, logger: Logger, { mode, simulateMeters = 0 }: PlatformOptions): Promise<RunningPlatform> {
-  if (mode === 'ingest' && !config.mqtt.url) {
-    throw new ConfigError(["MQTT_URL: got nothing; 'gridcast ingest' subscribes to an external broker. Allowed: mqtt://, mqtts://, ws:// or wss:// URL (or run 'gridcast start' for the embedded broker)."]);
-  }
-  const registry = createMetricsRegistry();
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
-  };
-  try {
-    let broker: EmbeddedBroker | undefined;
-    let mqttConfig = config.mqtt;
-    if (!config.mqtt.url) {
-      broker = await startEmbeddedBroker(config.broker.host, config.broker.port, logger.child({ component: 'broker' }));
-      stops.push(() => broker!.close());
-      mqttConfig = { ...config.mqtt, protocolVersion: 4 }; // aedes speaks MQTT 3.1.1 only
-    }
-    const mqttUrl = config.mqtt.url ?? broker!.url;
-
-    // Every stage writes through this wrapper, so forecasts and plans written here clear the API's cache.
-    const { store, cache } = storeForApi(config, createTelemetryStore(config, logger));
-    try {
-      await store.init();
-    } catch (err) {
-      // A database server that is down at start (still booting after a power cut) may come back: ingest
-      // anyway, spooling to disk until it answers. An embedded file that can't be opened won't fix itself.
-      if (!(err instanceof StoreUnavailableError) || store.engine !== 'influxdb') throw err;
-      logger.warn({ err: errorMessage(err) }, 'store not reachable at start: readings go to the spool until it answers');
-    }
-    stops.push(() => store.close());
-
-    const ingester = new Ingester({ config: { ...config, mqtt: mqttConfig }, mqttUrl, store, registry, logger });
-    stops.push(() => ingester.stop());
-
-    const service =
-      mode === 'standalone'
-        ? new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) })
-        : undefined;
-    const dispatchFile = config.dispatch.file ?? (mode === 'standalone' && simulateMeters > 0 && existsSync(DEMO_DISPATCH_FILE) ? DEMO_DISPATCH_FILE : undefined);
-    const dispatch = mode === 'standalone' && dispatchFile ? startDispatch({ file: dispatchFile, store, mqttUrl, mqtt: mqttConfig, logger: logger.child({ component: 'dispatch' }) }) : undefined;
-    if (dispatch) {
-      stops.push(() => dispatch.close());
-      if (!config.dispatch.file) logger.info({ file: dispatchFile }, 'dispatch: planning the simulated demo-site with the example settings (set DISPATCH_FILE for your own sites)');
-    }
-    const runDispatch = dispatch ? (site: string) => dispatch.service.run(site) : undefined;
-    const http: RunningHttpServer = await startApiServer({
-      config,
-      mode,
-      store,
-      cache,
-      registry,
-      logger,
-      ...(service ? { service } : {}),
-      ...(runDispatch ? { runDispatch } : {}),
-      readiness: async () => {
-        const health = await store.health();
-        return [
-          { name: 'mqtt', ok: ingester.isConnected, detail: mqttUrl },
-          { name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() },
-        ];
-      },
-    });
-    stops.push(() => http.close());
-
-    // After the HTTP server, so /health answers (and /ready says why) while the broker is still unreachable.
-    await ingester.start();
-
-    const scheduler =
-      service && config.forecast.schedulerEnabled
-        ? startScheduler(config.forecast, service, store, logger, dispatch ? { afterForecast: () => dispatch.service.runAll() } : {})
-        : undefined;
-    if (scheduler) stops.push(() => scheduler.stop());
-
-    if (simulateMeters > 0) {
-      const simulation = await startFleetSimulation({ url: mqttUrl, meters: simulateMeters, backfillMs: DEMO_BACKFILL_MS, intervalMs: 60_000, logger: logger.child({ component: 'simulator' }) });
-      stops.push(() => simulation.stop());
-      // The demo shouldn't wait for the next cron tick: forecast (and plan) once the backfill has landed.
-      const forecastJob = scheduler?.jobs.find((j) => j.name === 'forecast');
-      if (forecastJob) {
-        const demo = whenIngestSettles(registry, () => void forecastJob.runOnce());
-        stops.push(async () => demo.cancel());
-      }
-    }
-
-    const example = telemetryTopic('demo-site', 'feeder-1', 'meter-1');
-    const port = broker?.port ?? new URL(mqttUrl).port;
-    logger.info(
-      { mqttUrl, httpUrl: http.url, store: store.engine },
-      `gridcast is running. Try: mosquitto_pub -V mqttv311 -p ${port} -q 1 -t ${example} -m '{"ts":'$(date +%s%3N)',"kind":"load","powerKw":3.2}'`,
-    );
-    return { mqttUrl, httpUrl: http.url, store, stop: stopAll };
-  } catch (err) {
-    await stopAll().catch(() => undefined);
-    throw err;
-  }
-}
-

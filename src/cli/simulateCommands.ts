@@ -1,18 +1,33 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { parseDurationMs, parseSpeed, parseTimeArg } from '../../simulators/clock.js';
-import { FAULT_KINDS, type FaultRates } from '../../simulators/faults.js';
-import { defaultFleet, loadFleetConfig } from '../../simulators/fleetConfig.js';
-import { FleetModel } from '../../simulators/fleetModel.js';
-import { dryRunOutput, mqttOutput, type Output } from '../../simulators/output.js';
-import { deriveSeed, Rng } from '../../simulators/physics/rng.js';
-import { loadReplaySeries, runReplay, UNIT_TO_KW, type PowerUnit } from '../../simulators/replay/replay.js';
-import { runSimulation } from '../../simulators/simulate.js';
-import { formatSummary, type RunSummary } from '../../simulators/summary.js';
+import {
+  defaultFleet,
+  deriveSeed,
+  dryRunOutput,
+  FAULT_KINDS,
+  FleetModel,
+  formatSummary,
+  loadFleetConfig,
+  loadReplaySeries,
+  mqttOutput,
+  parseDurationMs,
+  parseSpeed,
+  parseTimeArg,
+  Rng,
+  runReplay,
+  runSimulation,
+  UNIT_TO_KW,
+  type FaultRates,
+  type Output,
+  type PowerUnit,
+  type RunSummary,
+} from '../../simulators/index.js';
+import { loadConfig } from '../config/index.js';
+import { FORECAST_TARGETS, type ForecastTarget } from '../contract/index.js';
 
 /** `gridcast simulate` and `gridcast replay`: publish telemetry by the contract, to a broker or stdout. */
-export function addSimulatorCommands(program: Command): void {
+export function addSimulatorCommands(program: Command, configEnv: () => NodeJS.ProcessEnv): void {
   const simulate = program
     .command('simulate')
     .description('Publish a simulated meter fleet (load, PV, wind, batteries, weather) over MQTT, optionally with faults')
@@ -39,7 +54,7 @@ export function addSimulatorCommands(program: Command): void {
     };
     const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, opts[k]])) as FaultRates;
     const rng = new Rng(deriveSeed(opts.seed, 'faults'));
-    const output = await openOutput(opts);
+    const output = await openOutput(opts, configEnv);
     const pace = opts.speed === 'max' ? 'as fast as possible (never ahead of the clock)' : `${opts.speed}x real time`;
     process.stderr.write(`simulating ${fleet.meters.length} meters from ${new Date(clock.startMs).toISOString()}, ${pace}, every ${opts.interval}\n`);
     const summary = await withInterrupt((signal) => runSimulation({ fleet, output, clock, batch: opts.batch, faults, random: () => rng.next(), signal }));
@@ -55,7 +70,7 @@ export function addSimulatorCommands(program: Command): void {
     .requiredOption('--site <id>', 'site for the topic')
     .requiredOption('--feeder <id>', 'feeder for the topic')
     .requiredOption('--meter <ids>', 'meter id(s), comma-separated, one per value column')
-    .addOption(new Option('--kind <kind>', 'reading kind').choices(['load', 'pv', 'wind']).makeOptionMandatory())
+    .addOption(new Option('--kind <kind>', 'reading kind').choices([...FORECAST_TARGETS]).makeOptionMandatory())
     .option('--tz <zone>', 'IANA zone of times without an offset (DST is resolved in it)', 'UTC')
     .addOption(new Option('--unit <unit>', 'unit of the values').choices(Object.keys(UNIT_TO_KW)).default('kW'))
     .addOption(new Option('--time-label <where>', 'whether a time labels the start or the end of its interval (PJM: end)').choices(['start', 'end']).default('start'))
@@ -80,7 +95,7 @@ export function addSimulatorCommands(program: Command): void {
     });
     const last = series.rows.at(-1)?.timeMs;
     const shiftMs = opts.shiftToNow && last !== undefined ? Math.floor((Date.now() - last) / 1000) * 1000 : 0;
-    const output = await openOutput(opts);
+    const output = await openOutput(opts, configEnv);
     const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} rows | eta {eta}s' }, cliProgress.Presets.shades_classic) : undefined;
     bar?.start(series.rows.length, 0);
     let lastLogged = -1;
@@ -108,7 +123,7 @@ export function addSimulatorCommands(program: Command): void {
 }
 
 interface OutputFlags {
-  url: string;
+  url?: string;
   username?: string;
   password?: string;
   qos: 0 | 1;
@@ -124,7 +139,7 @@ type ReplayFlags = OutputFlags & {
   site: string;
   feeder: string;
   meter: string;
-  kind: 'load' | 'pv' | 'wind';
+  kind: ForecastTarget;
   tz: string;
   unit: PowerUnit;
   timeLabel: 'start' | 'end';
@@ -135,18 +150,23 @@ type ReplayFlags = OutputFlags & {
 
 function addOutputOptions(cmd: Command, defaultBatch = 1): void {
   cmd
-    .option('--url <url>', 'MQTT broker (default: MQTT_URL, else mqtt://127.0.0.1:1883)', process.env.MQTT_URL || 'mqtt://127.0.0.1:1883')
-    .option('--username <name>', 'MQTT username (default: MQTT_USERNAME)', process.env.MQTT_USERNAME)
-    .option('--password <secret>', 'MQTT password (default: MQTT_PASSWORD)', process.env.MQTT_PASSWORD)
+    .option('--url <url>', `MQTT broker (default: MQTT_URL, else ${DEFAULT_SIMULATOR_BROKER})`)
+    .option('--username <name>', 'MQTT username (default: MQTT_USERNAME)')
+    .option('--password <secret>', 'MQTT password (default: MQTT_PASSWORD)')
     .addOption(new Option('--qos <n>', 'MQTT QoS').choices(['0', '1']).default(1).argParser((v) => Number(v) as 0 | 1))
     .option('--client-id <id>', 'MQTT client id', `gridcast-sim-${hostname()}-${process.pid}`)
     .option('--batch <n>', 'readings per message per meter (1 = one JSON object per message)', int('--batch', 1, 1000), defaultBatch)
     .option('--dry-run', 'write readings as JSON lines to stdout instead of publishing');
 }
 
-async function openOutput(o: OutputFlags): Promise<Output> {
+/** The broker a simulator publishes to when neither --url nor MQTT_URL says: a local one (gridcast start's). */
+const DEFAULT_SIMULATOR_BROKER = 'mqtt://127.0.0.1:1883';
+
+/** Flags first, then the configuration's MQTT settings (environment or config file, validated). */
+async function openOutput(o: OutputFlags, configEnv: () => NodeJS.ProcessEnv): Promise<Output> {
   if (o.dryRun) return dryRunOutput();
-  return mqttOutput({ url: o.url, username: o.username, password: o.password, qos: o.qos, clientId: o.clientId, window: 1000 });
+  const mqtt = loadConfig(configEnv()).mqtt;
+  return mqttOutput({ url: o.url ?? mqtt.url ?? DEFAULT_SIMULATOR_BROKER, username: o.username ?? mqtt.username, password: o.password ?? mqtt.password, qos: o.qos, clientId: o.clientId, window: 1000 });
 }
 
 /** Runs `task` with an AbortSignal fired by SIGINT/SIGTERM, so an interrupted run still flushes and prints its summary. */

@@ -62,9 +62,49 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The dispatch optimizer could not produce a plan (solver stopped without one, or a scenario it can't use). */
+/** What was asked for does not exist: an unknown site, series or model version. */
+export class NotFoundError extends Error {
+  constructor(
+    /** What kind of thing: 'site', 'model version', … */
+    readonly resource: string,
+    /** The id that was asked for. */
+    readonly id: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Too little observed data for what was asked (training a model needs weeks of history). */
+export class InsufficientDataError extends Error {
+  constructor(
+    /** The series, `site/feeder/target`. */
+    readonly series: string,
+    readonly haveDays: number,
+    readonly needDays: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InsufficientDataError';
+  }
+}
+
+/**
+ * Why the dispatch optimizer produced no plan:
+ * - `unknown_site`: the site has no dispatch settings (DISPATCH_FILE);
+ * - `no_forecast`: no stored load forecast covers the plan's start;
+ * - `no_solution`: HiGHS stopped (time limit) without any plan.
+ */
+export type DispatchErrorKind = 'unknown_site' | 'no_forecast' | 'no_solution';
+
+/** The dispatch optimizer could not produce a plan; `kind` says why and `site` for which site. */
 export class DispatchError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly kind: DispatchErrorKind,
+    readonly site: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'DispatchError';
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { CONFIG_KEYS, configSchema, type ConfigKey, type GridcastConfig } from './schema.js';
 
@@ -57,6 +58,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (problems.length > 0) throw new ConfigError(problems);
   if (!result.success) throw new ConfigError(['unreachable']);
   return result.data;
+}
+
+/**
+ * One setting, validated by its schema like loadConfig does, for code that runs without a whole
+ * configuration (a library call, a benchmark): the parsed value, or a ConfigError naming the key.
+ */
+export function readConfigKey<K extends ConfigKey>(key: K, env: Readonly<Record<string, string | undefined>> = process.env): z.output<(typeof CONFIG_KEYS)[K]['schema']> {
+  const raw = env[key];
+  const spec = CONFIG_KEYS[key];
+  const result = spec.schema.safeParse(raw === '' ? undefined : raw);
+  if (!result.success) throw new ConfigError([`${key}: got '${raw}'; ${result.error.issues[0]?.message ?? 'invalid'}. Allowed: ${spec.allowed}.`]);
+  return result.data as z.output<(typeof CONFIG_KEYS)[K]['schema']>;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
+import { ID_ALLOWED, idSchema } from '../contract/index.js';
 
 /**
  * Every setting gridcast reads, in one place. Each key is an environment variable and may also
@@ -20,6 +21,10 @@ const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be a URL like http://host:8086');
 const nonEmpty = z.string().min(1);
 const API_KEY_ENTRY = /^[A-Za-z0-9_.-]{1,64}:(read|operate|admin):[A-Za-z0-9_-]{32,256}$/;
+/** TensorFlow.js backends gridcast can run on (src/forecast/models/tfBackend.ts), fastest first. */
+export const TF_BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
+
 const cron = z.string().refine((v) => isCronExpression(v), 'is not a cron expression (five fields: minute hour day month weekday, e.g. "5 * * * *")');
 
 export const CONFIG_KEYS = {
@@ -78,8 +83,8 @@ export const CONFIG_KEYS = {
     description: 'Stable client id: the broker keeps this session (and queues its messages) while the ingester is down. Give each ingester its own.',
   },
   MQTT_SHARE_GROUP: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ -').optional(),
-    allowed: '1–64 characters of A–Z a–z 0–9 _ -',
+    schema: idSchema().optional(),
+    allowed: ID_ALLOWED,
     defaultText: '(unset)',
     description: 'Subscribe as `$share/<group>/…` so several ingesters split one stream (MQTT v5 broker required).',
   },
@@ -258,6 +263,12 @@ export const CONFIG_KEYS = {
     defaultText: 'site',
     description: 'Which aggregation levels are forecast: site totals only, or also every feeder.',
   },
+  GRIDCAST_TF_BACKEND: {
+    schema: z.enum(['auto', ...TF_BACKEND_CHOICES]).default('auto'),
+    allowed: `auto, ${TF_BACKEND_CHOICES.join(', ')}`,
+    defaultText: 'auto',
+    description: 'TensorFlow.js backend for training and forecasting. auto: the fastest that loads (node-gpu, node, wasm, cpu in that order); a name forces it and fails with the package to install when it cannot load.',
+  },
   SCHEDULER_ENABLED: {
     schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     allowed: 'true, false',
@@ -377,6 +388,7 @@ function toConfig(c: Parsed) {
       resolutionMinutes: c.FORECAST_RESOLUTION_MINUTES as 15 | 30 | 60,
       feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,
+      tfBackend: c.GRIDCAST_TF_BACKEND,
     },
     dispatch: { file: c.DISPATCH_FILE },
     api: {

@@ -1,7 +1,7 @@
 import { DispatchError } from '../common/errors.js';
-import type { ForecastPoint } from '../storage/index.js';
 import type { QuantileSeries, Scenario, SiteDispatch } from './scenario.js';
 import { scenarioSchema } from './scenario.js';
+import type { ForecastPoint } from '../contract/index.js';
 
 /**
  * A scenario from a site's dispatch settings and stored forecasts, pure. Each plan step takes the
@@ -29,6 +29,8 @@ export function scenarioFromForecasts(
   const covered = steps === -1 ? maxSteps : steps;
   if (covered === 0) {
     throw new DispatchError(
+      'no_forecast',
+      site.site,
       `no load forecast for site ${site.site} (feeder all) covering ${new Date(startMs).toISOString()}: run 'gridcast forecast' or the scheduler first`,
     );
   }

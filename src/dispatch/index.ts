@@ -8,6 +8,10 @@ export { DispatchService, loadDispatchFile, startDispatch, type ConfiguredDispat
 export { mqttPlanPublisher, type PlanPublisher } from './publisher.js';
 export { scenarioFromForecasts } from './fromForecasts.js';
 export { toStoredPlan } from './stored.js';
+// The formulation and solver steps on their own, for bench/dispatch.ts (MILP against LP, lazy against full).
+export { buildDispatchModel } from './formulation.js';
+export { solveLp } from './solver.js';
+export { solveDispatch } from './solveDispatch.js';
 export {
   DISPATCH_PLAN_SCHEMA_VERSION,
   dispatchPlanSchema,

@@ -26,6 +26,8 @@ export async function optimizeDispatch(s: Scenario, options: OptimizeOptions = {
   const solution = await solveDispatch(model, s);
   if (!solution.hasSolution) {
     throw new DispatchError(
+      'no_solution',
+      s.site,
       `no dispatch plan for site ${s.site}: HiGHS stopped with status '${solution.status}' after ${Math.round(solution.solveMs)} ms without a solution; ` +
         `raise solver.timeLimitSeconds (now ${s.solver.timeLimitSeconds} s) or shorten the horizon`,
     );

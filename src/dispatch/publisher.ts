@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/index.js';
-import { dispatchTopic } from '../ingest/index.js';
 import type { DispatchPlan } from './plan.js';
+import { dispatchTopic } from '../contract/index.js';
 
 /** Where plans go besides the store. */
 export interface PlanPublisher {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isTimeZone } from '../forecast/sites.js';
+import { isTimeZone } from '../common/timeZone.js';
+import { FORECAST_TARGETS } from '../contract/index.js';
 
 /**
  * What the optimizer decides on: one site's assets, grid connection, prices, reserve policy and
@@ -185,7 +186,7 @@ export const scenarioSchema = z
     const check = (path: (string | number)[], length: number) => {
       if (length !== steps) ctx.addIssue({ code: 'custom', path, message: `has ${length} values; the load forecast has ${steps} steps and every series must match it` });
     };
-    for (const target of ['load', 'pv', 'wind'] as const) {
+    for (const target of FORECAST_TARGETS) {
       const f = s.forecasts[target];
       if (!f) continue;
       for (const q of ['p10Kw', 'p50Kw', 'p90Kw'] as const) check(['forecasts', target, q], f[q].length);

@@ -3,13 +3,14 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, DispatchError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { MqttConfig } from '../config/index.js';
-import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, type TelemetryStore } from '../storage/index.js';
+import type { Stores } from '../storage/index.js';
 import { scenarioFromForecasts, type ForecastsForDispatch } from './fromForecasts.js';
 import { optimizeDispatch, warmUpDispatch } from './optimize.js';
 import type { DispatchPlan } from './plan.js';
 import { mqttPlanPublisher, type PlanPublisher } from './publisher.js';
 import { dispatchFileSchema, type SiteDispatch } from './scenario.js';
 import { toStoredPlan } from './stored.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER } from '../contract/index.js';
 
 /** The dispatch settings of every site, from DISPATCH_FILE (YAML or JSON). */
 export function loadDispatchFile(path: string): SiteDispatch[] {
@@ -24,8 +25,12 @@ export function loadDispatchFile(path: string): SiteDispatch[] {
   return parsed.data.sites;
 }
 
+/** The stores dispatch uses. */
+export type DispatchStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans'>;
+
 export interface DispatchServiceOptions {
-  store: TelemetryStore;
+  /** Forecasts in, plans out; telemetry for the battery's state of charge. */
+  stores: DispatchStores;
   sites: readonly SiteDispatch[];
   publisher?: PlanPublisher;
   logger: Logger;
@@ -55,24 +60,24 @@ export class DispatchService {
 
   async run(siteId: string): Promise<DispatchPlan> {
     const site = this.bySite.get(siteId);
-    if (!site) throw new DispatchError(`site '${siteId}' has no dispatch settings; known sites: ${this.siteIds.join(', ') || '(none: set DISPATCH_FILE)'}`);
+    if (!site) throw new DispatchError('unknown_site', siteId, `site '${siteId}' has no dispatch settings; known sites: ${this.siteIds.join(', ') || '(none: set DISPATCH_FILE)'}`);
     const issuedAtMs = this.now();
     const stepMs = site.stepMinutes * 60_000;
     const startMs = Math.ceil(issuedAtMs / stepMs) * stepMs;
     const toMs = startMs + site.horizonHours * 3_600_000;
     const read = (target: (typeof FORECAST_TARGETS)[number]) =>
-      this.o.store.readForecasts({ site: site.site, feeder: SITE_TOTAL_FEEDER, target, fromMs: startMs - 3_600_000, toMs });
+      this.o.stores.forecasts.readForecasts({ site: site.site, feeder: SITE_TOTAL_FEEDER, target, fromMs: startMs - 3_600_000, toMs });
     const [load, pv, wind] = await Promise.all(FORECAST_TARGETS.map(read));
     const forecasts: ForecastsForDispatch = { load: load!, pv: pv!, wind: wind! };
     const scenario = scenarioFromForecasts(site, forecasts, startMs, await this.batterySoc(site, issuedAtMs));
     const used = Object.fromEntries(
-      (['load', 'pv', 'wind'] as const).flatMap((t) => {
+      FORECAST_TARGETS.flatMap((t) => {
         const f = scenario.forecasts[t];
         return f?.model && f.issuedAt ? [[t, { model: f.model, issuedAt: f.issuedAt }]] : [];
       }),
     );
     const plan = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used });
-    await this.o.store.writeDispatchPlan(toStoredPlan(plan));
+    await this.o.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(plan));
     await this.o.publisher?.publish(plan).catch((err: unknown) => this.o.logger.warn({ site: siteId, err: errorMessage(err) }, 'dispatch plan stored but not published on MQTT'));
     this.o.logger.info(
       { site: siteId, steps: plan.steps.length, cost: plan.cost.total, savings: plan.savings, issues: plan.diagnosis.issues.length, solveMs: Math.round(plan.solver.solveMs), status: plan.solver.status },
@@ -91,7 +96,7 @@ export class DispatchService {
   /** Latest soc_pct of each battery meter (meter id = battery id) reported in the last hour. */
   private async batterySoc(site: SiteDispatch, nowMs: number): Promise<Record<string, number>> {
     if (site.batteries.length === 0) return {};
-    const series = await this.o.store.queryTelemetry({
+    const series = await this.o.stores.telemetry.queryTelemetry({
       field: 'soc_pct',
       fromMs: nowMs - SOC_MAX_AGE_MS,
       toMs: nowMs + 1,
@@ -115,13 +120,13 @@ export interface ConfiguredDispatch {
 }
 
 /**
- * The dispatch stage as a process runs it: the sites of `file`, plans stored in `store` and published on
+ * The dispatch stage as a process runs it: the sites of `file`, plans stored in `stores` and published on
  * `mqttUrl` (when given), the solver warmed up in the background so the first plan doesn't pay for it.
  */
-export function startDispatch(o: { file: string; store: TelemetryStore; mqttUrl?: string; mqtt: MqttConfig; logger: Logger }): ConfiguredDispatch {
+export function startDispatch(o: { file: string; stores: DispatchStores; mqttUrl?: string; mqtt: MqttConfig; logger: Logger }): ConfiguredDispatch {
   const sites = loadDispatchFile(o.file);
   const publisher = o.mqttUrl ? mqttPlanPublisher(o.mqttUrl, o.mqtt) : undefined;
-  const service = new DispatchService({ store: o.store, sites, publisher, logger: o.logger });
+  const service = new DispatchService({ stores: o.stores, sites, publisher, logger: o.logger });
   void warmUpDispatch().then(
     (ms) => o.logger.info({ sites: service.siteIds, warmUpMs: Math.round(ms) }, 'dispatch ready (solver warmed up)'),
     (err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'dispatch solver warm-up failed'),

@@ -1,5 +1,5 @@
-import { SITE_ASSET, type DispatchStepPoint, type StoredDispatchPlan } from '../storage/index.js';
 import type { DispatchPlan } from './plan.js';
+import { SITE_ASSET, type DispatchStepPoint, type StoredDispatchPlan } from '../contract/index.js';
 
 /**
  * A plan as the store keeps it: the whole document, plus one point per step and asset with the numbers

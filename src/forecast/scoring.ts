@@ -1,7 +1,8 @@
-import { compareByTimeIssueModel, forecastLeadHours, type ForecastErrorPoint, type ForecastPoint } from '../storage/index.js';
+import { compareByTimeIssueModel } from '../storage/index.js';
 import { valueAt } from './data/series.js';
 import { countsForMape, pinball } from './evaluation/metrics.js';
 import type { RegularSeries } from './types.js';
+import { forecastLeadHours, type ForecastErrorPoint, type ForecastPoint } from '../contract/index.js';
 
 /**
  * Live scoring of stored forecasts once their actuals are in, pure: forecast points + the actual series →

@@ -1,18 +1,19 @@
+import { InsufficientDataError } from '../common/errors.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, type ForecastErrorPoint, type ForecastPoint } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
 import type { ForecastConfig } from '../config/index.js';
-import { SITE_TOTAL_FEEDER, type ForecastErrorPoint, type ForecastPoint, type TelemetryStore } from '../storage/index.js';
+import type { Stores } from '../storage/index.js';
 import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
 import { sliceInput } from './data/series.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
-import { LstmForecaster, WEIGHTS_FILE_NAME, type LstmHyperparameters, type LstmRuntimeOptions, type SavedLstm } from './models/lstm/index.js';
-import { baselinesFor } from './presets.js';
+import { baselinesFor, DEFAULT_BASELINE, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 import { ModelRegistry, type SeriesRef } from './registry/registry.js';
 import { scoreForecastPoints } from './scoring.js';
 import { seriesContext, type SiteInfo } from './sites.js';
-import { FORECAST_TARGETS, type ForecastInput, type Forecaster } from './types.js';
+import type { ForecastInput, Forecaster, ModelShape, TrainingRuntime } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -31,16 +32,19 @@ export interface ScoringWindow {
   toMs: number;
 }
 
+/** The stores forecasting uses: telemetry in, forecasts and their scores out. */
+export type ForecastStores = Pick<Stores, 'telemetry' | 'forecasts'>;
+
 export interface ForecastServiceDeps {
-  store: TelemetryStore;
+  stores: ForecastStores;
   registry: ModelRegistry;
   config: ForecastConfig;
   sites: Map<string, SiteInfo>;
   logger: Logger;
   /** Injected clock (tests). */
   now?: () => number;
-  /** Overrides of the LSTM's defaults (tests train tiny models in seconds). */
-  lstm?: Partial<LstmHyperparameters>;
+  /** Overrides of the trained model's defaults (tests train tiny models in seconds). */
+  model?: Partial<TrainedModelOptions>;
 }
 
 export interface TrainOutcome {
@@ -64,7 +68,7 @@ export class ForecastService {
 
   /** Site totals of every target that has telemetry, and every feeder's when FORECAST_LEVELS asks. */
   async discoverSeries(): Promise<SeriesRef[]> {
-    const keys = await this.d.store.listSeries();
+    const keys = await this.d.stores.telemetry.listSeries();
     const out = new Map<string, SeriesRef>();
     for (const k of keys) {
       const target = FORECAST_TARGETS.find((t) => t === k.kind);
@@ -79,8 +83,8 @@ export class ForecastService {
     return this.d.config.resolutionMinutes * 60_000;
   }
 
-  /** The LSTM's shape for this resolution: a day of input (at most 48 steps) and a horizon covering both the forecast job and day-ahead validation. */
-  private lstmShape(): { inputSteps: number; horizonSteps: number } {
+  /** A new model's shape at this resolution: a day of input (at most 48 steps) and a horizon covering both the forecast job and day-ahead validation. */
+  private modelShape(): ModelShape {
     const perHour = HOUR_MS / this.stepMs;
     return { inputSteps: Math.min(48, 24 * perHour), horizonSteps: Math.max(this.d.config.horizonHours, 40) * perHour };
   }
@@ -89,25 +93,32 @@ export class ForecastService {
   async input(ref: SeriesRef, days: number, untilMs: number): Promise<ForecastInput> {
     const stepMs = this.stepMs;
     const toMs = Math.floor(untilMs / stepMs) * stepMs;
-    const raw = await loadTargetSeries(this.d.store, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
+    const raw = await loadTargetSeries(this.d.stores.telemetry, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
     const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
-    return { series, weather: await loadWeather(this.d.store, ref.site, series), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
+    return { series, weather: await loadWeather(this.d.stores.telemetry, ref.site, series), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
   }
 
   /**
    * Trains a new model on the history, validates it day-ahead on the held-out last days next to the
    * serving model and the baselines, saves it, and lets it serve only if it beats both.
    */
-  async train(ref: SeriesRef, runtime: LstmRuntimeOptions = {}): Promise<TrainOutcome> {
+  async train(ref: SeriesRef, runtime: TrainingRuntime = {}): Promise<TrainOutcome> {
     const { config, registry, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, config.historyDays, nowMs);
     const observedDays = (input.series.values.filter(Number.isFinite).length * input.series.stepMs) / DAY_MS;
-    const neededDays = 21 + config.validationDays;
+    const neededDays = MIN_TRAINING_DAYS + config.validationDays;
     if (observedDays < neededDays) {
-      throw new Error(`${ref.site}/${ref.feeder}/${ref.target}: ${observedDays.toFixed(1)} days of data; training needs at least ${neededDays} (3 weeks plus FORECAST_VALIDATION_DAYS=${config.validationDays} to validate on). The weekly seasonal naive serves meanwhile.`);
+      const series = `${ref.site}/${ref.feeder}/${ref.target}`;
+      throw new InsufficientDataError(
+        series,
+        observedDays,
+        neededDays,
+        `${series}: ${observedDays.toFixed(1)} days of data; training needs at least ${neededDays} (${MIN_TRAINING_DAYS / 7} weeks plus FORECAST_VALIDATION_DAYS=${config.validationDays} to validate on). The weekly seasonal naive serves meanwhile.`,
+      );
     }
-    const candidate = new LstmForecaster({ ...this.lstmShape(), ...this.d.lstm, ...runtime, logger });
+    const kind = modelFor(ref.target);
+    const candidate = kind.create(this.modelShape(), this.d.model, { ...runtime, logger });
     const incumbent = await this.servingForecaster(ref);
     const frozenIncumbent = incumbent && incumbent.serving.kind === 'model' ? frozen(incumbent.forecaster) : undefined;
     const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
@@ -124,30 +135,29 @@ export class ForecastService {
       frozenIncumbent && incumbent ? { serving: incumbent.serving, maeKw: score(frozenIncumbent.name) } : undefined,
       baselines.map((b) => ({ serving: { kind: 'baseline', name: b.name } as Serving, maeKw: score(b.name) })),
     );
-    const saved: SavedLstm = await candidate.save();
+    const saved = await candidate.saveFiles();
     const version = await registry.saveVersion(
       {
         series: ref,
         resolutionMs: input.series.stepMs,
-        features: ['history', 'calendar', 'level', ...saved.metadata.featureSpec.weatherChannels, ...(saved.metadata.featureSpec.solar ? ['clear-sky'] : [])],
-        scalers: saved.metadata.scalers,
-        options: saved.metadata.hyperparameters,
+        features: saved.features,
+        scalers: saved.scalers,
+        options: saved.options,
         trainingWindow: { from: new Date(input.series.startMs).toISOString(), to: validation.testWindow.from },
         validation: {
           window: validation.testWindow,
           model: validation.models[candidate.name]!.overall,
           baselines: Object.fromEntries(baselines.map((b) => [b.name, validation.models[b.name]!.overall])),
         },
-        backend: saved.metadata.training?.tfBackend ?? 'unknown',
+        backend: saved.backend,
         packageVersion: process.env.npm_package_version ?? '0.1.0',
         createdAt: new Date(nowMs).toISOString(),
       },
-      // model.json + weights.bin are standard tfjs artifacts (tfjs-node can load them from disk too); lstm.json holds the rest.
-      { 'model.json': JSON.stringify(saved.modelJson), [WEIGHTS_FILE_NAME]: saved.weightData, 'lstm.json': JSON.stringify(saved.metadata) },
+      saved.files,
       nowMs,
     );
     const serve: Serving = decision.serve.kind === 'model' && decision.serve.version === 'candidate' ? { kind: 'model', version } : decision.serve;
-    const reason = decision.reason.replace('lstm@candidate', `lstm@${version}`);
+    const reason = decision.reason.replace(servingName({ kind: 'model', version: 'candidate' }), servingName({ kind: 'model', version }));
     await registry.setServing(ref, serve, decision.promoted ? 'promote' : 'keep', reason, nowMs);
     logger.info({ series: ref, version, serving: servingName(serve), promoted: decision.promoted }, reason);
     return { series: ref, version, serving: serve, promoted: decision.promoted, reason };
@@ -155,7 +165,7 @@ export class ForecastService {
 
   /** Issues a forecast now with whatever serves the series and stores it. Returns the points written. */
   async forecast(ref: SeriesRef): Promise<ForecastPoint[]> {
-    const { config, store, logger } = this.d;
+    const { config, stores, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, ISSUE_HISTORY_DAYS, nowMs);
     const serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
@@ -165,7 +175,7 @@ export class ForecastService {
     const points: ForecastPoint[] = f.timesMs
       .map((timeMs, i) => ({ ...ref, model, issuedAtMs: nowMs, timeMs, p10Kw: f.p10[i]!, p50Kw: f.p50[i]!, p90Kw: f.p90[i]! }))
       .filter((p) => Number.isFinite(p.p10Kw) && Number.isFinite(p.p50Kw) && Number.isFinite(p.p90Kw));
-    await store.writeForecasts(points);
+    await stores.forecasts.writeForecasts(points);
     logger.info({ series: ref, model, steps: points.length, issuedAt: new Date(nowMs).toISOString() }, 'forecast issued');
     return points;
   }
@@ -181,14 +191,14 @@ export class ForecastService {
    * re-score of the same window writes the same keys again. Returns the points written.
    */
   async scoreForecasts(ref: SeriesRef, window?: ScoringWindow): Promise<ForecastErrorPoint[]> {
-    const { store, logger } = this.d;
+    const { stores, logger } = this.d;
     const nowMs = this.now();
     const stepMs = this.stepMs;
     const fromMs = Math.ceil((window?.fromMs ?? nowMs - DEFAULT_SCORING_HOURS * HOUR_MS) / stepMs) * stepMs;
     // Only a step that has ended is observed.
     const toMs = Math.min(window?.toMs ?? nowMs, Math.floor(nowMs / stepMs) * stepMs);
     if (fromMs >= toMs) return [];
-    const stored = await store.readForecastHistory({ ...ref, fromMs, toMs });
+    const stored = await stores.forecasts.readForecastHistory({ ...ref, fromMs, toMs });
     if (stored.length === 0) return [];
 
     // What each issue forecast: its steps in the window and the models that issued them.
@@ -200,8 +210,8 @@ export class ForecastService {
       issues.set(p.issuedAtMs, issue);
     }
     const firstIssueMs = Math.min(...issues.keys());
-    const raw = await loadTargetSeries(store, { ...ref, fromMs: Math.floor(firstIssueMs / stepMs) * stepMs - ISSUE_HISTORY_DAYS * DAY_MS, toMs, stepMs });
-    const rawInput: ForecastInput = { series: raw, weather: await loadWeather(store, ref.site, raw), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
+    const raw = await loadTargetSeries(stores.telemetry, { ...ref, fromMs: Math.floor(firstIssueMs / stepMs) * stepMs - ISSUE_HISTORY_DAYS * DAY_MS, toMs, stepMs });
+    const rawInput: ForecastInput = { series: raw, weather: await loadWeather(stores.telemetry, ref.site, raw), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
     const actuals = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
 
     const baselines = baselinesFor(ref.target, rawInput.context.latitude !== undefined);
@@ -223,7 +233,7 @@ export class ForecastService {
       }
     }
     const points = scoreForecastPoints([...stored, ...replayed], actuals, (issuedAtMs) => nearZeroKw.get(issuedAtMs) ?? 0);
-    await store.writeForecastErrors(points);
+    await stores.forecasts.writeForecastErrors(points);
     logger.info({ series: ref, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), issues: issues.size, points: points.length }, 'forecasts scored');
     return points;
   }
@@ -241,13 +251,7 @@ export class ForecastService {
     const s = state.serving;
     if (!s) return undefined;
     if (s.kind === 'model') {
-      const read = (name: string) => this.d.registry.readFile(ref, s.version, name);
-      const saved: SavedLstm = {
-        modelJson: JSON.parse((await read('model.json')).toString('utf8')) as SavedLstm['modelJson'],
-        weightData: new Uint8Array(await read(WEIGHTS_FILE_NAME)),
-        metadata: JSON.parse((await read('lstm.json')).toString('utf8')) as SavedLstm['metadata'],
-      };
-      const forecaster = await LstmForecaster.load(saved, { logger: this.d.logger });
+      const forecaster = await modelFor(ref.target).loadFiles((name) => this.d.registry.readFile(ref, s.version, name), { logger: this.d.logger });
       return { serving: s, forecaster };
     }
     const baseline = baselinesFor(ref.target, true).find((b) => b.name === s.name);
@@ -255,9 +259,9 @@ export class ForecastService {
     return { serving: s, forecaster: baseline };
   }
 
-  /** Before any training: the weekly seasonal naive (fitted on what there is). */
+  /** Before any training: DEFAULT_BASELINE (fitted on what there is). */
   private async defaultBaseline(ref: SeriesRef, input: ForecastInput): Promise<{ serving: Serving; forecaster: Forecaster }> {
-    const f = baselinesFor(ref.target, false).find((b) => b.name === 'seasonal-naive-week')!;
+    const f = baselinesFor(ref.target, false).find((b) => b.name === DEFAULT_BASELINE)!;
     await f.fit(input);
     return { serving: { kind: 'baseline', name: f.name }, forecaster: f };
   }

@@ -2,15 +2,17 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../common/errors.js';
+import { isTimeZone } from '../common/timeZone.js';
 import { expandHolidays, HOLIDAY_ENTRY_HINT, isHolidayEntry } from './data/holidays.js';
 import type { SeriesContext } from './types.js';
+import { idSchema } from '../contract/index.js';
 
 /**
  * What forecasting needs to know of a site: local calendar (time zone, holidays) and position (solar
  * geometry). A simulator fleet file is also a valid sites file: its site schema extends this one.
  */
 export const siteInfoSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ - (it becomes an MQTT topic segment)'),
+  id: idSchema('it becomes an MQTT topic segment'),
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
   /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
@@ -22,14 +24,7 @@ export type SiteInfo = z.output<typeof siteInfoSchema>;
 
 const sitesFileSchema = z.object({ sites: z.array(siteInfoSchema.passthrough()) });
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 /** Site descriptions by id, from SITES_FILE (or nothing). */
 export function loadSites(path: string | undefined): Map<string, SiteInfo> {

@@ -1,10 +1,10 @@
+import type { ForecastTarget } from '../contract/index.js';
+import type { Logger } from '../common/logger.js';
 /**
  * The forecasting stage's own data types (OpenSTEF keeps each stage's data type apart: measurements,
  * feature frames and forecasts are not `number[][]`). Times are epoch ms UTC; values are kW.
  */
 
-export const FORECAST_TARGETS = ['load', 'pv', 'wind'] as const;
-export type ForecastTarget = (typeof FORECAST_TARGETS)[number];
 
 /**
  * A regular series: value i is the mean over [startMs + i·stepMs, startMs + (i+1)·stepMs).
@@ -68,4 +68,58 @@ export interface Forecaster {
   fit(input: ForecastInput): Promise<void>;
   /** Forecasts from `input` (already cut at the issue time). */
   predict(input: ForecastInput, request: ForecastRequest): Promise<QuantileForecast>;
+}
+
+/** How a training run is going, after each epoch (progress bars, logs). */
+export interface EpochProgress {
+  epoch: number;
+  epochs: number;
+  /** Mean training loss over the epoch, on scaled values. */
+  loss: number;
+  elapsedMs: number;
+}
+
+/** Run-time hooks of training and loading, never saved with a model. */
+export interface TrainingRuntime {
+  /** Called after every epoch (progress bars, logs). */
+  onEpoch?: (progress: EpochProgress) => void;
+  /** Stops training at the next batch; fit then resolves with the weights learned so far. */
+  signal?: AbortSignal;
+  /** Gets the backend choice and training progress at debug level; silent when omitted. */
+  logger?: Logger;
+}
+
+/** A trained model as the registry keeps it: its files, and what the registry records about it. */
+export interface SavedModel {
+  /** File name → contents; exactly what ModelKind.loadFiles reads back. */
+  files: Record<string, Uint8Array | string>;
+  /** The inputs it uses (history, calendar, weather channels, …), shown by /api/v1/models. */
+  features: string[];
+  /** Fitted on training data only; recorded for inspection. */
+  scalers: unknown;
+  options: unknown;
+  /** Where it trained (the TensorFlow.js backend), or 'unknown'. */
+  backend: string;
+}
+
+/** A forecaster with learned weights: it saves itself as files (baselines have nothing to save). */
+export interface TrainableForecaster extends Forecaster {
+  saveFiles(): Promise<SavedModel>;
+}
+
+/** The shape a series asks of a new model: steps of input, and steps it must forecast in one pass. */
+export interface ModelShape {
+  inputSteps: number;
+  horizonSteps: number;
+}
+
+/**
+ * A kind of model (the LSTM): it makes a new, untrained one for a series and loads a saved one back, so
+ * the forecasting service never names a model class or its files. Its name prefixes the served versions
+ * (`lstm@20261201T023000Z`).
+ */
+export interface ModelKind<Overrides = unknown> {
+  readonly name: string;
+  create(shape: ModelShape, overrides: Partial<Overrides> | undefined, runtime: TrainingRuntime): TrainableForecaster;
+  loadFiles(readFile: (name: string) => Promise<Uint8Array>, runtime: TrainingRuntime): Promise<Forecaster>;
 }

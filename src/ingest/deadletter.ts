@@ -1,5 +1,5 @@
-import { DEADLETTER_TOPIC } from './contract.js';
 import type { Rejection } from './parse.js';
+import { DEADLETTER_TOPIC } from '../contract/index.js';
 
 export const DEADLETTER_PAYLOAD_MAX_BYTES = 4096;
 

@@ -1,9 +1,10 @@
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { backoffDelayMs } from '../common/retry.js';
-import type { TelemetryPoint, TelemetryStore } from '../storage/index.js';
+import type { TelemetryStore } from '../storage/index.js';
 import type { IngestMetrics } from './metrics.js';
 import type { Spool } from './spool.js';
+import type { TelemetryPoint } from '../contract/index.js';
 
 interface Pending {
   points: readonly TelemetryPoint[];

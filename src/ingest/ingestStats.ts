@@ -1,9 +1,10 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { IngestStatsPoint, IngestStatsStore } from '../storage/index.js';
+import type { IngestStatsStore } from '../storage/index.js';
 import type { IngestMetrics } from './metrics.js';
 import { REJECT_REASONS, type RejectReason } from './parse.js';
+import type { IngestStatsPoint } from '../contract/index.js';
 
 /** The field of `ingest_stats` counting one reject reason, e.g. `rejected_invalid_json_total`. */
 export function rejectedField(reason: RejectReason): string {

@@ -4,8 +4,7 @@ import type { Registry } from 'prom-client';
 import type { GridcastConfig } from '../config/index.js';
 import { StoreRejectedError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { TelemetryPoint, TelemetryStore } from '../storage/index.js';
-import { TELEMETRY_SUBSCRIPTION, telemetryTopic } from './contract.js';
+import type { IngestStatsStore, TelemetryStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
@@ -13,6 +12,7 @@ import { IngestMetrics } from './metrics.js';
 import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
 import { parseTelemetryMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
+import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -31,6 +31,8 @@ export interface IngesterOptions {
   /** Broker URL (config's MQTT_URL, or the embedded broker's). */
   mqttUrl: string;
   store: TelemetryStore;
+  /** Where the ingester's own figures go (`ingest_stats`). */
+  ingestStats: IngestStatsStore;
   registry: Registry;
   logger: Logger;
 }
@@ -65,7 +67,7 @@ export class Ingester {
       this.deadLetterPoints(points, err),
     );
     this.writer.start();
-    this.stats = new IngestStatsReporter(this.opts.store, this.metrics, config.mqtt.clientId, config.ingest.statsIntervalSeconds * 1000, this.log);
+    this.stats = new IngestStatsReporter(this.opts.ingestStats, this.metrics, config.mqtt.clientId, config.ingest.statsIntervalSeconds * 1000, this.log);
     this.stats.start();
 
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);

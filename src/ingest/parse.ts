@@ -1,14 +1,5 @@
 import type { core } from 'zod';
-import type { TelemetryField, TelemetryPoint } from '../storage/types.js';
-import {
-  MAX_FUTURE_SKEW_MS,
-  MAX_PAYLOAD_BYTES,
-  MAX_READINGS_PER_MESSAGE,
-  READING_FIELDS,
-  SEGMENT_PATTERN,
-  TOPIC_PREFIX,
-  readingSchema,
-} from './contract.js';
+import { ID_PATTERN, type TelemetryField, type TelemetryPoint, MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES, MAX_READINGS_PER_MESSAGE, READING_FIELDS, TOPIC_PREFIX, readingSchema } from '../contract/index.js';
 
 /** Why a payload or reading was dead-lettered. Each has its own counter. */
 export const REJECT_REASONS = [
@@ -65,7 +56,7 @@ export function parseTelemetryMessage(topic: string, payload: Buffer, opts: Pars
   }
   const [site, feeder, meter] = [parts[2]!, parts[3]!, parts[4]!];
   for (const [name, value] of [['site', site], ['feeder', feeder], ['meter', meter]] as const) {
-    if (!SEGMENT_PATTERN.test(value)) {
+    if (!ID_PATTERN.test(value)) {
       return whole('invalid_topic', `topic segment ${name}='${value.slice(0, 80)}' is not allowed: ${TOPIC_HINT}`);
     }
   }

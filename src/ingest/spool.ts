@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile, ty
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../common/logger.js';
-import type { TelemetryPoint } from '../storage/index.js';
+import type { TelemetryPoint } from '../contract/index.js';
 
 const SEGMENT_BYTES = 16 * 1024 * 1024;
 const HEADER_BYTES = 8; // u32 length + u32 crc32, little-endian

@@ -2,6 +2,7 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ForecastService } from '../forecast/index.js';
 import { CronJob } from './cronJob.js';
+import { forecastEach } from './runs.js';
 
 /**
  * Issues forecasts for every series with telemetry, with whatever serves each, runs `afterForecast`
@@ -22,10 +23,7 @@ export class ForecastJob extends CronJob {
 
   protected async run(): Promise<void> {
     const allSeries = await this.service.discoverSeries();
-    for (const series of allSeries) {
-      // One series failing (say, too little data yet) must not stop the others.
-      await this.service.forecast(series).catch((err: unknown) => this.log.warn({ series, err: errorMessage(err) }, 'forecast failed for series'));
-    }
+    await forecastEach(this.service, allSeries, this.log);
     await this.afterForecast?.().catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'step after the forecast run failed'));
     for (const series of allSeries) {
       // Each run re-scores the last 48 h and overwrites the same points, so the next run makes up for a failure.

@@ -8,7 +8,8 @@ import { RetrainJob } from './retrainJob.js';
 
 export { CronJob } from './cronJob.js';
 export { ForecastJob } from './forecastJob.js';
-export { RetrainJob, TRAINER_LOCK } from './retrainJob.js';
+export { RetrainJob } from './retrainJob.js';
+export { forecastEach, trainEach, TRAINER_LOCK, TRAINER_LEASE_MS } from './runs.js';
 export { OnDemandJobs, type ForecastRunResult, type TrainingStarted } from './onDemand.js';
 
 export interface Scheduler {

@@ -1,14 +1,11 @@
 import { hostname } from 'node:os';
-import { ConflictError, errorMessage } from '../common/errors.js';
+import { ConflictError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ForecastService, SeriesRef } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
-import { TRAINER_LOCK } from './retrainJob.js';
+import { forecastEach, releaseTrainerLease, TRAINER_LEASE_MS, TRAINER_LOCK, trainEach, type ForecastRunResult } from './runs.js';
 
-export interface ForecastRunResult {
-  issued: (SeriesRef & { model: string; steps: number; issuedAt: string })[];
-  failed: (SeriesRef & { error: string })[];
-}
+export type { ForecastRunResult } from './runs.js';
 
 export interface TrainingStarted {
   status: 'started';
@@ -30,21 +27,12 @@ export class OnDemandJobs {
     private readonly service: ForecastService,
     private readonly locks: LockStore,
     private readonly log: Logger,
-    private readonly lockTtlMs = 6 * 3_600_000,
+    private readonly lockTtlMs = TRAINER_LEASE_MS,
   ) {}
 
+  /** The answer says which series were issued and which failed (too little data yet), and why. */
   async runForecasts(request: { site?: string }): Promise<ForecastRunResult> {
-    const result: ForecastRunResult = { issued: [], failed: [] };
-    for (const series of await this.series(request)) {
-      try {
-        const points = await this.service.forecast(series);
-        result.issued.push({ ...series, model: points[0]?.model ?? '', steps: points.length, issuedAt: new Date(points[0]?.issuedAtMs ?? Date.now()).toISOString() });
-      } catch (err) {
-        // One series failing (too little data yet) must not stop the others; the answer says which and why.
-        result.failed.push({ ...series, error: errorMessage(err) });
-      }
-    }
-    return result;
+    return forecastEach(this.service, await this.series(request), this.log);
   }
 
   async startTraining(request: { site?: string; target?: SeriesRef['target'] }): Promise<TrainingStarted> {
@@ -59,17 +47,13 @@ export class OnDemandJobs {
     return { status: 'started', series };
   }
 
+  /** Runs under the lease startTraining took; gives it back when done. */
   private async train(series: SeriesRef[]): Promise<void> {
     try {
-      for (const s of series) {
-        if (this.abort.signal.aborted) break;
-        await this.service
-          .train(s, { signal: this.abort.signal, onEpoch: (p) => this.log.debug({ series: s, epoch: p.epoch, epochs: p.epochs, loss: p.loss }, 'training') })
-          .catch((err: unknown) => this.log.warn({ series: s, err: errorMessage(err) }, 'training failed for series'));
-      }
+      await trainEach(this.service, series, this.abort.signal, this.log, 'debug');
       this.log.info({ series: series.length }, 'training on request done');
     } finally {
-      await this.locks.releaseLock(TRAINER_LOCK, this.holder).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not release the trainer lock'));
+      await releaseTrainerLease(this.locks, this.holder, this.log);
     }
   }
 

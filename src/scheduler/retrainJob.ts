@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
-import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
 import { CronJob } from './cronJob.js';
-
-export const TRAINER_LOCK = 'trainer';
+import { TRAINER_LEASE_MS, trainEach, whileHoldingTrainerLease } from './runs.js';
 
 /** Retrains every series, one instance at a time: the trainer lock lives in the shared store. */
 export class RetrainJob extends CronJob {
@@ -18,26 +16,16 @@ export class RetrainJob extends CronJob {
     private readonly service: ForecastService,
     private readonly locks: LockStore,
     log: Logger,
-    private readonly lockTtlMs = 6 * 3_600_000,
+    private readonly lockTtlMs = TRAINER_LEASE_MS,
   ) {
     super(expression, log);
   }
 
   protected async run(): Promise<void> {
-    if (!(await this.locks.tryAcquireLock(TRAINER_LOCK, this.holder, this.lockTtlMs))) {
-      this.log.info({ job: this.name }, 'another instance holds the trainer lock: not training here');
-      return;
-    }
-    try {
-      for (const series of await this.service.discoverSeries()) {
-        if (this.abort.signal.aborted) break;
-        await this.service
-          .train(series, { signal: this.abort.signal, onEpoch: (p) => this.log.info({ series, epoch: p.epoch, epochs: p.epochs, loss: p.loss }, 'training') })
-          .catch((err: unknown) => this.log.warn({ series, err: errorMessage(err) }, 'training failed for series'));
-      }
-    } finally {
-      await this.locks.releaseLock(TRAINER_LOCK, this.holder);
-    }
+    const trained = await whileHoldingTrainerLease(this.locks, this.holder, this.lockTtlMs, this.log, async () =>
+      trainEach(this.service, await this.service.discoverSeries(), this.abort.signal, this.log, 'info'),
+    );
+    if (!trained) this.log.info({ job: this.name }, 'another instance holds the trainer lock: not training here');
   }
 
   override async stop(): Promise<void> {

@@ -1,19 +1,15 @@
-import type { GridcastConfig } from '../config/index.js';
-import type { Logger } from '../common/logger.js';
-import { DuckDbTelemetryStore } from './duckdb/duckdbStore.js';
-import { InfluxTelemetryStore } from './influx/influxStore.js';
-import type { TelemetryStore } from './types.js';
-
-export * from './types.js';
-export { toLine } from './influx/lineProtocol.js';
-export { FORECAST_TARGETS, compareByTimeIssueModel, forecastLeadHours, latestPerTime } from './forecasts.js';
-export type { InfluxStoreOptions } from './influx/influxStore.js';
+/**
+ * Storage: one store per resource (telemetry, forecasts and their scores, dispatch plans, ingest
+ * statistics, locks), each with its InfluxDB and DuckDB implementation side by side in its own folder,
+ * sharing one connection per engine (engines/). The records they keep are the contract's (src/contract).
+ */
+export type { StoreEngine, StoreHealth } from './health.js';
+export { AGGREGATES, type Aggregate, type BucketValue, type SeriesLastSeen, type TelemetryQuery, type TelemetrySeries, type TelemetryStore } from './telemetry/store.js';
+export type { ForecastHistoryQuery, ForecastQuery, ForecastStore } from './forecasts/store.js';
+export { compareByTimeIssueModel, latestPerTime } from './forecasts/rules.js';
+export type { DispatchPlanQuery, DispatchPlanStore, StoredPlanDocument } from './dispatch/store.js';
+export type { IngestStatsStore } from './ingestStats/store.js';
+export type { LockStore } from './locks/store.js';
+export { openDuckDbStores, openInfluxStores, openStores, type InfluxStoreOptions, type Stores } from './stores.js';
+export { toLine } from './telemetry/lineProtocol.js';
 export { observeWrites, type WrittenResource } from './writeObserver.js';
-
-/** InfluxDB when INFLUX_URL is set, else the embedded DuckDB file. Not yet initialised: call init(). */
-export function createTelemetryStore(config: GridcastConfig, logger: Logger): TelemetryStore {
-  const log = logger.child({ component: 'storage' });
-  return config.influx ? new InfluxTelemetryStore(config.influx, log) : new DuckDbTelemetryStore({ path: config.duckdb.path }, log);
-}
-
-export { DuckDbTelemetryStore, InfluxTelemetryStore };

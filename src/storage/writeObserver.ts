@@ -1,24 +1,33 @@
-import type { TelemetryStore } from './types.js';
+import type { Stores } from './stores.js';
 
 export type WrittenResource = 'telemetry' | 'forecast' | 'dispatch';
 
-const WRITES: Record<string, WrittenResource> = { writePoints: 'telemetry', writeForecasts: 'forecast', writeDispatchPlan: 'dispatch' };
-
 /**
- * The same store, calling `listener` after each successful write with what was written: the API clears
- * its cached answers this way. Everything else passes through untouched (a Proxy, so methods added to
- * the interface later need no change here).
+ * The same stores, calling `listener` after each successful write with what was written: the API clears
+ * its cached answers this way. Everything else passes through untouched (a Proxy per store, so methods
+ * added to an interface later need no change here).
  */
-export function observeWrites(store: TelemetryStore, listener: (what: WrittenResource) => void): TelemetryStore {
+export function observeWrites(stores: Stores, listener: (what: WrittenResource) => void): Stores {
+  return {
+    ...stores,
+    telemetry: observed(stores.telemetry, ['writePoints'], () => listener('telemetry')),
+    forecasts: observed(stores.forecasts, ['writeForecasts'], () => listener('forecast')),
+    dispatchPlans: observed(stores.dispatchPlans, ['writeDispatchPlan'], () => listener('dispatch')),
+    init: () => stores.init(),
+    health: () => stores.health(),
+    close: () => stores.close(),
+  };
+}
+
+function observed<T extends object>(store: T, writes: readonly string[], after: () => void): T {
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
-      const what = typeof prop === 'string' ? WRITES[prop] : undefined;
-      if (!what) return value.bind(target);
+      if (typeof prop !== 'string' || !writes.includes(prop)) return value.bind(target);
       return async (...args: unknown[]) => {
         const result: unknown = await value.apply(target, args);
-        listener(what);
+        after();
         return result;
       };
     },

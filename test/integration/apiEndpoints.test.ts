@@ -10,7 +10,7 @@ import { meterSchema, siteSchema } from '../../src/api/routes/sites.js';
 import { telemetryResponseSchema } from '../../src/api/routes/telemetry.js';
 import { forecastResponseSchema } from '../../src/api/routes/forecasts.js';
 import { ingestStatusSchema } from '../../src/api/routes/ingest.js';
-import { DuckDbTelemetryStore, InfluxTelemetryStore, type TelemetryStore } from '../../src/storage/index.js';
+import { openDuckDbStores, openInfluxStores, type Stores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, forecastPoints, HOUR, OTHER_SITE, p50Of, QUARTER, SITE, type ApiDataset } from '../support/apiData.js';
 import { call, postJson, startTestApi, type TestApi } from '../support/apiHarness.js';
 import { Influxd } from '../support/services.js';
@@ -34,14 +34,14 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const engines: [string, () => Promise<TelemetryStore>][] = [
-  ['InfluxDB 1.6', async () => new InfluxTelemetryStore(loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'api' }).influx!, silentLogger)],
+const engines: [string, () => Promise<Stores>][] = [
+  ['InfluxDB 1.6', async () => openInfluxStores(loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'api' }).influx!, silentLogger)],
   [
     'DuckDB',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'gridcast-api-duckdb-'));
       dirs.push(dir);
-      return new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+      return openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
     },
   ],
 ];
@@ -49,27 +49,27 @@ const engines: [string, () => Promise<TelemetryStore>][] = [
 const INJECTIONS = ["x' OR '1'='1", '"; DROP MEASUREMENT telemetry; --', "'; DROP TABLE telemetry; --", '\\', 'a\nb', 'town\u0000', 'tōwn✓', '../../etc/passwd', '*', 'town" OR "1"="1', '/.*/'];
 
 describe.each(engines)('API over %s', (_name, makeStore) => {
-  let store: TelemetryStore;
+  let stores: Stores;
   let api: TestApi;
   let registry: Registry;
   const iso = (ms: number) => new Date(ms).toISOString();
   const get = <T = unknown>(path: string, accept?: string) => call<T>(`${api.url}/api/v1${path}`, api.keys.read, accept ? { accept } : {});
 
   beforeAll(async () => {
-    store = await makeStore();
-    await store.init();
-    await fillStore(store, data);
+    stores = await makeStore();
+    await stores.init();
+    await fillStore(stores, data);
     // The ingester's own metrics objects, as a running ingester would have counted.
     registry = createMetricsRegistry();
     const ingest = new IngestMetrics(registry);
     ingest.readingsAccepted.inc(1234);
     ingest.readingsRejected.inc({ reason: 'invalid_json' }, 2);
     ingest.spoolDepth.set(7);
-    api = await startTestApi(store, { deps: { registry } });
+    api = await startTestApi(stores, { deps: { registry } });
   }, 60_000);
   afterAll(async () => {
     await api?.close();
-    await store?.close();
+    await stores?.close();
   });
 
   it('GET /sites: every site, its feeders with meter counts, last seen', async () => {
@@ -162,7 +162,7 @@ describe.each(engines)('API over %s', (_name, makeStore) => {
     expect(first.feeder).toBe('all');
 
     const issueC = baseMs - 30 * 60_000;
-    await api.store.writeForecasts(forecastPoints(SITE, baseMs, issueC, 'A').map((p) => ({ ...p, model: 'issue-c', p10Kw: p.p10Kw + 100, p50Kw: p.p50Kw + 100, p90Kw: p.p90Kw + 100 })));
+    await api.stores.forecasts.writeForecasts(forecastPoints(SITE, baseMs, issueC, 'A').map((p) => ({ ...p, model: 'issue-c', p10Kw: p.p10Kw + 100, p50Kw: p.p50Kw + 100, p90Kw: p.p90Kw + 100 })));
     const second = forecastResponseSchema.parse((await get('/forecasts?site=town')).json);
     expect(second.points[0]!.model).toBe('issue-c');
   });
@@ -194,7 +194,7 @@ describe.each(engines)('API over %s', (_name, makeStore) => {
   });
 
   it('refuses injection strings in every parameter with a problem naming it, and the data stays intact', async () => {
-    const countBefore = await totalCount(store);
+    const countBefore = await totalCount(stores);
     const get400 = async (path: string, param: string) => {
       const r = await get(path);
       expect(r.status, `${path}`).toBe(400);
@@ -228,13 +228,13 @@ describe.each(engines)('API over %s', (_name, makeStore) => {
         expect(problemSchema.parse(r.json).invalidParams!.length).toBeGreaterThan(0);
       }
     }
-    expect(await totalCount(store)).toBe(countBefore);
+    expect(await totalCount(stores)).toBe(countBefore);
     expect(countBefore).toBe(data.telemetry.filter((p) => p.fields.power_kw !== undefined).length);
-    if (store.engine === 'influxdb') expect((await influxd.query('api', 'SHOW MEASUREMENTS')).flatMap((s) => s.values.flat())).toContain('telemetry');
+    if (stores.engine === 'influxdb') expect((await influxd.query('api', 'SHOW MEASUREMENTS')).flatMap((s) => s.values.flat())).toContain('telemetry');
   }, 60_000);
 });
 
-async function totalCount(store: TelemetryStore): Promise<number> {
-  const series = await store.queryTelemetry({ field: 'power_kw', fromMs: 0, toMs: Date.now() + HOUR, bucketMs: 3650 * 24 * HOUR, aggregate: 'count' });
+async function totalCount(stores: Stores): Promise<number> {
+  const series = await stores.telemetry.queryTelemetry({ field: 'power_kw', fromMs: 0, toMs: Date.now() + HOUR, bucketMs: 3650 * 24 * HOUR, aggregate: 'count' });
   return series.reduce((n, s) => n + s.points.reduce((m, p) => m + p.value, 0), 0);
 }

@@ -11,10 +11,11 @@ import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ForecastService, ModelRegistry } from '../../src/forecast/index.js';
 import { OnDemandJobs } from '../../src/scheduler/index.js';
-import { DuckDbTelemetryStore, type TelemetryPoint } from '../../src/storage/index.js';
+import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
 import { HOUR } from '../support/apiData.js';
 import { call, postJson, startTestApi, type TestApi } from '../support/apiHarness.js';
 import { sleep } from '../support/services.js';
+import type { TelemetryPoint } from '../../src/contract/index.js';
 
 /**
  * Forecasting and the model registry through the API, with the real ForecastService (a tiny LSTM) on a
@@ -23,25 +24,25 @@ import { sleep } from '../support/services.js';
  */
 const nowMs = Math.floor(Date.now() / HOUR) * HOUR + 10 * 60_000;
 let dir: string;
-let store: DuckDbTelemetryStore;
+let stores: Stores;
 let api: TestApi;
 let jobs: OnDemandJobs;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridcast-api-models-'));
-  store = new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
-  await store.init();
+  stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+  await stores.init();
   // 24 days of hourly load with a daily shape: enough to train (21 days) and validate (1 day).
   const points: TelemetryPoint[] = [];
   for (let t = nowMs - 24 * 24 * HOUR - 10 * 60_000; t < nowMs; t += HOUR) {
     const hour = (t / HOUR) % 24;
     for (const meter of ['m1', 'm2']) points.push({ site: 'town', feeder: 'f1', meter, kind: 'load', timeMs: t, fields: { power_kw: 10 + 4 * Math.sin((hour / 24) * 2 * Math.PI) + (meter === 'm2' ? 2 : 0) } });
   }
-  await store.writePoints(points);
+  await stores.telemetry.writePoints(points);
   const config = loadConfig({ MODELS_DIR: join(dir, 'models'), FORECAST_HISTORY_DAYS: '30', FORECAST_VALIDATION_DAYS: '1' });
-  const service = new ForecastService({ store, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: new Map(), logger: silentLogger, now: () => nowMs, lstm: { epochs: 2, hiddenUnits: 8, decoderUnits: 8 } });
-  jobs = new OnDemandJobs(service, store, silentLogger);
-  api = await startTestApi(store, {
+  const service = new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: new Map(), logger: silentLogger, now: () => nowMs, model: { epochs: 2, hiddenUnits: 8, decoderUnits: 8 } });
+  jobs = new OnDemandJobs(service, stores.locks, silentLogger);
+  api = await startTestApi(stores, {
     env: { MODELS_DIR: config.forecast.modelsDir },
     deps: { models: new ModelRegistry(config.forecast.modelsDir), runForecasts: (r) => jobs.runForecasts(r), startTraining: (r) => jobs.startTraining(r) },
   });
@@ -49,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await jobs?.stop();
   await api?.close();
-  await store?.close();
+  await stores?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -133,8 +134,8 @@ describe('forecasts and models through the API', () => {
 async function waitForLockFree(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (await store.tryAcquireLock('trainer', 'test', 1000)) {
-      await store.releaseLock('trainer', 'test');
+    if (await stores.locks.tryAcquireLock('trainer', 'test', 1000)) {
+      await stores.locks.releaseLock('trainer', 'test');
       return;
     }
     await sleep(100);

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
-import { DuckDbTelemetryStore } from '../../src/storage/index.js';
+import { openDuckDbStores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, HOUR } from '../support/apiData.js';
 import { startTestApi } from '../support/apiHarness.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
@@ -27,10 +27,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the page test drives Debian's Chromium. Install it with: sudo apt-get install -y chromium`);
   dir = await mkdtemp(join(tmpdir(), 'gridcast-page-'));
   // The standalone process owns the DuckDB file while it runs: fill it first.
-  const store = new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
-  await store.init();
-  await fillStore(store, await buildDataset(baseMs));
-  await store.close();
+  const stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+  await stores.init();
+  await fillStore(stores, await buildDataset(baseMs));
+  await stores.close();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -123,10 +123,10 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
   }, 60_000);
 
   it('asks for a key where the loopback rule does not apply, and renders once given a read key', async () => {
-    const store = new DuckDbTelemetryStore({ path: ':memory:' }, silentLogger);
-    await store.init();
-    await fillStore(store, await buildDataset(baseMs));
-    const api = await startTestApi(store, { host: '0.0.0.0', ui: true });
+    const stores = openDuckDbStores({ path: ':memory:' }, silentLogger);
+    await stores.init();
+    await fillStore(stores, await buildDataset(baseMs));
+    const api = await startTestApi(stores, { host: '0.0.0.0', ui: true });
     const page = await browser.newPage();
     try {
       await page.goto(`${api.url}/`);
@@ -141,7 +141,7 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
     } finally {
       await page.close();
       await api.close();
-      await store.close();
+      await stores.close();
     }
   }, 30_000);
 });

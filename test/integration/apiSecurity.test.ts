@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemSchema } from '../../src/api/problem.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { dispatchPlanSchema, toStoredPlan } from '../../src/dispatch/index.js';
-import { DuckDbTelemetryStore } from '../../src/storage/index.js';
+import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
 import { buildDataset, dispatchPlan, fillStore, HOUR, SITE } from '../support/apiData.js';
 import { call, postJson, startTestApi, type TestApi } from '../support/apiHarness.js';
 import { runCli } from '../support/cli.js';
@@ -13,24 +13,24 @@ import { sleep } from '../support/services.js';
 
 /** Keys, scopes, the loopback rule, rate limits, body limits, timeouts and headers, over a real DuckDB store and real HTTP. */
 let dir: string;
-let store: DuckDbTelemetryStore;
+let stores: Stores;
 const apis: TestApi[] = [];
 const baseMs = Math.floor(Date.now() / HOUR) * HOUR;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridcast-api-security-'));
-  store = new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
-  await store.init();
-  await fillStore(store, await buildDataset(baseMs));
+  stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+  await stores.init();
+  await fillStore(stores, await buildDataset(baseMs));
 }, 60_000);
 afterAll(async () => {
   for (const a of apis) await a.close();
-  await store?.close();
+  await stores?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function api(o: Parameters<typeof startTestApi>[1] = {}): Promise<TestApi> {
-  const a = await startTestApi(store, o);
+  const a = await startTestApi(stores, o);
   apis.push(a);
   return a;
 }
@@ -181,7 +181,7 @@ describe('POST /dispatch/run with an injected planner, and the OpenAPI document'
     let a: TestApi | undefined;
     const runDispatch = async (site: string) => {
       const plan = await dispatchPlan(site, baseMs, baseMs - 5 * 60_000, 'B', 24);
-      await a!.store.writeDispatchPlan(toStoredPlan(plan));
+      await a!.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(plan));
       return plan;
     };
     a = await api({ deps: { runDispatch } });

@@ -6,19 +6,19 @@ import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { ForecastService, ModelRegistry, servingName } from '../../src/forecast/index.js';
 import { ForecastJob, RetrainJob, TRAINER_LOCK } from '../../src/scheduler/index.js';
-import { InfluxTelemetryStore, type TelemetryPoint } from '../../src/storage/index.js';
+import { openInfluxStores, type Stores } from '../../src/storage/index.js';
 import { fleetConfigSchema } from '../../simulators/fleetConfig.js';
 import { FleetModel } from '../../simulators/fleetModel.js';
-import { READING_FIELDS } from '../../src/ingest/index.js';
 import { Influxd, Mosquitto } from '../support/services.js';
 import mqtt from 'mqtt';
 import { DispatchService, dispatchFileSchema, dispatchPlanSchema, mqttPlanPublisher } from '../../src/dispatch/index.js';
+import { type TelemetryPoint, READING_FIELDS } from '../../src/contract/index.js';
 
 const HOUR = 3_600_000;
 const site = { id: 'town', latitude: 52.1, longitude: 5.1, timeZone: 'Europe/Amsterdam', holidays: [] as string[] };
 
 let influxd: Influxd;
-let store: InfluxTelemetryStore;
+let stores: Stores;
 let modelsDir: string;
 let service: ForecastService;
 let deps: ConstructorParameters<typeof ForecastService>[0];
@@ -28,8 +28,8 @@ beforeAll(async () => {
   influxd = await Influxd.start();
   modelsDir = await mkdtemp(join(tmpdir(), 'gridcast-models-'));
   const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'jobs', MODELS_DIR: modelsDir, FORECAST_HISTORY_DAYS: '42', FORECAST_VALIDATION_DAYS: '5' });
-  store = new InfluxTelemetryStore(config.influx!, silentLogger, { lockSettleMs: 50 });
-  await store.init();
+  stores = openInfluxStores(config.influx!, silentLogger, { lockSettleMs: 50 });
+  await stores.init();
   // Six weeks of hourly telemetry from the simulated fleet, written as the ingester would store it.
   const fleet = new FleetModel(fleetConfigSchema.parse({ sites: [{ ...site, feeders: [{ id: 'f1', load: { residential: 4, commercial: 1 }, pv: 2 }] }] }), 3);
   const points: TelemetryPoint[] = [];
@@ -44,20 +44,20 @@ beforeAll(async () => {
       points.push({ site: m.site, feeder: m.feeder, meter: m.meter, kind: m.kind, timeMs: t, fields });
     });
   }
-  await store.writePoints(points);
+  await stores.telemetry.writePoints(points);
   deps = {
-    store,
+    stores,
     registry: new ModelRegistry(modelsDir),
     config: config.forecast,
     sites: new Map([[site.id, site]]),
     logger: silentLogger,
     now: () => nowMs,
-    lstm: { epochs: 2, hiddenUnits: 8, decoderUnits: 8 },
+    model: { epochs: 2, hiddenUnits: 8, decoderUnits: 8 },
   };
   service = new ForecastService(deps);
 }, 120_000);
 afterAll(async () => {
-  await store?.close();
+  await stores?.close();
   await influxd?.destroy();
   await rm(modelsDir, { recursive: true, force: true });
 });
@@ -66,12 +66,12 @@ describe('scheduled forecasting against the real InfluxDB', () => {
   it('the forecast job writes 48 h of P10/P50/P90 per target that the read path returns, with the serving model named', async () => {
     expect((await service.discoverSeries()).map((s) => s.target).sort()).toEqual(['load', 'pv']);
     await new ForecastJob('0 * * * *', service, silentLogger).runOnce();
-    const load = await store.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+    const load = await stores.forecasts.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
     expect(load).toHaveLength(48);
     expect(new Set(load.map((p) => p.model))).toEqual(new Set(['seasonal-naive-week'])); // nothing trained yet
     expect(load.every((p) => p.p10Kw <= p.p50Kw && p.p50Kw <= p.p90Kw && p.issuedAtMs === nowMs)).toBe(true);
     expect(load[0]!.timeMs).toBe(Math.ceil(nowMs / HOUR) * HOUR);
-    const pv = await store.readForecasts({ site: 'town', feeder: 'all', target: 'pv', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+    const pv = await stores.forecasts.readForecasts({ site: 'town', feeder: 'all', target: 'pv', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
     expect(pv.length).toBe(48);
   });
 
@@ -80,7 +80,7 @@ describe('scheduled forecasting against the real InfluxDB', () => {
     const publisher = mqttPlanPublisher(mosquitto.url, loadConfig({ MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: 'jobs-test' }).mqtt);
     try {
       // A battery meter with the battery's id reports its state of charge: the plan starts from it.
-      await store.writePoints([{ site: 'town', feeder: 'f1', meter: 'bess', kind: 'battery', timeMs: nowMs - 5 * 60_000, fields: { soc_pct: 70 } }]);
+      await stores.telemetry.writePoints([{ site: 'town', feeder: 'f1', meter: 'bess', kind: 'battery', timeMs: nowMs - 5 * 60_000, fields: { soc_pct: 70 } }]);
       const sites = dispatchFileSchema.parse({
         sites: [
           {
@@ -91,10 +91,10 @@ describe('scheduled forecasting against the real InfluxDB', () => {
           },
         ],
       }).sites;
-      const dispatch = new DispatchService({ store, sites, publisher, logger: silentLogger, now: () => nowMs });
+      const dispatch = new DispatchService({ stores, sites, publisher, logger: silentLogger, now: () => nowMs });
       await new ForecastJob('0 * * * *', service, silentLogger, () => dispatch.runAll()).runOnce();
 
-      const stored = await store.readDispatchPlan({ site: 'town' });
+      const stored = await stores.dispatchPlans.readDispatchPlan({ site: 'town' });
       expect(stored?.issuedAtMs).toBe(nowMs);
       const plan = dispatchPlanSchema.parse(JSON.parse(stored!.planJson));
       expect(plan.steps).toHaveLength(48);
@@ -102,7 +102,7 @@ describe('scheduled forecasting against the real InfluxDB', () => {
       expect(plan.forecasts?.load).toEqual({ model: 'seasonal-naive-week', issuedAt: new Date(nowMs).toISOString() });
       expect(plan.forecasts?.pv?.model).toBeDefined();
       // The P50s of the stored forecasts are what the plan balanced.
-      const load = await store.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      const load = await stores.forecasts.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
       expect(plan.steps.map((p) => p.loadKw)).toEqual(load.map((p) => p.p50Kw));
       // It started from the measured 70 %, not the file's 30 %: the first step's SoC is within one step's reach of 14 kWh.
       expect(Math.abs(plan.steps[0]!.batteries[0]!.socKwh - 14)).toBeLessThanOrEqual(5 / 0.95 + 1e-6);
@@ -138,10 +138,10 @@ describe('scheduled forecasting against the real InfluxDB', () => {
     // An hour later the job issues again, now with whatever serves.
     const later = new ForecastService({ ...deps, now: () => nowMs + HOUR });
     await later.forecast(outcome.series);
-    const latest = await store.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs + 2 * HOUR, toMs: nowMs + 48 * HOUR });
+    const latest = await stores.forecasts.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs + 2 * HOUR, toMs: nowMs + 48 * HOUR });
     expect(new Set(latest.map((p) => p.model))).toEqual(new Set([servingName(outcome.serving)]));
     // "What did we forecast at the first issue?": as-of reads still return the earlier forecasts.
-    const asOf = await store.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs + 2 * HOUR, toMs: nowMs + 48 * HOUR, asOfMs: nowMs + 1 });
+    const asOf = await stores.forecasts.readForecasts({ site: 'town', feeder: 'all', target: 'load', fromMs: nowMs + 2 * HOUR, toMs: nowMs + 48 * HOUR, asOfMs: nowMs + 1 });
     expect(new Set(asOf.map((p) => p.model))).toEqual(new Set(['seasonal-naive-week']));
     expect(asOf.every((p) => p.issuedAtMs === nowMs)).toBe(true);
   }, 120_000);
@@ -149,17 +149,17 @@ describe('scheduled forecasting against the real InfluxDB', () => {
   it('the retrain job does nothing while another instance holds the trainer lock', async () => {
     const registry = new ModelRegistry(modelsDir);
     const before = (await registry.versions({ site: 'town', feeder: 'all', target: 'pv' })).length;
-    expect(await store.tryAcquireLock(TRAINER_LOCK, 'other-instance', 60_000)).toBe(true);
-    await new RetrainJob('0 3 * * *', service, store, silentLogger).runOnce();
+    expect(await stores.locks.tryAcquireLock(TRAINER_LOCK, 'other-instance', 60_000)).toBe(true);
+    await new RetrainJob('0 3 * * *', service, stores.locks, silentLogger).runOnce();
     expect((await registry.versions({ site: 'town', feeder: 'all', target: 'pv' })).length).toBe(before);
-    await store.releaseLock(TRAINER_LOCK, 'other-instance');
+    await stores.locks.releaseLock(TRAINER_LOCK, 'other-instance');
   });
 });
 
 describe('15-minute resolution and feeder-level series', () => {
   it('forecasts every feeder and the site total at 15-minute steps, 48 h ahead', async () => {
     const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'quarter', MODELS_DIR: modelsDir, FORECAST_RESOLUTION_MINUTES: '15', FORECAST_LEVELS: 'site,feeder' });
-    const quarterStore = new InfluxTelemetryStore(config.influx!, silentLogger, { lockSettleMs: 50 });
+    const quarterStore = openInfluxStores(config.influx!, silentLogger, { lockSettleMs: 50 });
     await quarterStore.init();
     try {
       const q = 15 * 60_000;
@@ -169,17 +169,17 @@ describe('15-minute resolution and feeder-level series', () => {
           points.push({ site: 'quarter', feeder, meter: `m-${feeder}`, kind: 'load', timeMs: t, fields: { power_kw: 10 + 5 * Math.sin(((t / HOUR) % 24) / 24 * 2 * Math.PI) + (feeder === 'f2' ? 3 : 0) } });
         }
       }
-      await quarterStore.writePoints(points);
-      const svc = new ForecastService({ store: quarterStore, registry: new ModelRegistry(modelsDir), config: config.forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
+      await quarterStore.telemetry.writePoints(points);
+      const svc = new ForecastService({ stores: quarterStore, registry: new ModelRegistry(modelsDir), config: config.forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
       const series = await svc.discoverSeries();
       expect(series.map((s) => s.feeder).sort()).toEqual(['all', 'f1', 'f2']);
       for (const s of series) await svc.forecast(s);
-      const f2 = await quarterStore.readForecasts({ site: 'quarter', feeder: 'f2', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      const f2 = await quarterStore.forecasts.readForecasts({ site: 'quarter', feeder: 'f2', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
       expect(f2).toHaveLength(192);
       expect(f2[1]!.timeMs - f2[0]!.timeMs).toBe(q);
-      const total = await quarterStore.readForecasts({ site: 'quarter', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      const total = await quarterStore.forecasts.readForecasts({ site: 'quarter', feeder: 'all', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
       // The site total is the sum of both feeders.
-      const f1 = await quarterStore.readForecasts({ site: 'quarter', feeder: 'f1', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
+      const f1 = await quarterStore.forecasts.readForecasts({ site: 'quarter', feeder: 'f1', target: 'load', fromMs: nowMs, toMs: nowMs + 49 * HOUR });
       expect(total[5]!.p50Kw).toBeCloseTo(f1[5]!.p50Kw + f2[5]!.p50Kw, 6);
     } finally {
       await quarterStore.close();
@@ -197,7 +197,7 @@ describe('the forecast job scores what it forecast once the actuals are in (fore
 
   it('after forecasting and the after-forecast step, scores every series: stored points and the baselines on the same issues, idempotently, one failure not stopping the others', async () => {
     const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'scoring', MODELS_DIR: modelsDir });
-    const scoringStore = new InfluxTelemetryStore(config.influx!, silentLogger, { lockSettleMs: 50 });
+    const scoringStore = openInfluxStores(config.influx!, silentLogger, { lockSettleMs: 50 });
     await scoringStore.init();
     try {
       // Three weeks up to the issue time and the three hours after it, as if they had arrived since.
@@ -207,9 +207,9 @@ describe('the forecast job scores what it forecast once the actuals are in (fore
         points.push({ site: 'scored', feeder: 'f1', meter: 'roof', kind: 'pv', timeMs: t, fields: { power_kw: pvKw(t) } });
         points.push({ site: 'scored', feeder: 'f1', meter: 'mill', kind: 'wind', timeMs: t, fields: { power_kw: windKw(t) } });
       }
-      await scoringStore.writePoints(points);
+      await scoringStore.telemetry.writePoints(points);
       let clock = issueMs;
-      const svc = new ForecastService({ store: scoringStore, registry: new ModelRegistry(join(modelsDir, 'scoring')), config: config.forecast, sites: new Map([[scoringSite.id, scoringSite]]), logger: silentLogger, now: () => clock });
+      const svc = new ForecastService({ stores: scoringStore, registry: new ModelRegistry(join(modelsDir, 'scoring')), config: config.forecast, sites: new Map([[scoringSite.id, scoringSite]]), logger: silentLogger, now: () => clock });
       let afterRuns = 0;
       const job = new ForecastJob('0 * * * *', svc, silentLogger, async () => void afterRuns++);
       const q = { site: 'scored', feeder: 'all', target: 'load', fromMs: issueMs - 48 * HOUR, toMs: issueMs + 48 * HOUR } as const;
@@ -217,15 +217,15 @@ describe('the forecast job scores what it forecast once the actuals are in (fore
       // At 10:05 nothing it forecast has happened yet: nothing to score.
       await job.runOnce();
       expect(afterRuns).toBe(1);
-      expect(await scoringStore.readForecastErrors(q)).toEqual([]);
-      const issued = await scoringStore.readForecastHistory(q);
+      expect(await scoringStore.forecasts.readForecastErrors(q)).toEqual([]);
+      const issued = await scoringStore.forecasts.readForecastHistory(q);
       expect(issued.every((p) => p.model === 'seasonal-naive-week' && p.issuedAtMs === issueMs)).toBe(true);
 
       // Three hours later (13:05) the steps 11:00 and 12:00 of the 10:05 issue have ended; 13:00–14:00 hasn't.
       clock = issueMs + 3 * HOUR;
       await job.runOnce();
       expect(afterRuns).toBe(2);
-      const scored = await scoringStore.readForecastErrors(q);
+      const scored = await scoringStore.forecasts.readForecastErrors(q);
       const firstStep = Math.ceil(issueMs / HOUR) * HOUR;
       // The 13:05 issue has no ended step yet; the 10:05 one has two, scored for the stored model and the other baseline.
       expect(new Set(scored.map((p) => p.issuedAtMs))).toEqual(new Set([issueMs]));
@@ -244,10 +244,10 @@ describe('the forecast job scores what it forecast once the actuals are in (fore
       for (const p of scored.filter((s) => s.model === 'seasonal-naive-week')) expect(p.p50Kw).toBe(storedAt.get(p.timeMs));
       for (const p of scored.filter((s) => s.model === 'seasonal-naive-day')) expect(p.p50Kw).toBeCloseTo(loadKw(p.timeMs - 24 * HOUR), 9);
       // PV has a position: the clear-sky baseline is scored too.
-      const pv = await scoringStore.readForecastErrors({ ...q, target: 'pv' });
+      const pv = await scoringStore.forecasts.readForecastErrors({ ...q, target: 'pv' });
       expect(new Set(pv.map((p) => p.model))).toEqual(new Set(['seasonal-naive-week', 'seasonal-naive-day', 'clear-sky-persistence']));
       // Wind adds persistence: the last value observed before 10:05, the 09:00–10:00 mean.
-      const wind = await scoringStore.readForecastErrors({ ...q, target: 'wind' });
+      const wind = await scoringStore.forecasts.readForecastErrors({ ...q, target: 'wind' });
       expect(wind.filter((p) => p.model === 'persistence').map((p) => p.p50Kw)).toEqual([windKw(issueMs - 65 * 60_000), windKw(issueMs - 65 * 60_000)]);
 
       // Run again at the same time: the same points, overwritten, not added. And scoring one series failing
@@ -260,12 +260,12 @@ describe('the forecast job scores what it forecast once the actuals are in (fore
       expect(afterRuns).toBe(3);
       spy.mockRestore();
       expect(await count()).toBe(before);
-      expect(await scoringStore.readForecastErrors(q)).toEqual(scored);
+      expect(await scoringStore.forecasts.readForecastErrors(q)).toEqual(scored);
 
       // No look-ahead: rewriting telemetry the 10:05 issue could not have seen (10:00–11:00, not a scored step)
       // changes no score of that issue; persistence would pick it up first if the re-run saw it.
       const unseen = Math.floor(issueMs / HOUR) * HOUR;
-      await scoringStore.writePoints([
+      await scoringStore.telemetry.writePoints([
         { site: 'scored', feeder: 'f1', meter: 'home', kind: 'load', timeMs: unseen, fields: { power_kw: 500 } },
         { site: 'scored', feeder: 'f1', meter: 'mill', kind: 'wind', timeMs: unseen, fields: { power_kw: 500 } },
       ]);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { silentLogger } from '../../src/common/logger.js';
 import { ModelRegistry, type PointMetrics } from '../../src/forecast/index.js';
-import { DuckDbTelemetryStore } from '../../src/storage/index.js';
+import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
 import { API_DS, DASHBOARDS } from '../../grafana/src/index.js';
 import type { InfinityQuery } from '../../grafana/src/builders.js';
 import { call, startTestApi, type TestApi } from '../support/apiHarness.js';
@@ -22,15 +22,15 @@ import { allPanels, expand, type VariableValue } from '../support/grafanaMacros.
 const SITE = 'town';
 const DAY = 86_400_000;
 let dir: string;
-let store: DuckDbTelemetryStore;
+let stores: Stores;
 let api: TestApi;
 
 const metrics = (maeKw: number): PointMetrics => ({ n: 24, maeKw, rmseKw: maeKw * 1.2, mapePct: maeKw * 2, mapeN: 24, nmaePct: 5, mase: 0.8, pinballKw: maeKw / 2, coverageP10P90: 0.79 });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridcast-grafana-api-'));
-  store = new DuckDbTelemetryStore({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
-  await store.init();
+  stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
+  await stores.init();
   // A registry with history: two trained versions, the second promoted, then rolled back.
   const modelsDir = join(dir, 'models');
   const registry = new ModelRegistry(modelsDir);
@@ -61,11 +61,11 @@ beforeAll(async () => {
   }
   await registry.rollback(series, t0 + 2 * DAY);
   // As in docker-compose: Grafana calls over the network, where only a key gives access.
-  api = await startTestApi(store, { env: { MODELS_DIR: modelsDir, API_LOOPBACK_READ: 'false' }, deps: { models: registry } });
+  api = await startTestApi(stores, { env: { MODELS_DIR: modelsDir, API_LOOPBACK_READ: 'false' }, deps: { models: registry } });
 });
 afterAll(async () => {
   await api?.close();
-  await store?.close();
+  await stores?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,7 +7,6 @@ import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
 import { toStoredPlan } from '../../src/dispatch/index.js';
 import { ForecastService, ModelRegistry } from '../../src/forecast/index.js';
-import { forecastLeadHours, type ForecastPoint, type TelemetryPoint } from '../../src/storage/index.js';
 import type { RunSummary } from '../../simulators/summary.js';
 import { DASHBOARDS, INFLUX_DS } from '../../grafana/src/index.js';
 import { M } from '../../grafana/src/measurements.js';
@@ -16,6 +15,7 @@ import { lastJsonLine, runCli } from '../support/cli.js';
 import { allPanels, expand, intervalMs, parseRelative, type ExpandContext, type VariableValue } from '../support/grafanaMacros.js';
 import { startIngester, waitForCount, type InProcessIngester } from '../support/platformHarness.js';
 import { Influxd, Mosquitto, sleep } from '../support/services.js';
+import { forecastLeadHours, type ForecastPoint, type TelemetryPoint } from '../../src/contract/index.js';
 
 /**
  * Every InfluxQL query of every dashboard (panels and variables), with Grafana's macros and variables
@@ -107,10 +107,10 @@ beforeAll(async () => {
       }
     }
   }
-  await ing.store.writeForecasts(forecasts);
+  await ing.stores.forecasts.writeForecasts(forecasts);
   // Two real plans from the optimizer (battery, grid), as the dispatch job stores them.
   for (const [issuedAtMs, issue] of [[hourMs - 50 * 60_000, 'A'], [hourMs - 20 * 60_000, 'B']] as const) {
-    await ing.store.writeDispatchPlan(toStoredPlan(await dispatchPlan(SITE, hourMs, issuedAtMs, issue)));
+    await ing.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(await dispatchPlan(SITE, hourMs, issuedAtMs, issue)));
   }
   // The accuracy site's telemetry, stored as the ingester stores it, and its forecasts: hourly issues over
   // the last 24 h, the first 12 by the weekly baseline (serving before the model was promoted: its true
@@ -121,7 +121,7 @@ beforeAll(async () => {
       for (const kind of ['load', 'pv', 'wind'] as const) accTelemetry.push({ site: ACC_SITE, feeder, meter: `${feeder}-${kind}`, kind, timeMs: t, fields: { power_kw: truthKw(kind, feeder, t) } });
     }
   }
-  await ing.store.writePoints(accTelemetry);
+  await ing.stores.telemetry.writePoints(accTelemetry);
   const accForecasts: ForecastPoint[] = [];
   for (let k = 0; k < 24; k++) {
     const issuedAtMs = hourMs - (23 - k) * HOUR + 5 * 60_000;
@@ -137,10 +137,10 @@ beforeAll(async () => {
       }
     }
   }
-  await ing.store.writeForecasts(accForecasts);
+  await ing.stores.forecasts.writeForecasts(accForecasts);
   // forecast_error by the real writer: the forecast service scores the last 48 h (as the hourly job does),
   // twice, to show that a re-score overwrites rather than adds.
-  const scoring = new ForecastService({ store: ing.store, registry: new ModelRegistry(join(fleetDir, 'models')), config: loadConfig({}).forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
+  const scoring = new ForecastService({ stores: ing.stores, registry: new ModelRegistry(join(fleetDir, 'models')), config: loadConfig({}).forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
   for (let run = 0; run < 2; run++) {
     accuracyScored = 0;
     for (const feeder of ['all', 'f1']) {
@@ -280,7 +280,7 @@ describe('every InfluxQL query of the dashboards returns data from a real Influx
       for (const s of await influxQL(`SELECT mean("power_kw") FROM "telemetry" WHERE "site" = '${ACC_SITE}' AND "kind" = '${target}' AND time >= ${toMs - 240 * HOUR}ms GROUP BY time(1h), "meter" fill(none)`)) {
         for (const [t, v] of s.values ?? []) actual.set(Number(t), (actual.get(Number(t)) ?? 0) + Number(v));
       }
-      const stored = await ing.store.readForecastHistory({ site: ACC_SITE, feeder: 'all', target, fromMs, toMs });
+      const stored = await ing.stores.forecasts.readForecastHistory({ site: ACC_SITE, feeder: 'all', target, fromMs, toMs });
       const maeByLead = (errorOf: (p: ForecastPoint) => number, points: ForecastPoint[]) => {
         const byLead = new Map<number, number[]>();
         for (const p of points) byLead.set(forecastLeadHours(p), [...(byLead.get(forecastLeadHours(p)) ?? []), Math.abs(errorOf(p))]);

@@ -1,9 +1,10 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLETTER_TOPIC, REJECT_REASONS, telemetryTopic, type DeadLetter, type RejectReason } from '../../src/ingest/index.js';
+import { REJECT_REASONS, type DeadLetter, type RejectReason } from '../../src/ingest/index.js';
 import { Influxd, Mosquitto, sleep } from '../support/services.js';
 import { countPoints, readAllRows, startIngester, waitForCount } from '../support/platformHarness.js';
 import { connectPublisher, fleetReadings, publishAll, toMessages } from '../support/telemetryFixtures.js';
+import { DEADLETTER_TOPIC, telemetryTopic } from '../../src/contract/index.js';
 
 let mosquitto: Mosquitto;
 let influxd: Influxd;

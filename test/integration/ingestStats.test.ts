@@ -6,12 +6,13 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreRejectedError } from '../../src/common/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
-import { INGEST_STATS_FIELDS, telemetryTopic } from '../../src/ingest/index.js';
-import { DuckDbTelemetryStore, InfluxTelemetryStore, type IngestStatsPoint } from '../../src/storage/index.js';
+import { INGEST_STATS_FIELDS } from '../../src/ingest/index.js';
+import { openDuckDbStores, openInfluxStores } from '../../src/storage/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startIngester } from '../support/platformHarness.js';
 import { Influxd, Mosquitto, sleep } from '../support/services.js';
 import { connectPublisher } from '../support/telemetryFixtures.js';
+import { telemetryTopic, type IngestStatsPoint } from '../../src/contract/index.js';
 
 let mosquitto: Mosquitto;
 let influxd: Influxd;
@@ -102,16 +103,16 @@ describe('writeIngestStats in both stores', () => {
   const point: IngestStatsPoint = { ingester: 'ing-1', timeMs: Date.UTC(2026, 0, 1), fields: { readings_total: 12, spool_depth: 3 } };
 
   it('InfluxDB: one point per sample, and refuses bad names and values', async () => {
-    const store = new InfluxTelemetryStore(loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'statsdirect' }).influx!, silentLogger);
+    const stores = openInfluxStores(loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'statsdirect' }).influx!, silentLogger);
     try {
-      await store.writeIngestStats([point]);
+      await stores.ingestStats.writeIngestStats([point]);
       const series = await influxd.query('statsdirect', 'SELECT readings_total, spool_depth, ingester FROM ingest_stats');
       expect(series[0]?.values).toEqual([[point.timeMs, 12, 3, 'ing-1']]);
-      await expect(store.writeIngestStats([{ ...point, fields: { 'bad name': 1 } }])).rejects.toBeInstanceOf(StoreRejectedError);
-      await expect(store.writeIngestStats([{ ...point, fields: { x: Number.NaN } }])).rejects.toBeInstanceOf(StoreRejectedError);
-      await expect(store.writeIngestStats([{ ...point, ingester: 'a\\b' }])).rejects.toBeInstanceOf(StoreRejectedError);
+      await expect(stores.ingestStats.writeIngestStats([{ ...point, fields: { 'bad name': 1 } }])).rejects.toBeInstanceOf(StoreRejectedError);
+      await expect(stores.ingestStats.writeIngestStats([{ ...point, fields: { x: Number.NaN } }])).rejects.toBeInstanceOf(StoreRejectedError);
+      await expect(stores.ingestStats.writeIngestStats([{ ...point, ingester: 'a\\b' }])).rejects.toBeInstanceOf(StoreRejectedError);
     } finally {
-      await store.close();
+      await stores.close();
     }
   });
 
@@ -119,12 +120,12 @@ describe('writeIngestStats in both stores', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-stats-duckdb-'));
     const path = join(dir, 'g.duckdb');
     try {
-      const store = new DuckDbTelemetryStore({ path }, silentLogger);
-      await store.init();
-      await store.writeIngestStats([point]);
-      await store.writeIngestStats([{ ...point, fields: { readings_total: 13, spool_depth: 0 } }]);
-      await expect(store.writeIngestStats([{ ...point, fields: {} }])).rejects.toBeInstanceOf(StoreRejectedError);
-      await store.close();
+      const stores = openDuckDbStores({ path }, silentLogger);
+      await stores.init();
+      await stores.ingestStats.writeIngestStats([point]);
+      await stores.ingestStats.writeIngestStats([{ ...point, fields: { readings_total: 13, spool_depth: 0 } }]);
+      await expect(stores.ingestStats.writeIngestStats([{ ...point, fields: {} }])).rejects.toBeInstanceOf(StoreRejectedError);
+      await stores.close();
       const instance = await DuckDBInstance.create(path);
       const conn = await instance.connect();
       const rows = (await conn.runAndReadAll('SELECT ingester, epoch_ms(time) AS t, fields_json FROM ingest_stats')).getRowObjects();

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../src/ingest/index.js';
 import { findBinary, Mosquitto, sleep } from '../support/services.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../src/contract/index.js';
 
 /**
  * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), run by the real

@@ -1,11 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLETTER_TOPIC, type DeadLetter } from '../../src/ingest/index.js';
+import type { DeadLetter } from '../../src/ingest/index.js';
 import type { RunSummary } from '../../simulators/summary.js';
 import { lastJsonLine, runCli } from '../support/cli.js';
 import { readAllRows, startIngester, waitForCount, type InProcessIngester } from '../support/platformHarness.js';
 import { Influxd, Mosquitto, sleep } from '../support/services.js';
 import { connectPublisher } from '../support/telemetryFixtures.js';
+import { DEADLETTER_TOPIC } from '../../src/contract/index.js';
 
 const PJME = new URL('../fixtures/pjme_dst_2017_2018.csv', import.meta.url).pathname;
 

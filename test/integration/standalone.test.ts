@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
-import { DuckDbTelemetryStore } from '../../src/storage/index.js';
+import { openDuckDbStores } from '../../src/storage/index.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
@@ -51,10 +51,10 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     } finally {
       expect(await proc.kill('SIGTERM')).toBe(0);
     }
-    const store = new DuckDbTelemetryStore({ path: join(dir, 'db', 'gridcast.duckdb') }, silentLogger);
-    await store.init();
-    const series = await store.queryTelemetry({ field: 'power_kw', fromMs: 0, toMs: Date.now() + 60_000, bucketMs: 86_400_000 * 365, aggregate: 'sum', where: { site: 'home' } });
-    await store.close();
+    const stores = openDuckDbStores({ path: join(dir, 'db', 'gridcast.duckdb') }, silentLogger);
+    await stores.init();
+    const series = await stores.telemetry.queryTelemetry({ field: 'power_kw', fromMs: 0, toMs: Date.now() + 60_000, bucketMs: 86_400_000 * 365, aggregate: 'sum', where: { site: 'home' } });
+    await stores.close();
     expect(series[0]!.points.reduce((n, p) => n + p.value, 0)).toBe((499 * 500) / 4);
   });
 

@@ -1,5 +1,6 @@
 import { optimizeDispatch, scenarioSchema, toStoredPlan, type DispatchPlan } from '../../src/dispatch/index.js';
-import type { ForecastPoint, TelemetryPoint, TelemetryStore } from '../../src/storage/index.js';
+import type { Stores } from '../../src/storage/index.js';
+import type { ForecastPoint, TelemetryPoint } from '../../src/contract/index.js';
 
 /**
  * A known data set for the API tests and bench: every value is chosen so that an answer can be checked
@@ -96,9 +97,9 @@ export async function buildDataset(baseMs: number): Promise<ApiDataset> {
   };
 }
 
-export async function fillStore(store: TelemetryStore, data: ApiDataset): Promise<void> {
-  await store.writePoints(data.telemetry);
-  await store.writeForecasts(data.forecasts);
-  await store.writeDispatchPlan(toStoredPlan(data.planA));
-  await store.writeDispatchPlan(toStoredPlan(data.planB));
+export async function fillStore(stores: Stores, data: ApiDataset): Promise<void> {
+  await stores.telemetry.writePoints(data.telemetry);
+  await stores.forecasts.writeForecasts(data.forecasts);
+  await stores.dispatchPlans.writeDispatchPlan(toStoredPlan(data.planA));
+  await stores.dispatchPlans.writeDispatchPlan(toStoredPlan(data.planB));
 }

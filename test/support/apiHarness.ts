@@ -6,13 +6,13 @@ import { silentLogger } from '../../src/common/logger.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ModelRegistry } from '../../src/forecast/index.js';
-import { storeForApi } from '../../src/cli/apiServer.js';
-import type { TelemetryStore } from '../../src/storage/index.js';
+import { storesForApi } from '../../src/cli/apiServer.js';
+import type { Stores } from '../../src/storage/index.js';
 
 export interface TestApi {
   url: string;
-  /** The store as the API's process uses it: writes through it clear the API's cache. */
-  store: TelemetryStore;
+  /** The stores as the API's process uses them: writes through them clear the API's cache. */
+  stores: Stores;
   keys: { read: string; operate: string; admin: string };
   keysFile: ApiKeyFile;
   modelsDir: string;
@@ -27,8 +27,8 @@ export interface TestApiOptions {
   deps?: Partial<Pick<AppOptions, 'runForecasts' | 'startTraining' | 'runDispatch' | 'models' | 'registry' | 'now'>>;
 }
 
-/** The real HTTP server in this process on a free port, over a real store, with one key per scope. */
-export async function startTestApi(rawStore: TelemetryStore, o: TestApiOptions = {}): Promise<TestApi> {
+/** The real HTTP server in this process on a free port, over real stores, with one key per scope. */
+export async function startTestApi(rawStores: Stores, o: TestApiOptions = {}): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'gridcast-api-'));
   const config = loadConfig({ API_KEYS_FILE: join(dir, 'keys.json'), MODELS_DIR: join(dir, 'models'), ...o.env });
   const keysFile = new ApiKeyFile(config.api.keysFile);
@@ -37,14 +37,14 @@ export async function startTestApi(rawStore: TelemetryStore, o: TestApiOptions =
     operate: (await keysFile.create('operator', 'operate')).key,
     admin: (await keysFile.create('administrator', 'admin')).key,
   };
-  const { store, cache } = storeForApi(config, rawStore);
+  const { stores, cache } = storesForApi(config, rawStores);
   const http: RunningHttpServer = await startHttpServer({
     host: o.host ?? '127.0.0.1',
     port: 0,
     registry: o.deps?.registry ?? createMetricsRegistry(),
     logger: silentLogger,
-    readiness: async () => [{ name: 'store', ok: (await store.health()).ok }],
-    store,
+    readiness: async () => [{ name: 'store', ok: (await stores.health()).ok }],
+    stores,
     config: config.api,
     ui: o.ui ?? false,
     cache,
@@ -53,7 +53,7 @@ export async function startTestApi(rawStore: TelemetryStore, o: TestApiOptions =
   });
   return {
     url: `http://127.0.0.1:${http.port}`,
-    store,
+    stores,
     keys,
     keysFile,
     modelsDir: config.forecast.modelsDir,

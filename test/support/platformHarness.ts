@@ -6,12 +6,12 @@ import { loadConfig, type GridcastConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { Ingester } from '../../src/ingest/index.js';
-import { createTelemetryStore, type TelemetryStore } from '../../src/storage/index.js';
+import { openStores, type Stores } from '../../src/storage/index.js';
 import { sleep, type Influxd } from './services.js';
 
 export interface InProcessIngester {
   ingester: Ingester;
-  store: TelemetryStore;
+  stores: Stores;
   registry: Registry;
   config: GridcastConfig;
   stop(): Promise<void>;
@@ -29,19 +29,19 @@ export async function startIngester(mqttUrl: string, influxUrl: string, database
     SPOOL_DIR: spoolDir,
     ...env,
   });
-  const store = createTelemetryStore(config, silentLogger);
-  await store.init();
+  const stores = openStores(config, silentLogger);
+  await stores.init();
   const registry = createMetricsRegistry();
-  const ingester = new Ingester({ config, mqttUrl, store, registry, logger: silentLogger });
+  const ingester = new Ingester({ config, mqttUrl, store: stores.telemetry, ingestStats: stores.ingestStats, registry, logger: silentLogger });
   await ingester.start();
   return {
     ingester,
-    store,
+    stores,
     registry,
     config,
     stop: async () => {
       await ingester.stop();
-      await store.close();
+      await stores.close();
       await rm(spoolDir, { recursive: true, force: true });
     },
   };

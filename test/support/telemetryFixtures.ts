@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { telemetryTopic, type Reading } from '../../src/ingest/index.js';
+import { telemetryTopic, type Reading } from '../../src/contract/index.js';
 
 /**
  * A deterministic meter fleet for tests: reading i of meter m has a known time and value, so what

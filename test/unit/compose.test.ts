@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_KEYS } from '../../src/config/index.js';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION } from '../../src/ingest/index.js';
 import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../grafana/src/index.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION } from '../../src/contract/index.js';
 
 /**
  * docker-compose.yml and what it mounts. Docker does not run here, so this checks what can be checked:

@@ -3,7 +3,7 @@ import { holdSeries, scenarioFromForecasts } from '../../src/dispatch/fromForeca
 import { siteDispatchSchema } from '../../src/dispatch/scenario.js';
 import { priceSeries, reserveRequirement } from '../../src/dispatch/steps.js';
 import { spansBy, formatKw, formatSpan } from '../../src/dispatch/words.js';
-import type { ForecastPoint } from '../../src/storage/index.js';
+import type { ForecastPoint } from '../../src/contract/index.js';
 
 const H = 3_600_000;
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidQueryError, StoreRejectedError } from '../../src/common/errors.js';
-import { forecastLeadHours, latestPerTime, nameProblem, validateForecastPoints, validateForecastQuery, validateLockArgs } from '../../src/storage/forecasts.js';
-import { buildForecastSelect, buildLockSelect } from '../../src/storage/influx/influxql.js';
-import { toForecastLine, toLockLine } from '../../src/storage/influx/lineProtocol.js';
-import type { ForecastPoint } from '../../src/storage/types.js';
+import { forecastLeadHours, storedNameProblem, type ForecastPoint } from '../../src/contract/index.js';
+import { latestPerTime, validateForecastPoints, validateForecastQuery } from '../../src/storage/forecasts/rules.js';
+import { buildForecastSelect } from '../../src/storage/forecasts/influxql.js';
+import { toForecastLine } from '../../src/storage/forecasts/lineProtocol.js';
+import { buildLockSelect } from '../../src/storage/locks/influxql.js';
+import { toLockLine } from '../../src/storage/locks/lineProtocol.js';
+import { validateLockArgs } from '../../src/storage/locks/rules.js';
 
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);
@@ -79,7 +82,7 @@ describe('forecast validation', () => {
     expect(() => validateLockArgs('train', 'host-1', 1000)).not.toThrow();
     expect(() => validateLockArgs('train', '', 1000)).toThrow(InvalidQueryError);
     expect(() => validateLockArgs('train', 'a', -1)).toThrow(InvalidQueryError);
-    expect(nameProblem(`x' OR '1'='1`)).toBeUndefined();
+    expect(storedNameProblem(`x' OR '1'='1`)).toBeUndefined();
   });
 });
 

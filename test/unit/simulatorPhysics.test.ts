@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { getPosition, getTimes } from 'suncalc';
 import { describe, expect, it } from 'vitest';
-import { readingSchema, SEGMENT_PATTERN, type Reading } from '../../src/ingest/contract.js';
+import { ID_PATTERN } from '../../src/contract/index.js';
 import { defaultFleet, fleetConfigSchema, type FleetConfig } from '../../simulators/fleetConfig.js';
 import { FleetModel, type SimMeter } from '../../simulators/fleetModel.js';
 import { applyBatteryPower, requestedBatteryKw, type BatteryParams } from '../../simulators/physics/battery.js';
@@ -12,6 +12,7 @@ import { ar1Advance, deriveSeed, Rng } from '../../simulators/physics/rng.js';
 import { clearSkyGhiWm2, cloudTransmittance, irradiance, sunGeometry } from '../../simulators/physics/sun.js';
 import { diurnalTemperatureShape } from '../../simulators/physics/weather.js';
 import { hubWindSpeedMs, windPowerFraction } from '../../simulators/physics/wind.js';
+import { readingSchema, type Reading } from '../../src/contract/index.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -526,7 +527,7 @@ describe('FleetModel', () => {
       'north-2/res-0001/load/residential',
       'north-2/pv-0001/pv/',
     ]);
-    for (const m of model.meters) for (const seg of [m.site, m.feeder, m.meter]) expect(seg).toMatch(SEGMENT_PATTERN);
+    for (const m of model.meters) for (const seg of [m.site, m.feeder, m.meter]) expect(seg).toMatch(ID_PATTERN);
     expect(new Set(model.meters.map((m) => `${m.site}/${m.feeder}/${m.meter}`)).size).toBe(model.meters.length);
     expect(model.meters[0]!.capacityKw).toBe(0);
     for (const m of model.meters.slice(1)) expect(m.capacityKw).toBeGreaterThan(0);

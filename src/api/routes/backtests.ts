@@ -1,7 +1,7 @@
 import { servingName } from '../../forecast/index.js';
 import type { ApiDependencies } from '../deps.js';
 import { ApiProblem } from '../problem.js';
-import { allowed, idParam, isoTime } from '../params.js';
+import { allowed, idParam, isoTime, targetParam, targetSchema } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
 import { metrics, metricsSchema, modelId } from './models.js';
@@ -13,7 +13,7 @@ export const backtestSchema = z
     modelId: z.string(),
     site: z.string(),
     feeder: z.string(),
-    target: z.enum(['load', 'pv', 'wind']),
+    target: targetSchema,
     createdAt: isoTime,
     window: z.object({ from: isoTime, to: isoTime }).openapi({ description: 'The held-out days, forecast day-ahead (issued 10:00 local on the day before).' }),
     results: z.array(z.object({ method: z.string(), kind: z.enum(['model', 'baseline']), metrics: metricsSchema })),
@@ -31,7 +31,7 @@ export function backtestRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     query: z.object({
       site: idParam('Only this site.').optional(),
       feeder: idParam('Only this feeder (`all`: site totals).').optional(),
-      target: allowed(z.enum(['load', 'pv', 'wind']), 'load, pv, wind', 'Only this target.').optional(),
+      target: targetParam('Only this target.').optional(),
     }),
     response: z.array(backtestSchema),
     errors: ['unavailable'],

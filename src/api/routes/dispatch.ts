@@ -1,5 +1,4 @@
-import { dispatchPlanSchema, type DispatchPlan } from '../../dispatch/plan.js';
-import { optimizeDispatch, scenarioSchema } from '../../dispatch/index.js';
+import { dispatchPlanSchema, optimizeDispatch, scenarioSchema, type DispatchPlan } from '../../dispatch/index.js';
 import type { ApiDependencies } from '../deps.js';
 import type { CsvTable } from '../csv.js';
 import { ApiProblem } from '../problem.js';
@@ -27,7 +26,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     cache: 'dispatch',
     csv: planTable,
     handler: async ({ query: q }) => {
-      const stored = await d.store.readDispatchPlan({ site: q.site, ...(q.asOf !== undefined ? { asOfMs: q.asOf } : {}) });
+      const stored = await d.stores.dispatchPlans.readDispatchPlan({ site: q.site, ...(q.asOf !== undefined ? { asOfMs: q.asOf } : {}) });
       if (!stored) {
         throw new ApiProblem('not-found', `No dispatch plan for site '${q.site}'${q.asOf !== undefined ? ` issued at or before ${toIso(q.asOf)}` : ''}; POST /api/v1/dispatch/run makes one.`);
       }
@@ -45,7 +44,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     scope: 'operate',
     body: z.object({ site: idParam('Site id.') }).strict(),
     response: planSchema,
-    errors: ['unavailable'],
+    errors: ['not-found', 'conflict', 'unprocessable', 'unavailable'],
     handler: async ({ body }) => {
       if (!d.runDispatch) throw new ApiProblem('unavailable', 'Dispatch planning is not configured in this process.');
       return d.runDispatch(body.site);
@@ -57,7 +56,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     path: '/dispatch/solve',
     tag: 'dispatch',
     summary: 'Solve a self-contained scenario (assets, forecasts, prices) and return the plan, without storing it',
-    description: 'The same schema as `gridcast dispatch --scenario FILE` (README "Dispatch"): what-if studies and offline reproduction of a decision.',
+    description: 'The same schema as `gridcast dispatch --scenario FILE` (docs/dispatch.md): what-if studies and offline reproduction of a decision.',
     scope: 'operate',
     body: scenarioBodySchema,
     response: planSchema,

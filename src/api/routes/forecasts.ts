@@ -1,21 +1,20 @@
-import { FORECAST_TARGETS, SITE_TOTAL_FEEDER } from '../../storage/index.js';
 import { forecastRunSchema, type ApiDependencies } from '../deps.js';
 import { ApiProblem } from '../problem.js';
-import { allowed, idParam, isoTime, listParam, timeParam, toIso } from '../params.js';
+import { allowed, idParam, isoTime, listParam, targetParam, targetSchema, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
+import { SITE_TOTAL_FEEDER } from '../../contract/index.js';
 
 const HOUR_MS = 3_600_000;
 /** Longest range of target times one request may read. */
 const MAX_RANGE_MS = 31 * 24 * HOUR_MS;
 const QUANTILES = ['p10', 'p50', 'p90'] as const;
-const targetParam = allowed(z.enum(FORECAST_TARGETS as ['load', 'pv', 'wind']), FORECAST_TARGETS.join(', '), 'What is forecast.');
 
 export const forecastResponseSchema = z
   .object({
     site: z.string(),
     feeder: z.string(),
-    target: z.enum(['load', 'pv', 'wind']),
+    target: targetSchema,
     asOf: isoTime.nullable().openapi({ description: 'The as-of instant asked for; null: the latest issued forecasts.' }),
     points: z.array(
       z.object({
@@ -43,7 +42,7 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     query: z.object({
       site: idParam('Site id.'),
       feeder: idParam('Feeder id, or `all` for the site total.').default(SITE_TOTAL_FEEDER),
-      target: targetParam.default('load'),
+      target: targetParam().default('load'),
       from: timeParam('First step (inclusive); default the start of the current hour.', now).optional(),
       to: timeParam('End (exclusive); default 48 h after `from`.', now).optional(),
       quantiles: listParam(QUANTILES, QUANTILES.join(','), 'Which quantiles to return.'),
@@ -61,7 +60,7 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       if (fromMs >= toMs || toMs - fromMs > MAX_RANGE_MS) {
         throw new ApiProblem('invalid-parameters', '`from` must be before `to`, at most 31 days apart.', [{ name: 'to', reason: `${toIso(fromMs)} → ${toIso(toMs)}`, allowed: 'a time after `from`, at most 31 days later' }]);
       }
-      const points = await d.store.readForecasts({ site: q.site, feeder: q.feeder, target: q.target, fromMs, toMs, ...(q.asOf !== undefined ? { asOfMs: q.asOf } : {}) });
+      const points = await d.stores.forecasts.readForecasts({ site: q.site, feeder: q.feeder, target: q.target, fromMs, toMs, ...(q.asOf !== undefined ? { asOfMs: q.asOf } : {}) });
       const want = new Set(q.quantiles);
       return {
         site: q.site,

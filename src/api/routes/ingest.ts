@@ -34,7 +34,7 @@ export function ingestRoutes(routes: ApiRoutes, d: ApiDependencies): void {
         metricValues(d.metrics, 'gridcast_ingest_readings_accepted_total'),
         metricValues(d.metrics, 'gridcast_ingest_readings_rejected_total'),
         metricValues(d.metrics, 'gridcast_spool_depth_readings'),
-        d.store.lastSeen(),
+        d.stores.telemetry.lastSeen(),
       ]);
       const cutoff = now() - q.silentAfterMinutes * 60_000;
       const last = series.reduce((m, s) => Math.max(m, s.lastSeenMs), -Infinity);

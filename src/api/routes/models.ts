@@ -2,14 +2,17 @@ import { ConflictError } from '../../common/errors.js';
 import { baselinesFor, servingName, type ModelMetadata, type ModelRegistry, type PointMetrics, type SeriesRef, type Serving } from '../../forecast/index.js';
 import { trainingStartSchema, type ApiDependencies } from '../deps.js';
 import { ApiProblem } from '../problem.js';
-import { allowed, ID_ALLOWED, ID_PATTERN, idParam, isoTime } from '../params.js';
+import { allowed, ID_ALLOWED, ID_PATTERN, idParam, isoTime, targetParam, targetSchema } from '../params.js';
+import { FORECAST_TARGETS } from '../../contract/index.js';
+
+/** The id rule without its anchors, to build a model id from. */
+const idBody = ID_PATTERN.source.slice(1, -1);
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
 
-const TARGETS = ['load', 'pv', 'wind'] as const;
 const VERSION = /^\d{8}T\d{6}Z$/;
-const MODEL_ID = /^([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_-]{1,64}):(load|pv|wind):(\d{8}T\d{6}Z|baseline:[a-z0-9-]{1,64})$/;
-const targetParam = allowed(z.enum(TARGETS), TARGETS.join(', '), 'What is forecast.');
+/** `site:feeder:target:version` (or `…:baseline:<name>`), each part by the contract's rules. */
+const MODEL_ID = new RegExp(`^(${idBody}):(${idBody}):(${FORECAST_TARGETS.join('|')}):(\\d{8}T\\d{6}Z|baseline:[a-z0-9-]{1,64})$`);
 
 const metricsSchema = z
   .object({
@@ -39,7 +42,7 @@ export const modelSeriesSchema = z
   .object({
     site: z.string(),
     feeder: z.string(),
-    target: z.enum(TARGETS),
+    target: targetSchema,
     serving: z.string().nullable().openapi({ description: 'What serves the series now (lstm@<version> or a baseline); null: nothing chosen yet, the weekly seasonal naive serves.' }),
     lastDecision: decisionSchema.nullable(),
     models: z.array(modelSummarySchema),
@@ -51,7 +54,7 @@ export const modelDetailSchema = z
     id: z.string(),
     site: z.string(),
     feeder: z.string(),
-    target: z.enum(TARGETS),
+    target: targetSchema,
     version: z.string(),
     createdAt: isoTime,
     serving: z.boolean(),
@@ -64,7 +67,7 @@ export const modelDetailSchema = z
   })
   .openapi('Model');
 
-const servingChangeSchema = z.object({ site: z.string(), feeder: z.string(), target: z.enum(TARGETS), serving: z.string(), reason: z.string() }).openapi('ServingChange');
+const servingChangeSchema = z.object({ site: z.string(), feeder: z.string(), target: targetSchema, serving: z.string(), reason: z.string() }).openapi('ServingChange');
 
 const modelIdParam = allowed(
   z.string().regex(MODEL_ID, 'is not a model id'),
@@ -182,7 +185,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     tag: 'models',
     summary: 'Go back to what served a series before the current choice',
     scope: 'admin',
-    body: z.object({ site: idParam('Site id.'), feeder: idParam('Feeder id, or `all`.'), target: targetParam }).strict(),
+    body: z.object({ site: idParam('Site id.'), feeder: idParam('Feeder id, or `all`.'), target: targetParam() }).strict(),
     response: servingChangeSchema,
     errors: ['conflict', 'unavailable'],
     handler: async ({ body }) => {
@@ -203,7 +206,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     tag: 'models',
     summary: 'Train (validate, maybe promote) every series now, or one site or target; answers at once, trains in the background',
     scope: 'admin',
-    body: z.object({ site: idParam('Only this site.').optional(), target: targetParam.optional() }).strict(),
+    body: z.object({ site: idParam('Only this site.').optional(), target: targetParam().optional() }).strict(),
     response: trainingStartSchema,
     status: 202,
     errors: ['conflict', 'unavailable'],

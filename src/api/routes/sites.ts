@@ -4,11 +4,12 @@ import { ApiProblem } from '../problem.js';
 import { idParam, isoTime, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
+import { READING_KINDS } from '../../contract/index.js';
 
 const feederSchema = z.object({ feeder: z.string(), meters: z.number().int().openapi({ description: 'Meters with data on this feeder.' }), lastSeenAt: isoTime });
 export const siteSchema = z.object({ site: z.string(), feeders: z.array(feederSchema), lastSeenAt: isoTime }).openapi('Site');
 export const meterSchema = z
-  .object({ meter: z.string(), feeder: z.string(), kinds: z.array(z.enum(['load', 'pv', 'wind', 'battery', 'weather'])), lastSeenAt: isoTime })
+  .object({ meter: z.string(), feeder: z.string(), kinds: z.array(z.enum(READING_KINDS)), lastSeenAt: isoTime })
   .openapi('Meter');
 
 /** Sites, feeders and meters, as far as the store has telemetry from them, with when each last reported. */
@@ -24,7 +25,7 @@ export function siteRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       columns: ['site', 'feeder', 'meters', 'lastSeenAt'],
       rows: sites.flatMap((s) => s.feeders.map((f) => [s.site, f.feeder, f.meters, f.lastSeenAt])),
     }),
-    handler: async () => toSites(await d.store.lastSeen()),
+    handler: async () => toSites(await d.stores.telemetry.lastSeen()),
   });
 
   routes.add({
@@ -38,7 +39,7 @@ export function siteRoutes(routes: ApiRoutes, d: ApiDependencies): void {
     errors: ['not-found'],
     csv: (meters) => ({ columns: ['meter', 'feeder', 'kinds', 'lastSeenAt'], rows: meters.map((m) => [m.meter, m.feeder, m.kinds.join(' '), m.lastSeenAt]) }),
     handler: async ({ params }) => {
-      const series = await d.store.lastSeen({ site: params.site });
+      const series = await d.stores.telemetry.lastSeen({ site: params.site });
       if (series.length === 0) throw new ApiProblem('not-found', `No telemetry from site '${params.site}'; GET /api/v1/sites lists the sites.`);
       const meters = new Map<string, z.infer<typeof meterSchema> & { lastMs: number }>();
       for (const s of series) {

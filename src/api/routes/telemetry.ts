@@ -1,9 +1,10 @@
-import { AGGREGATES, READING_KINDS, TAG_NAMES, TELEMETRY_FIELDS, type TagName, type TelemetrySeries } from '../../storage/index.js';
+import { AGGREGATES, type TelemetrySeries } from '../../storage/index.js';
 import type { ApiDependencies } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { allowed, idParam, isoTime, listParam, resolutionParam, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
+import { READING_KINDS, TAG_NAMES, TELEMETRY_FIELDS, type TagName } from '../../contract/index.js';
 
 /** Most buckets one request may ask for per series. */
 export const MAX_BUCKETS = 10_000;
@@ -71,8 +72,8 @@ export function telemetryRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       const base = { field: q.field, fromMs, toMs, bucketMs: q.resolution, aggregate: q.aggregation, where };
       const series =
         q.combine === 'none'
-          ? await d.store.queryTelemetry({ ...base, groupBy: q.groupBy })
-          : combineSeries(await d.store.queryTelemetry({ ...base, groupBy: TAG_NAMES }), q.groupBy, q.combine);
+          ? await d.stores.telemetry.queryTelemetry({ ...base, groupBy: q.groupBy })
+          : combineSeries(await d.stores.telemetry.queryTelemetry({ ...base, groupBy: TAG_NAMES }), q.groupBy, q.combine);
       return {
         field: q.field,
         resolution: formatDuration(q.resolution),

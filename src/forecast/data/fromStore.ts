@@ -1,5 +1,6 @@
-import { SITE_TOTAL_FEEDER, type TelemetryField, type TelemetryStore } from '../../storage/index.js';
-import type { ForecastTarget, RegularSeries, WeatherInputs } from '../types.js';
+import type { TelemetryStore } from '../../storage/index.js';
+import type { RegularSeries, WeatherInputs } from '../types.js';
+import { SITE_TOTAL_FEEDER, type TelemetryField, type ForecastTarget } from '../../contract/index.js';
 
 export interface StoreSeriesRequest {
   site: string;

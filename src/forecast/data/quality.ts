@@ -1,3 +1,4 @@
+import type { ForecastTarget } from '../../contract/index.js';
 /**
  * Bad readings kept out of training (the shared datasets have real ones: metering dropouts to a few
  * percent of normal, flat-lined values). They are masked to NaN in a copy; the stored data is untouched.
@@ -17,7 +18,7 @@ export interface QualityOptions {
   stuckSteps: number;
 }
 
-export const DEFAULT_QUALITY: Record<'load' | 'pv' | 'wind', QualityOptions> = {
+export const DEFAULT_QUALITY: Record<ForecastTarget, QualityOptions> = {
   load: { lowFractionOfMedian: 0.4, madLimit: 12, stuckSteps: 6 },
   // PV is 0 half the time and wind piles up at 0 and at rated power: median/MAD say nothing about such
   // distributions (a PV median and MAD of 0 would mask every daylight value), so only long non-zero flat lines count.

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../../common/logger.js';
-import { DependencyMissingError, errorMessage } from '../../common/errors.js';
+import { ConfigError, DependencyMissingError, errorMessage } from '../../common/errors.js';
+import { readConfigKey, TF_BACKEND_CHOICES, type TfBackendChoice } from '../../config/index.js';
 
 /**
  * Picks the fastest TensorFlow.js backend that loads on this machine, once per process.
@@ -11,9 +12,9 @@ import { DependencyMissingError, errorMessage } from '../../common/errors.js';
  * are often absent, and that is a normal fallback, not an error.
  */
 
-export const TF_BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
-export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
+export { TF_BACKEND_CHOICES, type TfBackendChoice };
 
+/** The setting that forces a backend (src/config/schema.ts). */
 export const TF_BACKEND_ENV = 'GRIDCAST_TF_BACKEND';
 
 /** Loads a module by specifier; injectable so tests can simulate a missing package. */
@@ -54,13 +55,23 @@ export interface ResolvedTfBackend {
 export interface ResolveTfBackendOptions {
   logger: Logger;
   importer?: ModuleImporter;
-  /** Environment to read GRIDCAST_TF_BACKEND from; defaults to process.env. */
+  /** Environment to read GRIDCAST_TF_BACKEND from (validated by the config schema); defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
 const defaultImporter: ModuleImporter = (specifier) => import(specifier);
 
 let resolution: Promise<ResolvedTfBackend> | undefined;
+/** GRIDCAST_TF_BACKEND as the process's configuration has it (config file or environment); see useTfBackendSetting. */
+let configured: TfBackendChoice | 'auto' | undefined;
+
+/**
+ * The composition root hands the configured setting here, so a config file's GRIDCAST_TF_BACKEND counts
+ * as the environment's does. Without it, the environment is read (validated by the same schema).
+ */
+export function useTfBackendSetting(setting: TfBackendChoice | 'auto'): void {
+  configured = setting;
+}
 
 /**
  * Resolves and activates the backend. Memoised: the first call's options decide for the whole
@@ -83,15 +94,18 @@ export function resetTfBackendResolution(): void {
 async function doResolve(options: ResolveTfBackendOptions): Promise<ResolvedTfBackend> {
   const log = options.logger.child({ component: 'tf-backend' });
   const importer = options.importer ?? defaultImporter;
-  const forcedRaw = (options.env ?? process.env)[TF_BACKEND_ENV]?.trim();
+  const env = options.env ?? (configured !== undefined ? { [TF_BACKEND_ENV]: configured } : process.env);
+  const forcedRaw = env[TF_BACKEND_ENV]?.trim();
+  let setting: TfBackendChoice | 'auto';
+  try {
+    setting = readConfigKey(TF_BACKEND_ENV, { [TF_BACKEND_ENV]: forcedRaw });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new DependencyMissingError(`${TF_BACKEND_ENV}=${forcedRaw} is not a TensorFlow.js backend; use one of ${TF_BACKEND_CHOICES.join(', ')} (or auto)`);
+  }
 
-  if (forcedRaw !== undefined && forcedRaw !== '') {
-    const candidate = CANDIDATES.find((c) => c.choice === forcedRaw);
-    if (candidate === undefined) {
-      throw new DependencyMissingError(
-        `${TF_BACKEND_ENV}=${forcedRaw} is not a TensorFlow.js backend; use one of ${TF_BACKEND_CHOICES.join(', ')}`,
-      );
-    }
+  if (setting !== 'auto') {
+    const candidate = CANDIDATES.find((c) => c.choice === setting)!;
     try {
       await activate(candidate, importer);
     } catch (err) {

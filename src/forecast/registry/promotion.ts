@@ -1,3 +1,5 @@
+import { TRAINED_MODEL } from '../presets.js';
+
 /** What serves a series' forecasts: a trained model version, or a baseline. */
 export type Serving = { kind: 'model'; version: string } | { kind: 'baseline'; name: string };
 
@@ -14,7 +16,7 @@ export interface PromotionDecision {
 }
 
 export function servingName(s: Serving): string {
-  return s.kind === 'model' ? `lstm@${s.version}` : s.name;
+  return s.kind === 'model' ? `${TRAINED_MODEL.name}@${s.version}` : s.name;
 }
 
 /**

@@ -1,8 +1,9 @@
+import { ConflictError, NotFoundError } from '../../common/errors.js';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointMetrics } from '../evaluation/metrics.js';
-import type { ForecastTarget } from '../types.js';
 import type { Serving } from './promotion.js';
+import type { ForecastTarget } from '../../contract/index.js';
 
 /** The series a model forecasts: a site total (`feeder: 'all'`) or one feeder, for one target. */
 export interface SeriesRef {
@@ -94,7 +95,7 @@ export class ModelRegistry {
   /** Records what serves from now on, and why. */
   async setServing(s: SeriesRef, serving: Serving, action: ServingState['history'][number]['action'], reason: string, nowMs = Date.now()): Promise<void> {
     if (serving.kind === 'model' && !(await this.versions(s)).some((m) => m.version === serving.version)) {
-      throw new Error(`no model version ${serving.version} for ${s.site}/${s.feeder}/${s.target}; see 'gridcast models list'`);
+      throw new NotFoundError('model version', serving.version, `no model version ${serving.version} for ${s.site}/${s.feeder}/${s.target}; see 'gridcast models list'`);
     }
     const state = await this.serving(s);
     state.serving = serving;
@@ -110,7 +111,7 @@ export class ModelRegistry {
     const state = await this.serving(s);
     const current = state.serving;
     const previous = [...state.history].reverse().find((h) => JSON.stringify(h.serving) !== JSON.stringify(current));
-    if (!previous) throw new Error(`nothing to roll back to for ${s.site}/${s.feeder}/${s.target}: it has served only ${current ? JSON.stringify(current) : 'nothing'}`);
+    if (!previous) throw new ConflictError(`nothing to roll back to for ${s.site}/${s.feeder}/${s.target}: it has served only ${current ? JSON.stringify(current) : 'nothing'}`);
     await this.setServing(s, previous.serving, 'rollback', `rolled back from ${JSON.stringify(current)}`, nowMs);
     return previous.serving;
   }

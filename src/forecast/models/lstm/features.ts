@@ -1,8 +1,9 @@
-import type { ForecastInput, ForecastTarget, WeatherInputs } from '../../types.js';
+import type { ForecastInput, WeatherInputs } from '../../types.js';
 import { CALENDAR_FEATURE_COUNT, calendarFeatures } from './calendar.js';
 import { fitStandardScaler, scaleSeries, type StandardScaler } from './scaling.js';
 import { solarClearSkyFraction } from './solar.js';
 import { forwardFill, seasonalLagIndex } from './windowing.js';
+import type { ForecastTarget } from '../../../contract/index.js';
 
 /**
  * Turns a series into the network's three inputs per sample (origin = last observed step):

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { silentLogger, type Logger } from '../../../common/logger.js';
-import type { ForecastInput, ForecastRequest, ForecastTarget, Forecaster, QuantileForecast } from '../../types.js';
+import type { ForecastInput, ForecastRequest, QuantileForecast, SavedModel, TrainableForecaster } from '../../types.js';
 import { resolveTfBackend } from '../tfBackend.js';
 import {
   CONTEXT_FEATURE_COUNT,
@@ -28,13 +28,17 @@ import {
 import { fitBandCalibration, splitForCalibration, type BandCalibration } from './calibration.js';
 import { toQuantiles } from './quantileLoss.js';
 import { scaleSeries, unscaleValue } from './scaling.js';
-import { deserialiseNetwork, serialiseNetwork, type SerialisedNetwork } from './serialise.js';
+import { WEIGHTS_FILE_NAME, deserialiseNetwork, serialiseNetwork, type SerialisedNetwork } from './serialise.js';
 import { trainNetwork } from './train.js';
 import { trainingOrigins } from './windowing.js';
+import type { ForecastTarget } from '../../../contract/index.js';
 
 const DAY_MS = 86_400_000;
 
 export const SAVED_LSTM_FORMAT = 'gridcast-lstm/2';
+/** The registry files of a saved LSTM (saveFiles/loadFiles); weights.bin is WEIGHTS_FILE_NAME. */
+const MODEL_JSON_FILE = 'model.json';
+const LSTM_METADATA_FILE = 'lstm.json';
 
 /** Everything besides the network needed to forecast exactly as after fit. Plain JSON. */
 export interface LstmMetadata {
@@ -64,7 +68,7 @@ interface Fitted {
  * slice it asks for, so the gap between issue time and first target plus the request's horizon must
  * fit in `horizonSteps`.
  */
-export class LstmForecaster implements Forecaster {
+export class LstmForecaster implements TrainableForecaster {
   readonly name = 'lstm';
   readonly hyperparameters: Readonly<LstmHyperparameters>;
   private readonly runtime: LstmRuntimeOptions;
@@ -273,6 +277,34 @@ export class LstmForecaster implements Forecaster {
     if (this.fitted === undefined) throw new Error('LstmForecaster.save called before fit or load');
     const network = await serialiseNetwork(this.fitted.model);
     return { ...network, metadata: structuredClone(this.fitted.metadata) };
+  }
+
+  /**
+   * The registry's files: model.json + weights.bin are standard tfjs artifacts (tfjs-node can load them
+   * from disk too); lstm.json holds the rest. loadLstmFiles reads them back.
+   */
+  async saveFiles(): Promise<SavedModel> {
+    const saved = await this.save();
+    const spec = saved.metadata.featureSpec;
+    return {
+      files: { [MODEL_JSON_FILE]: JSON.stringify(saved.modelJson), [WEIGHTS_FILE_NAME]: saved.weightData, [LSTM_METADATA_FILE]: JSON.stringify(saved.metadata) },
+      features: ['history', 'calendar', 'level', ...spec.weatherChannels, ...(spec.solar ? ['clear-sky'] : [])],
+      scalers: saved.metadata.scalers,
+      options: saved.metadata.hyperparameters,
+      backend: saved.metadata.training?.tfBackend ?? 'unknown',
+    };
+  }
+
+  static async loadFiles(readFile: (name: string) => Promise<Uint8Array>, runtime: LstmRuntimeOptions = {}): Promise<LstmForecaster> {
+    const text = async (name: string) => Buffer.from(await readFile(name)).toString('utf8');
+    return LstmForecaster.load(
+      {
+        modelJson: JSON.parse(await text(MODEL_JSON_FILE)) as SavedLstm['modelJson'],
+        weightData: new Uint8Array(await readFile(WEIGHTS_FILE_NAME)),
+        metadata: JSON.parse(await text(LSTM_METADATA_FILE)) as SavedLstm['metadata'],
+      },
+      runtime,
+    );
   }
 
   static async load(saved: SavedLstm, runtime: LstmRuntimeOptions = {}): Promise<LstmForecaster> {

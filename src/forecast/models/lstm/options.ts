@@ -1,4 +1,4 @@
-import type { Logger } from '../../../common/logger.js';
+import type { TrainingRuntime } from '../../types.js';
 
 /** The numbers that define a model: saved with it, so a loaded model is rebuilt exactly. */
 export interface LstmHyperparameters {
@@ -55,13 +55,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   warmStartEpochs: 0,
 };
 
-export interface EpochProgress {
-  epoch: number;
-  epochs: number;
-  /** Mean pinball loss over the epoch, on scaled values. */
-  loss: number;
-  elapsedMs: number;
-}
+export type { EpochProgress } from '../../types.js';
 
 /** How a training run went; kept on the forecaster and saved with the model. */
 export interface TrainingSummary {
@@ -73,15 +67,8 @@ export interface TrainingSummary {
   tfBackend: string;
 }
 
-/** Run-time hooks that are never saved. */
-export interface LstmRuntimeOptions {
-  /** Called after every epoch (progress bars, logs). */
-  onEpoch?: (progress: EpochProgress) => void;
-  /** Stops training at the next batch; fit then resolves with the weights learned so far (summary.aborted). */
-  signal?: AbortSignal;
-  /** Gets the backend choice and training progress at debug level; silent when omitted. */
-  logger?: Logger;
-}
+/** Run-time hooks that are never saved: the same for every model kind. */
+export type LstmRuntimeOptions = TrainingRuntime;
 
 export type LstmOptions = Partial<LstmHyperparameters> & LstmRuntimeOptions;
 

@@ -1,0 +1,37 @@
+import { TELEMETRY_MEASUREMENT, type SeriesKey, type TagName, type TelemetryPoint } from '../../contract/index.js';
+import type { InfluxEngine } from '../engines/influx/engine.js';
+import { firstStatementSeries } from '../engines/influx/query.js';
+import { buildLastSeen, buildShowSeries, buildTelemetrySelect, parseLastSeen, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
+import { toLine } from './lineProtocol.js';
+import type { SeriesLastSeen, TelemetryQuery, TelemetrySeries, TelemetryStore } from './store.js';
+import { validateQuery } from './validate.js';
+
+/** Telemetry on InfluxDB 1.x/2.x/3.x: line protocol through the shared write pool, InfluxQL reads. */
+export class InfluxTelemetryStore implements TelemetryStore {
+  private readonly from: string;
+
+  constructor(private readonly db: InfluxEngine) {
+    this.from = db.from(TELEMETRY_MEASUREMENT);
+  }
+
+  async writePoints(points: readonly TelemetryPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    await this.db.writeLines(points, toLine);
+  }
+
+  async queryTelemetry(q: TelemetryQuery): Promise<TelemetrySeries[]> {
+    validateQuery(q);
+    const body = await this.db.query(buildTelemetrySelect(q, this.from));
+    return toTelemetrySeries(firstStatementSeries(body), q.groupBy);
+  }
+
+  async listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]> {
+    const body = await this.db.query(buildShowSeries(this.from, where));
+    return parseSeriesKeys(firstStatementSeries(body));
+  }
+
+  /** One `last(field)` statement per field in one request (a single selector returns the point's own time; last(*) would not). */
+  async lastSeen(where?: Partial<Record<TagName, string>>): Promise<SeriesLastSeen[]> {
+    return parseLastSeen(await this.db.query(buildLastSeen(this.from, where)));
+  }
+}

@@ -1,0 +1,109 @@
+import { TAG_NAMES, TELEMETRY_FIELDS, type SeriesKey, type TagName } from '../../contract/index.js';
+import { identifier, stringLiteral, type InfluxQueryResponse, type InfluxSeries } from '../engines/influx/query.js';
+import type { SeriesLastSeen, TelemetryQuery, TelemetrySeries } from './store.js';
+
+/** Telemetry's InfluxQL statements and result parsing, pure (escaping in engines/influx/query.ts). */
+
+const AGGREGATE_FN = { mean: 'mean', min: 'min', max: 'max', sum: 'sum', count: 'count', last: 'last' } as const;
+
+function tagConditions(where: Partial<Record<TagName, string>> = {}): string[] {
+  return TAG_NAMES.filter((t) => where[t] !== undefined).map((t) => `${identifier(t)} = ${stringLiteral(where[t]!)}`);
+}
+
+/** Assumes validateQuery(q) passed: field, aggregate, tags and integers are already checked. */
+export function buildTelemetrySelect(q: TelemetryQuery, from: string): string {
+  const conditions = [`time >= ${q.fromMs}ms`, `time < ${q.toMs}ms`, ...tagConditions(q.where)];
+  const groups = [`time(${q.bucketMs}ms)`, ...(q.groupBy ?? []).map(identifier)];
+  return (
+    `SELECT ${AGGREGATE_FN[q.aggregate]}(${identifier(q.field)}) AS "value" FROM ${from} ` +
+    `WHERE ${conditions.join(' AND ')} GROUP BY ${groups.join(', ')} fill(none)`
+  );
+}
+
+export function buildShowSeries(from: string, where?: Partial<Record<TagName, string>>): string {
+  const conditions = tagConditions(where);
+  return `SHOW SERIES FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+}
+
+/** `SELECT last(<field>) … GROUP BY` every tag, one statement per telemetry field; see parseLastSeen. */
+export function buildLastSeen(from: string, where?: Partial<Record<TagName, string>>): string {
+  const conditions = tagConditions(where);
+  const filter = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return TELEMETRY_FIELDS.map((f) => `SELECT last(${identifier(f)}) FROM ${from}${filter} GROUP BY ${TAG_NAMES.map(identifier).join(', ')}`).join('; ');
+}
+
+/** The latest time per series over every statement of buildLastSeen, sorted like parseSeriesKeys. */
+export function parseLastSeen(body: InfluxQueryResponse): SeriesLastSeen[] {
+  if (body.error) throw new Error(body.error);
+  const latest = new Map<string, SeriesLastSeen>();
+  for (const result of body.results ?? []) {
+    if (result.error) throw new Error(result.error);
+    for (const s of result.series ?? []) {
+      const t = s.tags ?? {};
+      const timeMs = Number(s.values?.[0]?.[0]);
+      if (!t.site || !t.feeder || !t.meter || !t.kind || !Number.isFinite(timeMs)) continue;
+      const key = JSON.stringify([t.site, t.feeder, t.meter, t.kind]);
+      const prev = latest.get(key);
+      if (!prev || timeMs > prev.lastSeenMs) latest.set(key, { site: t.site, feeder: t.feeder, meter: t.meter, kind: t.kind as SeriesKey['kind'], lastSeenMs: timeMs });
+    }
+  }
+  return [...latest.values()].sort((a, b) => compareTags(a, b, ['site', 'feeder', 'meter', 'kind']));
+}
+
+export function toTelemetrySeries(series: InfluxSeries[], groupBy: readonly TagName[] = []): TelemetrySeries[] {
+  const out = series.map((s) => {
+    const tags: Partial<Record<TagName, string>> = {};
+    for (const t of groupBy) tags[t] = s.tags?.[t] ?? '';
+    const points = (s.values ?? [])
+      .filter((row) => row[1] !== null && row[1] !== undefined)
+      .map((row) => ({ timeMs: Number(row[0]), value: Number(row[1]) }));
+    return { tags, points };
+  });
+  // Same series order in every store: by tag value, tags taken in TAG_NAMES order.
+  const order = TAG_NAMES.filter((t) => groupBy.includes(t));
+  return out.filter((s) => s.points.length > 0).sort((a, b) => compareTags(a.tags, b.tags, order));
+}
+
+function compareTags(a: Partial<Record<TagName, string>>, b: Partial<Record<TagName, string>>, keys: readonly TagName[]): number {
+  for (const k of keys) {
+    // Plain code-unit order, as DuckDB's ORDER BY on VARCHAR.
+    const x = a[k] ?? '';
+    const y = b[k] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Parses `SHOW SERIES` keys such as `telemetry,feeder=f1,kind=load,meter=m\,1,site=s`. */
+export function parseSeriesKeys(series: InfluxSeries[]): SeriesKey[] {
+  const keys: SeriesKey[] = [];
+  for (const s of series) {
+    for (const row of s.values ?? []) {
+      const tags = parseSeriesKey(String(row[0]));
+      if (tags.site && tags.feeder && tags.meter && tags.kind) {
+        keys.push({ site: tags.site, feeder: tags.feeder, meter: tags.meter, kind: tags.kind as SeriesKey['kind'] });
+      }
+    }
+  }
+  return keys.sort((a, b) => compareTags(a, b, ['site', 'feeder', 'meter', 'kind']));
+}
+
+function parseSeriesKey(key: string): Record<string, string> {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i]!;
+    if (c === '\\' && i + 1 < key.length) {
+      current += key[++i];
+    } else if (c === ',') {
+      parts.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  // Values were unescaped above; '=' inside a tag value was escaped too, so split on the first '='.
+  return Object.fromEntries(parts.slice(1).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
