@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTelemetryMessage, type RejectReason } from '../../src/ingest/parse.js';
+import { parseTelemetryMessage, type RejectReason } from '../../../src/ingest/parse.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const opts = { nowMs: NOW, maxAgeMs: 7 * 24 * 3_600_000 };

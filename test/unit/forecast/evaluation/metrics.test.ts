@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairForecast, pinball, pointMetrics, seasonalNaiveScaleKw } from '../../src/forecast/evaluation/metrics.js';
+import { pairForecast, pinball, pointMetrics, seasonalNaiveScaleKw } from '../../../../src/forecast/evaluation/metrics.js';
 
 describe('forecast metrics (hand-computed)', () => {
   // actual, p10, p50, p90

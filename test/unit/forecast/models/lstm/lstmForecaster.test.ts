@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/common/logger.js';
-import { DependencyMissingError } from '../../src/common/errors.js';
-import { resetTfBackendResolution, resolveTfBackend, type ModuleImporter } from '../../src/forecast/models/tfBackend.js';
-import { LstmForecaster } from '../../src/forecast/models/lstm/index.js';
-import { createRng } from '../../src/forecast/models/lstm/random.js';
-import { fitStandardScaler, scaleSeries, unscaleValue } from '../../src/forecast/models/lstm/scaling.js';
-import { forwardFill, seasonalLagIndex, trainingOrigins } from '../../src/forecast/models/lstm/windowing.js';
-import { calendarFeatures } from '../../src/forecast/models/lstm/calendar.js';
-import { epochsFor } from '../../src/forecast/models/lstm/options.js';
-import type { ForecastInput, ForecastRequest, QuantileForecast } from '../../src/forecast/types.js';
+import { silentLogger } from '../../../../../src/common/logger.js';
+import { DependencyMissingError } from '../../../../../src/common/errors.js';
+import { resetTfBackendResolution, resolveTfBackend, type ModuleImporter } from '../../../../../src/forecast/models/tfBackend.js';
+import { LstmForecaster } from '../../../../../src/forecast/models/lstm/index.js';
+import { createRng } from '../../../../../src/forecast/models/lstm/random.js';
+import { fitStandardScaler, scaleSeries, unscaleValue } from '../../../../../src/forecast/models/lstm/scaling.js';
+import { forwardFill, seasonalLagIndex, trainingOrigins } from '../../../../../src/forecast/models/lstm/windowing.js';
+import { calendarFeatures } from '../../../../../src/forecast/models/lstm/calendar.js';
+import { epochsFor } from '../../../../../src/forecast/models/lstm/options.js';
+import type { ForecastInput, ForecastRequest, QuantileForecast } from '../../../../../src/forecast/types.js';
 
 const HOUR_MS = 3_600_000;
 const WEEK_STEPS = 168;

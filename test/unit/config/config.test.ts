@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/common/errors.js';
-import { CONFIG_KEYS, configReferenceMarkdown, loadConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../../src/common/errors.js';
+import { CONFIG_KEYS, configReferenceMarkdown, loadConfig } from '../../../src/config/index.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -61,7 +61,7 @@ describe('loadConfig', () => {
   });
 
   it('docs/configuration.md holds the config reference generated from the schema, every key included', async () => {
-    const doc = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const doc = await readFile(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     const table = configReferenceMarkdown();
     expect(doc).toContain(table);
     for (const key of Object.keys(CONFIG_KEYS)) expect(table).toContain(`\`${key}\``);

@@ -3,16 +3,16 @@ import { fileURLToPath } from 'node:url';
 import type { Dashboard } from '@grafana/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_DS, DASHBOARDS, INFLUX_DS, SCHEMA_VERSION, dashboardJson } from '../../grafana/src/index.js';
-import { FORECAST_ERROR_FIELDS, INGEST_STATS_FIELDS, M } from '../../grafana/src/measurements.js';
-import { allPanels, expand, formatInterval, intervalMs, roundInterval, type ExpandContext } from '../support/grafanaMacros.js';
+import { API_DS, DASHBOARDS, INFLUX_DS, SCHEMA_VERSION, dashboardJson } from '../../../grafana/src/index.js';
+import { FORECAST_ERROR_FIELDS, INGEST_STATS_FIELDS, M } from '../../../grafana/src/measurements.js';
+import { allPanels, expand, formatInterval, intervalMs, roundInterval, type ExpandContext } from '../../support/grafanaMacros.js';
 
 /**
  * The dashboards as Grafana will load them. @grafana/schema ships TypeScript types but no JSON schema, so
  * the sources are type-checked (`satisfies Dashboard`, tsc) and the emitted JSON is checked here against a
  * zod schema of what Grafana requires of a dashboard, plus the consistency Grafana can't check for us.
  */
-const DIR = fileURLToPath(new URL('../../grafana/dashboards/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../../grafana/dashboards/', import.meta.url));
 
 const gridPos = z.strictObject({ x: z.number().int().min(0).max(23), y: z.number().int().min(0), w: z.number().int().min(1).max(24), h: z.number().int().min(1) });
 const datasourceRef = z.strictObject({ type: z.string(), uid: z.string() });

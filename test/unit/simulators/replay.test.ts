@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadReplaySeries, ReplayInputError, runReplay, type ReplaySource } from '../../simulators/replay/replay.js';
-import type { Output } from '../../simulators/output.js';
-import type { Reading } from '../../src/contract/index.js';
+import { loadReplaySeries, ReplayInputError, runReplay, type ReplaySource } from '../../../simulators/replay/replay.js';
+import type { Output } from '../../../simulators/output.js';
+import type { Reading } from '../../../src/contract/index.js';
 
-const PJME = new URL('../fixtures/pjme_dst_2017_2018.csv', import.meta.url).pathname;
+const PJME = new URL('../../fixtures/pjme_dst_2017_2018.csv', import.meta.url).pathname;
 const pjm: ReplaySource = { csvPath: PJME, timeColumn: 'Datetime', valueColumns: ['PJME_MW'], timeZone: 'America/New_York', timeLabel: 'end', stepMs: 3_600_000, unit: 'MW' };
 
 /** Collects what would be published (the real MQTT path is covered by the integration test). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { holdSeries, scenarioFromForecasts } from '../../src/dispatch/fromForecasts.js';
-import { siteDispatchSchema } from '../../src/dispatch/scenario.js';
-import { priceSeries, reserveRequirement } from '../../src/dispatch/steps.js';
-import { spansBy, formatKw, formatSpan } from '../../src/dispatch/words.js';
-import type { ForecastPoint } from '../../src/contract/index.js';
+import { holdSeries, scenarioFromForecasts } from '../../../src/dispatch/fromForecasts.js';
+import { siteDispatchSchema } from '../../../src/dispatch/scenario.js';
+import { priceSeries, reserveRequirement } from '../../../src/dispatch/steps.js';
+import { spansBy, formatKw, formatSpan } from '../../../src/dispatch/words.js';
+import type { ForecastPoint } from '../../../src/contract/index.js';
 
 const H = 3_600_000;
 

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planCost } from '../../src/dispatch/cost.js';
-import { extractPlan } from '../../src/dispatch/extract.js';
-import { buildDispatchModel } from '../../src/dispatch/formulation.js';
-import { optimizeDispatch } from '../../src/dispatch/optimize.js';
-import { dispatchPlanSchema } from '../../src/dispatch/plan.js';
-import { scenarioSchema, type ScenarioInput } from '../../src/dispatch/scenario.js';
-import { warmUpDispatch } from '../../src/dispatch/optimize.js';
-import { solveDispatch } from '../../src/dispatch/solveDispatch.js';
-import { solveWithGlpk } from '../support/glpk.js';
+import { planCost } from '../../../src/dispatch/cost.js';
+import { extractPlan } from '../../../src/dispatch/extract.js';
+import { buildDispatchModel } from '../../../src/dispatch/formulation.js';
+import { optimizeDispatch } from '../../../src/dispatch/optimize.js';
+import { dispatchPlanSchema } from '../../../src/dispatch/plan.js';
+import { scenarioSchema, type ScenarioInput } from '../../../src/dispatch/scenario.js';
+import { warmUpDispatch } from '../../../src/dispatch/optimize.js';
+import { solveDispatch } from '../../../src/dispatch/solveDispatch.js';
+import { solveWithGlpk } from '../../support/glpk.js';
 
 /** A flat forecast (P10 = P50 = P90): no uncertainty, so no reserve unless a case asks for one. */
 const certain = (kw: number[]) => ({ p10Kw: kw, p50Kw: kw, p90Kw: kw });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackAddress } from '../../src/api/auth/authenticate.js';
-import { scopeAllows } from '../../src/api/auth/scopes.js';
-import { ResponseCache } from '../../src/api/cache.js';
-import { toCsv } from '../../src/api/csv.js';
-import { resolutionParam, timeParam } from '../../src/api/params.js';
-import { combineSeries, formatDuration } from '../../src/api/routes/telemetry.js';
+import { isLoopbackAddress } from '../../../src/api/auth/authenticate.js';
+import { scopeAllows } from '../../../src/api/auth/scopes.js';
+import { ResponseCache } from '../../../src/api/cache.js';
+import { toCsv } from '../../../src/api/csv.js';
+import { resolutionParam, timeParam } from '../../../src/api/params.js';
+import { combineSeries, formatDuration } from '../../../src/api/routes/telemetry.js';
 
 describe('API pure parts', () => {
   it('CSV: RFC 4180 quoting, empty cells for missing values, formula-like text defused, numbers untouched', () => {

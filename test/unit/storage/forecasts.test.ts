@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidQueryError, StoreRejectedError } from '../../src/common/errors.js';
-import { forecastLeadHours, storedNameProblem, type ForecastPoint } from '../../src/contract/index.js';
-import { latestPerTime, validateForecastPoints, validateForecastQuery } from '../../src/storage/forecasts/rules.js';
-import { buildForecastSelect } from '../../src/storage/forecasts/influxql.js';
-import { toForecastLine } from '../../src/storage/forecasts/lineProtocol.js';
-import { buildLockSelect } from '../../src/storage/locks/influxql.js';
-import { toLockLine } from '../../src/storage/locks/lineProtocol.js';
-import { validateLockArgs } from '../../src/storage/locks/rules.js';
+import { InvalidQueryError, StoreRejectedError } from '../../../src/common/errors.js';
+import { forecastLeadHours, storedNameProblem, type ForecastPoint } from '../../../src/contract/index.js';
+import { latestPerTime, validateForecastPoints, validateForecastQuery } from '../../../src/storage/forecasts/rules.js';
+import { buildForecastSelect } from '../../../src/storage/forecasts/influxql.js';
+import { toForecastLine } from '../../../src/storage/forecasts/lineProtocol.js';
+import { buildLockSelect } from '../../../src/storage/locks/influxql.js';
+import { toLockLine } from '../../../src/storage/locks/lineProtocol.js';
+import { validateLockArgs } from '../../../src/storage/locks/rules.js';
 
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);

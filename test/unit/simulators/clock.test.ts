@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { delayUntilTickMs, firstTickMs, parseDurationMs, parseSpeed, parseTimeArg } from '../../simulators/clock.js';
-import { parseTimeCell, resolveLocalTime } from '../../simulators/replay/localTime.js';
+import { delayUntilTickMs, firstTickMs, parseDurationMs, parseSpeed, parseTimeArg } from '../../../simulators/clock.js';
+import { parseTimeCell, resolveLocalTime } from '../../../simulators/replay/localTime.js';
 
 const NY = IANAZone.create('America/New_York');
 const wall = (iso: string) => Date.parse(`${iso}Z`);

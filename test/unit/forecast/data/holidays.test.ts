@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expandHolidays, holidayDates } from '../../src/forecast/data/holidays.js';
-import { siteInfoSchema } from '../../src/forecast/sites.js';
+import { expandHolidays, holidayDates } from '../../../../src/forecast/data/holidays.js';
+import { siteInfoSchema } from '../../../../src/forecast/sites.js';
 
 describe('holiday calendars', () => {
   it('us: the NERC holidays (Sunday → Monday, Saturday stays) and the Friday after Thanksgiving, checked by hand for 2017 and 2021', () => {

@@ -2,9 +2,9 @@ import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/common/logger.js';
-import { Spool } from '../../src/ingest/spool.js';
-import type { TelemetryPoint } from '../../src/contract/index.js';
+import { silentLogger } from '../../../src/common/logger.js';
+import { Spool } from '../../../src/ingest/spool.js';
+import type { TelemetryPoint } from '../../../src/contract/index.js';
 
 const point = (i: number): TelemetryPoint => ({ site: 's', feeder: 'f', meter: `m${i}`, kind: 'load', timeMs: 1_700_000_000_000 + i, fields: { power_kw: i / 4 } });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LstmForecaster } from '../../src/forecast/models/lstm/index.js';
-import type { ForecastInput } from '../../src/forecast/types.js';
+import { LstmForecaster } from '../../../../../src/forecast/models/lstm/index.js';
+import type { ForecastInput } from '../../../../../src/forecast/types.js';
 
 const H = 3_600_000;
 function seasonal(days: number): ForecastInput {

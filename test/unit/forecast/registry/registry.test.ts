@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decidePromotion } from '../../src/forecast/registry/promotion.js';
-import { ModelRegistry, type ModelMetadata } from '../../src/forecast/registry/registry.js';
+import { decidePromotion } from '../../../../src/forecast/registry/promotion.js';
+import { ModelRegistry, type ModelMetadata } from '../../../../src/forecast/registry/registry.js';
 
 const series = { site: 's1', feeder: 'all', target: 'load' } as const;
 const model = (version: string, maeKw: number) => ({ serving: { kind: 'model' as const, version }, maeKw });

@@ -3,15 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { CONFIG_KEYS } from '../../src/config/index.js';
-import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../grafana/src/index.js';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION } from '../../src/contract/index.js';
+import { CONFIG_KEYS } from '../../../src/config/index.js';
+import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../../grafana/src/index.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION } from '../../../src/contract/index.js';
 
 /**
  * docker-compose.yml and what it mounts. Docker does not run here, so this checks what can be checked:
  * files, variables, identities, and that the URLs and ports services use to reach each other agree.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string) => readFile(ROOT + path, 'utf8');
 
 const serviceSchema = z.object({
@@ -150,7 +150,7 @@ describe('docker-compose.yml (Docker does not run here; this checks what can be 
     const sim = svc('simulator');
     expect(sim.command?.[0]).toBe('simulate');
     const fleet = sim.command![sim.command!.indexOf('--fleet') + 1]!;
-    const { loadFleetConfig } = await import('../../simulators/fleetConfig.js');
+    const { loadFleetConfig } = await import('../../../simulators/fleetConfig.js');
     expect(loadFleetConfig(ROOT + fleet).sites.length).toBeGreaterThan(0);
     expect(sim.healthcheck?.disable).toBe(true);
   });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ClearSkyPersistenceForecaster } from '../../src/forecast/baselines/clearSkyPersistence.js';
-import { PersistenceForecaster } from '../../src/forecast/baselines/persistence.js';
-import { SeasonalNaiveForecaster } from '../../src/forecast/baselines/seasonalNaive.js';
-import { dayAheadIssueTimes, runBacktest } from '../../src/forecast/backtest/rollingOrigin.js';
-import { DEFAULT_QUALITY, maskBadValues } from '../../src/forecast/data/quality.js';
-import { LstmForecaster } from '../../src/forecast/models/lstm/index.js';
-import { cutInput, toRegularSeries } from '../../src/forecast/data/series.js';
-import { clearSkyGhiAt } from '../../src/forecast/features/solar.js';
-import type { ForecastInput, Forecaster, ForecastRequest, QuantileForecast } from '../../src/forecast/types.js';
+import { ClearSkyPersistenceForecaster } from '../../../src/forecast/baselines/clearSkyPersistence.js';
+import { PersistenceForecaster } from '../../../src/forecast/baselines/persistence.js';
+import { SeasonalNaiveForecaster } from '../../../src/forecast/baselines/seasonalNaive.js';
+import { dayAheadIssueTimes, runBacktest } from '../../../src/forecast/backtest/rollingOrigin.js';
+import { DEFAULT_QUALITY, maskBadValues } from '../../../src/forecast/data/quality.js';
+import { LstmForecaster } from '../../../src/forecast/models/lstm/index.js';
+import { cutInput, toRegularSeries } from '../../../src/forecast/data/series.js';
+import { clearSkyGhiAt } from '../../../src/forecast/features/solar.js';
+import type { ForecastInput, Forecaster, ForecastRequest, QuantileForecast } from '../../../src/forecast/types.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conformalQuantile, fitBandCalibration, splitForCalibration } from '../../src/forecast/models/lstm/calibration.js';
+import { conformalQuantile, fitBandCalibration, splitForCalibration } from '../../../../../src/forecast/models/lstm/calibration.js';
 
 describe('split-conformal band calibration', () => {
   it('takes the ⌈(n+1)·level⌉-th smallest score', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { StoreRejectedError } from '../../src/common/errors.js';
-import { sliceInput } from '../../src/forecast/data/series.js';
-import { countsForMape, nearZeroKwFor, pointMetrics } from '../../src/forecast/evaluation/metrics.js';
-import { scoreForecastPoints, scoreStep } from '../../src/forecast/scoring.js';
-import type { ForecastInput, RegularSeries } from '../../src/forecast/types.js';
-import { validateForecastErrorPoints } from '../../src/storage/forecasts/rules.js';
-import { buildForecastErrorSelect } from '../../src/storage/forecasts/influxql.js';
-import { toForecastErrorLine } from '../../src/storage/forecasts/lineProtocol.js';
-import type { ForecastErrorPoint, ForecastPoint } from '../../src/contract/index.js';
+import { StoreRejectedError } from '../../../src/common/errors.js';
+import { sliceInput } from '../../../src/forecast/data/series.js';
+import { countsForMape, nearZeroKwFor, pointMetrics } from '../../../src/forecast/evaluation/metrics.js';
+import { scoreForecastPoints, scoreStep } from '../../../src/forecast/scoring.js';
+import type { ForecastInput, RegularSeries } from '../../../src/forecast/types.js';
+import { validateForecastErrorPoints } from '../../../src/storage/forecasts/rules.js';
+import { buildForecastErrorSelect } from '../../../src/storage/forecasts/influxql.js';
+import { toForecastErrorLine } from '../../../src/storage/forecasts/lineProtocol.js';
+import type { ForecastErrorPoint, ForecastPoint } from '../../../src/contract/index.js';
 
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);
