@@ -22,8 +22,7 @@ import { silentLogger } from '../src/common/logger.js';
 import { createMetricsRegistry } from '../src/common/metrics.js';
 import { loadConfig } from '../src/config/index.js';
 import { openStores, type Stores } from '../src/storage/index.js';
-import { buildDataset, fillStore, HOUR, SITE } from '../test/support/apiData.js';
-import { Influxd } from '../test/support/services.js';
+import { buildDataset, fillStore, HOUR, Influxd, SITE } from '../test/support/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

@@ -8,10 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { toLine } from '../src/storage/index.js';
-import { GridcastProcess } from '../test/support/gridcastProcess.js';
-import { Influxd, Mosquitto, freePort, sleep } from '../test/support/services.js';
-import { connectPublisher, fleetReadings, publishAll, toMessages, type PublishPlanEntry } from '../test/support/telemetryFixtures.js';
-import { lastJsonLine, runCli } from '../test/support/cli.js';
+import { connectPublisher, fleetReadings, freePort, GridcastProcess, Influxd, lastJsonLine, Mosquitto, publishAll, runCli, sleep, toMessages, type PublishPlanEntry } from '../test/support/index.js';
 import type { RunSummary } from '../simulators/index.js';
 import type { TelemetryPoint } from '../src/contract/index.js';
 

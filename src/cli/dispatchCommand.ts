@@ -16,7 +16,7 @@ export function addDispatchCommand(program: Command, configEnv: () => NodeJS.Pro
   program
     .command('dispatch')
     .description('Compute a dispatch plan: from a scenario file (offline), or for a site from its stored forecasts (DISPATCH_FILE)')
-    .option('--scenario <file>', 'scenario file (JSON or YAML): assets, forecasts, prices; schema in README "Dispatch"')
+    .option('--scenario <file>', 'scenario file (JSON or YAML): assets, forecasts, prices; schema in docs/dispatch.md')
     .option('--site <id>', 'plan this site of DISPATCH_FILE from the latest stored forecasts, store and publish the plan')
     .option('--json', 'print the plan as one JSON object instead of a summary')
     .action(async (o: { scenario?: string; site?: string; json?: boolean }) => {

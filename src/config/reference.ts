@@ -1,6 +1,6 @@
 import { CONFIG_KEYS } from './schema.js';
 
-/** The README's config table, generated from the schema so the two can't drift (a test compares them). */
+/** The config table of docs/configuration.md, generated from the schema so the two can't drift (a test compares them). */
 export function configReferenceMarkdown(): string {
   const rows = Object.entries(CONFIG_KEYS).map(
     ([key, spec]) => `| \`${key}\` | ${spec.defaultText} | ${spec.allowed} | ${spec.description.replace(/\|/g, '\\|')} |`,

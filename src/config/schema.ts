@@ -6,7 +6,7 @@ import { ID_ALLOWED, idSchema } from '../contract/index.js';
 /**
  * Every setting gridcast reads, in one place. Each key is an environment variable and may also
  * appear in the optional config file (same names). `allowed` and `description` feed the error
- * messages and the README's config table (test/unit/config.test.ts keeps the two in step).
+ * messages and the config table in docs/configuration.md (test/unit/config/config.test.ts keeps the two in step).
  */
 interface KeySpec {
   schema: z.ZodType;

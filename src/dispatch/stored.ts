@@ -3,7 +3,7 @@ import { SITE_ASSET, type DispatchStepPoint, type StoredDispatchPlan } from '../
 
 /**
  * A plan as the store keeps it: the whole document, plus one point per step and asset with the numbers
- * dashboards chart (field names in README.md, "Dispatch storage").
+ * dashboards chart (field names in docs/dispatch.md and src/contract/dispatch.ts).
  */
 export function toStoredPlan(plan: DispatchPlan): StoredDispatchPlan {
   const issuedAtMs = Date.parse(plan.issuedAt);

@@ -3,7 +3,7 @@ import { DEADLETTER_TOPIC } from '../contract/index.js';
 
 export const DEADLETTER_PAYLOAD_MAX_BYTES = 4096;
 
-/** What is published on gridcast/v1/deadletter (README: "Dead letters"). */
+/** What is published on gridcast/v1/deadletter (docs/telemetry.md: "Dead letters"). */
 export interface DeadLetter {
   topic: string;
   reason: Rejection['reason'];

@@ -15,7 +15,7 @@ import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../
 const DEPLOY = fileURLToPath(new URL('../../deploy/mosquitto/', import.meta.url));
 const run = promisify(execFile);
 
-// Per-meter credentials as README.md tells operators to create them: username <site>/<feeder>/<meter>.
+// Per-meter credentials as docs/security.md tells operators to create them: username <site>/<feeder>/<meter>.
 const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };

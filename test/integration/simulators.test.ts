@@ -29,7 +29,7 @@ async function countAll(db: string): Promise<number> {
 describe('gridcast replay → Mosquitto → ingester → InfluxDB', () => {
   it('stores the exact values of a real dataset slice at the right UTC instants (PJM, hour-ending, Eastern, both DST days)', async () => {
     const db = 'replay';
-    // Historic data: raise the age bound, as README says to for a backfill.
+    // Historic data: raise the age bound, as docs/simulators.md says to for a backfill.
     const ing = await startIngester(mosquitto.url, influxd.url, db, { INGEST_MAX_AGE_HOURS: String(24 * 365 * 30) });
     try {
       const r = await runCli(['replay', '--csv', PJME, '--time-col', 'Datetime', '--value-col', 'PJME_MW', '--unit', 'MW', '--tz', 'America/New_York', '--time-label', 'end', '--site', 'pjm', '--feeder', 'east', '--meter', 'pjme', '--kind', 'load', '--url', mosquitto.url, '--batch', '24']);

@@ -100,7 +100,7 @@ const panels = [
   }),
   timeseries({
     title: 'Rejected/s by reason',
-    description: 'Dead-lettered readings and payloads per second, by reason (README: Dead letters), all ingesters together.',
+    description: 'Dead-lettered readings and payloads per second, by reason (docs/telemetry.md: Dead letters), all ingesters together.',
     w: 12,
     h: 8,
     unit: 'reqps',

@@ -8,7 +8,7 @@ export const ingestStatusSchema = z
   .object({
     ingesterInProcess: z.boolean().openapi({ description: 'Whether this process runs an ingester; the counters below are null when not.' }),
     readingsTotal: z.number().nullable().openapi({ description: 'Readings accepted since this process started.' }),
-    rejectedByReason: z.record(z.string(), z.number()).openapi({ description: 'Dead-lettered readings or payloads since start, by reason (README: Dead letters).' }),
+    rejectedByReason: z.record(z.string(), z.number()).openapi({ description: 'Dead-lettered readings or payloads since start, by reason (docs/telemetry.md: Dead letters).' }),
     spoolDepth: z.number().nullable().openapi({ description: 'Readings waiting in the on-disk spool for the store.' }),
     lastReadingAt: isoTime.nullable().openapi({ description: 'Newest reading in the store.' }),
     silentAfterMinutes: z.number(),
