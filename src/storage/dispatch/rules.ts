@@ -1,5 +1,6 @@
 import { InvalidQueryError, StoreRejectedError } from '../../common/errors.js';
-import { MAX_FORECAST_LEAD_HOURS, STORED_FIELD_PATTERN, forecastLeadHours, storedNameProblem, type StoredDispatchPlan } from '../../contract/index.js';
+import { MAX_FORECAST_LEAD_HOURS, forecastLeadHours, storedNameProblem, type StoredDispatchPlan } from '../../contract/index.js';
+import { checkFreeFields } from '../freeFields.js';
 import type { DispatchPlanQuery } from './store.js';
 
 /** Dispatch-plan rules shared by every store, pure (held to test/integration/storage/contract/dispatch.ts). */
@@ -17,12 +18,7 @@ export function validateDispatchPlan(plan: StoredDispatchPlan): number[] {
     const assetProblem = storedNameProblem(p.asset);
     if (assetProblem) throw new StoreRejectedError(`${at}: asset ${assetProblem}`);
     if (!Number.isSafeInteger(p.timeMs)) throw new StoreRejectedError(`${at}: timeMs must be integer epoch ms`);
-    const names = Object.keys(p.fields);
-    if (names.length === 0) throw new StoreRejectedError(`${at}: no fields`);
-    for (const name of names) {
-      if (!STORED_FIELD_PATTERN.test(name) || name === 'issued_at_ms') throw new StoreRejectedError(`${at}: field name '${name}' must be snake_case (a–z, 0–9, _) and not issued_at_ms`);
-      if (!Number.isFinite(p.fields[name])) throw new StoreRejectedError(`${at}: field ${name} is not a finite number`);
-    }
+    checkFreeFields(p.fields, at, ['issued_at_ms']);
     const lead = forecastLeadHours(p);
     if (lead < 0 || lead > MAX_FORECAST_LEAD_HOURS) throw new StoreRejectedError(`${at}: lead ${lead} h is outside 0–${MAX_FORECAST_LEAD_HOURS} h`);
     return lead;
