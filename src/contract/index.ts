@@ -11,3 +11,4 @@ export * from './telemetry.js';
 export * from './forecasts.js';
 export * from './dispatch.js';
 export * from './ingestStats.js';
+export * from './weatherForecasts.js';
