@@ -109,3 +109,24 @@ export class DispatchError extends Error {
     this.name = 'DispatchError';
   }
 }
+
+/**
+ * A model that reads weather forecasts was asked for a forecast the weather forecast doesn't cover (none
+ * issued yet, or too stale to reach the horizon). The caller falls back and records why.
+ */
+export class MissingWeatherForecastError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issuedAtMs: number,
+    /** Target steps asked for without a weather forecast. */
+    readonly missingSteps: number,
+    readonly requestedSteps: number,
+    readonly features: readonly string[],
+  ) {
+    super(
+      `no ${source} weather forecast issued by ${new Date(issuedAtMs).toISOString()} covers ${missingSteps} of the ${requestedSteps} steps asked for ` +
+        `(the model reads ${features.join(', ')}); falling back to a forecast without weather`,
+    );
+    this.name = 'MissingWeatherForecastError';
+  }
+}

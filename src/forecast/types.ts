@@ -1,5 +1,6 @@
 import type { ForecastTarget } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
+import type { WeatherForecastTable } from './features/weatherForecast.js';
 /**
  * The forecasting stage's own data types (OpenSTEF keeps each stage's data type apart: measurements,
  * feature frames and forecasts are not `number[][]`). Times are epoch ms UTC; values are kW.
@@ -39,6 +40,11 @@ export interface SeriesContext {
 export interface ForecastInput {
   series: RegularSeries;
   weather: WeatherInputs;
+  /**
+   * Weather forecasts for the steps ahead, every vintage, looked up as known at each issue time (so it is
+   * never cut like the observations: a later vintage is simply not visible from an earlier issue).
+   */
+  weatherForecast?: WeatherForecastTable;
   context: SeriesContext;
 }
 

@@ -27,7 +27,7 @@ export function cutInput(input: ForecastInput, untilMs: number): ForecastInput {
   for (const [k, v] of Object.entries(input.weather) as [keyof WeatherInputs, Float64Array | undefined][]) {
     if (v) weather[k] = v.slice(0, keep);
   }
-  return { series: { ...series, values: series.values.slice(0, keep) }, weather, context: input.context };
+  return { series: { ...series, values: series.values.slice(0, keep) }, weather, ...(input.weatherForecast ? { weatherForecast: input.weatherForecast } : {}), context: input.context };
 }
 
 /**
@@ -42,7 +42,7 @@ export function sliceInput(input: ForecastInput, fromMs: number, untilMs: number
   for (const [k, v] of Object.entries(cut.weather) as [keyof WeatherInputs, Float64Array | undefined][]) {
     if (v) weather[k] = v.slice(skip);
   }
-  return { series: { ...series, startMs: series.startMs + skip * series.stepMs, values: series.values.slice(skip) }, weather, context: cut.context };
+  return { ...cut, series: { ...series, startMs: series.startMs + skip * series.stepMs, values: series.values.slice(skip) }, weather };
 }
 
 /** Irregular (time, value) points → a regular series of bucket means; empty buckets are NaN. */

@@ -3,6 +3,7 @@ import { CALENDAR_FEATURE_COUNT, calendarFeatures } from './calendar.js';
 import { fitStandardScaler, scaleSeries, type StandardScaler } from './scaling.js';
 import { solarClearSkyFraction } from './solar.js';
 import { forwardFill, seasonalLagIndex } from './windowing.js';
+import { forecastFeatureCount, forecastFeaturesFor, writeForecastFeatures, type ForecastFeature, type ForecastFeatureContext } from './weatherForecastFeatures.js';
 import type { ForecastTarget } from '../../../contract/index.js';
 
 /**
@@ -10,11 +11,14 @@ import type { ForecastTarget } from '../../../contract/index.js';
  * - history [inputSteps, seq]: scaled value, missing flag, hour sin/cos, past weather (+ missing flag);
  * - context [2]: level at issue time, age of the last observation;
  * - targetSteps [horizonSteps, step]: lead, local calendar, clear-sky (PV), same hour yesterday and
- *   last week (each with a missing flag). Long-range information lives here, not in the LSTM, so the
+ *   last week (each with a missing flag), and the weather forecast for the step as known at the issue
+ *   time (weatherForecastFeatures.ts) when the model has one. Long-range information lives here, not in the LSTM, so the
  *   recurrent window stays short and cheap.
  */
 
 export type WeatherChannel = keyof WeatherInputs;
+
+export { forecastFeaturesFor };
 
 /** The weather that drives each target (temperature → heating/cooling load; irradiance → PV; wind → turbines). */
 export const WEATHER_FOR_TARGET: Record<ForecastTarget, WeatherChannel> = {
@@ -34,6 +38,8 @@ export interface FeatureSpec {
   solar: { latitude: number; longitude: number } | undefined;
   /** Time of year (sin/cos) per target step (LstmHyperparameters.seasonOfYear); absent in older models. */
   seasonOfYear?: boolean;
+  /** Weather-forecast inputs per target step, and the source they came from; absent: the model needs none. */
+  weatherForecast?: { features: ForecastFeature[]; source: string };
 }
 
 export interface FeatureScalers {
@@ -51,7 +57,7 @@ export function historyFeatureCount(spec: FeatureSpec): number {
 export const SEASONAL_LAGS = 5;
 
 export function stepFeatureCount(spec: FeatureSpec): number {
-  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + (spec.seasonOfYear ? 2 : 0) + 2 * SEASONAL_LAGS;
+  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + (spec.seasonOfYear ? 2 : 0) + 2 * SEASONAL_LAGS + forecastFeatureCount(spec.weatherForecast?.features ?? []);
 }
 
 export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): FeatureScalers {
@@ -76,6 +82,8 @@ export interface PreparedSeries {
   timeFromIndex: number;
   calendar: Float32Array;
   solar: Float32Array | undefined;
+  /** The weather forecast the target steps read, when the spec asks for one. */
+  forecast: ForecastFeatureContext | undefined;
 }
 
 /**
@@ -121,6 +129,7 @@ export function prepareSeries(
     timeFromIndex: from,
     calendar: calendarFeatures(fromMs, series.stepMs, count, context.timeZone, context.holidays),
     solar: spec.solar ? solarClearSkyFraction(fromMs, series.stepMs, count, spec.solar.latitude, spec.solar.longitude) : undefined,
+    forecast: spec.weatherForecast && input.weatherForecast ? { table: input.weatherForecast, features: spec.weatherForecast.features, position: spec.solar } : undefined,
   };
 }
 
@@ -139,8 +148,12 @@ export function allocateSamples(spec: FeatureSpec, count: number): SampleBuffers
   };
 }
 
-/** Writes the inputs of the sample whose last observed step is `origin` into slot `slot`. */
-export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: number, out: SampleBuffers, slot: number): void {
+/**
+ * Writes the inputs of the sample whose last observed step is `origin` into slot `slot`. The weather
+ * forecast is the one known at `asOfMs` (the issue time; in training, the end of the last observed step).
+ * Returns how many target steps the weather forecast didn't cover (0 without one).
+ */
+export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: number, out: SampleBuffers, slot: number, asOfMs = prep.startMs + (origin + 1) * prep.stepMs): number {
   const { inputSteps, horizonSteps } = spec;
   const hf = historyFeatureCount(spec);
   let o = slot * inputSteps * hf;
@@ -190,7 +203,18 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
     for (const index of [dayLag, dayLag - spec.daySteps, dayLag - 2 * spec.daySteps, weekLag, weekLag - spec.weekSteps]) {
       s = writeLag(prep, index, out.targetSteps, s);
     }
+    s += forecastFeatureCount(spec.weatherForecast?.features ?? []);
   }
+  if (!spec.weatherForecast) return 0;
+  const firstTargetMs = prep.startMs + (origin + 1) * prep.stepMs;
+  const width = forecastFeatureCount(spec.weatherForecast.features);
+  // The forecast block is the last `width` features of every step.
+  const at = slot * horizonSteps * sf + sf - width;
+  if (!prep.forecast) {
+    for (let h = 0; h < horizonSteps; h++) out.targetSteps[at + h * sf + width - 1] = 1;
+    return horizonSteps;
+  }
+  return writeForecastFeatures(prep.forecast, asOfMs, firstTargetMs, prep.stepMs, horizonSteps, out.targetSteps, at, sf);
 }
 
 function writeLag(prep: PreparedSeries, index: number, out: Float32Array, at: number): number {

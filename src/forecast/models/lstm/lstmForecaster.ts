@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { MissingWeatherForecastError } from '../../../common/errors.js';
 import { silentLogger, type Logger } from '../../../common/logger.js';
 import type { ForecastInput, ForecastRequest, QuantileForecast, SavedModel, TrainableForecaster } from '../../types.js';
 import { resolveTfBackend } from '../tfBackend.js';
@@ -12,6 +13,7 @@ import {
   stepFeatureCount,
   writeSample,
   writeTargets,
+  forecastFeaturesFor,
   type FeatureScalers,
   type FeatureSpec,
   type WeatherChannel,
@@ -239,7 +241,16 @@ export class LstmForecaster implements TrainableForecaster {
     const cut: ForecastInput = observedSteps === series.values.length ? input : cutSeries(input, observedSteps);
     const prep = prepareSeries(cut, spec, metadata.scalers, origin - spec.inputSteps + 1, origin + 1 + spec.horizonSteps);
     const sample = allocateSamples(spec, 1);
-    writeSample(prep, spec, origin, sample, 0);
+    const uncovered = writeSample(prep, spec, origin, sample, 0, request.issuedAtMs);
+    // A model trained on weather forecasts never forecasts without one: the caller falls back (a model
+    // without weather, or a baseline) and says why, rather than tomorrow's weather silently reading zero.
+    if (spec.weatherForecast && uncovered > 0) {
+      const needed = Math.min(spec.horizonSteps, leadSteps + request.horizon);
+      const missingInRequest = countUncovered(sample.targetSteps, spec, needed);
+      if (missingInRequest > 0) {
+        throw new MissingWeatherForecastError(spec.weatherForecast.source, request.issuedAtMs, missingInRequest, needed, spec.weatherForecast.features);
+      }
+    }
 
     const quantiles = tf.tidy(() => {
       const raw = fitted.model.predict([
@@ -288,7 +299,7 @@ export class LstmForecaster implements TrainableForecaster {
     const spec = saved.metadata.featureSpec;
     return {
       files: { [MODEL_JSON_FILE]: JSON.stringify(saved.modelJson), [WEIGHTS_FILE_NAME]: saved.weightData, [LSTM_METADATA_FILE]: JSON.stringify(saved.metadata) },
-      features: ['history', 'calendar', 'level', ...spec.weatherChannels, ...(spec.solar ? ['clear-sky'] : [])],
+      features: ['history', 'calendar', 'level', ...spec.weatherChannels, ...(spec.solar ? ['clear-sky'] : []), ...(spec.weatherForecast?.features.map((f) => `forecast:${f}`) ?? [])],
       scalers: saved.metadata.scalers,
       options: saved.metadata.hyperparameters,
       backend: saved.metadata.training?.tfBackend ?? 'unknown',
@@ -333,6 +344,7 @@ export class LstmForecaster implements TrainableForecaster {
 
 function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureSpec {
   const { context, series, weather } = input;
+  const forecastFeatures = hp.useWeatherForecast ? forecastFeaturesFor(context.target, input.weatherForecast, context.latitude !== undefined && context.longitude !== undefined) : [];
   const weatherChannel: WeatherChannel = WEATHER_FOR_TARGET[context.target];
   const values = weather[weatherChannel];
   // Weather is used only if the training data has some: a channel the model never saw filled can't help it.
@@ -349,6 +361,7 @@ function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureS
     weatherChannels: hasWeather ? [weatherChannel] : [],
     solar,
     ...(hp.seasonOfYear && trainingSpanMs(series, hp) >= MIN_SEASON_HISTORY_MS ? { seasonOfYear: true } : {}),
+    ...(forecastFeatures.length > 0 && input.weatherForecast ? { weatherForecast: { features: forecastFeatures, source: input.weatherForecast.source } } : {}),
   };
 }
 
@@ -362,6 +375,14 @@ const MIN_SEASON_HISTORY_MS = 2 * 365 * DAY_MS;
 function trainingSpanMs(series: ForecastInput['series'], hp: LstmHyperparameters): number {
   const steps = hp.maxTrainingSamples > 0 ? Math.min(series.values.length, hp.maxTrainingSamples) : series.values.length;
   return steps * series.stepMs;
+}
+
+/** Target steps among the first `steps` whose weather-forecast flag is set (the last feature of a step). */
+function countUncovered(targetSteps: Float32Array, spec: FeatureSpec, steps: number): number {
+  const sf = stepFeatureCount(spec);
+  let n = 0;
+  for (let h = 0; h < steps; h++) if (targetSteps[h * sf + sf - 1] === 1) n++;
+  return n;
 }
 
 function cutSeries(input: ForecastInput, steps: number): ForecastInput {

@@ -21,6 +21,8 @@ export interface LstmHyperparameters {
   ensembleSize: number;
   /** Time of year (sin/cos) as a feature of every target step, when the fit has ≥ 2 years of history. */
   seasonOfYear: boolean;
+  /** Read the input's weather forecast (when it has one) at every target step; false: ignore it. */
+  useWeatherForecast: boolean;
   batchSize: number;
   learningRate: number;
   seed: number;
@@ -47,6 +49,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   trainingBudgetSamples: 12 * 365 * 24,
   ensembleSize: 1,
   seasonOfYear: true,
+  useWeatherForecast: true,
   batchSize: 64,
   learningRate: 0.003,
   seed: 42,
@@ -75,7 +78,9 @@ export type LstmOptions = Partial<LstmHyperparameters> & LstmRuntimeOptions;
 export function resolveHyperparameters(options: Partial<LstmHyperparameters>): LstmHyperparameters {
   const defined = Object.fromEntries(Object.entries(options).filter(([key, v]) => v !== undefined && key in DEFAULT_LSTM_HYPERPARAMETERS));
   const merged: LstmHyperparameters = { ...DEFAULT_LSTM_HYPERPARAMETERS, ...defined };
-  if (typeof merged.seasonOfYear !== 'boolean') throw new RangeError(`LSTM option seasonOfYear must be true or false, got ${String(merged.seasonOfYear)}`);
+  for (const key of ['seasonOfYear', 'useWeatherForecast'] as const) {
+    if (typeof merged[key] !== 'boolean') throw new RangeError(`LSTM option ${key} must be true or false, got ${String(merged[key])}`);
+  }
   if (!Number.isInteger(merged.epochs) || merged.epochs < 0) throw new RangeError(`LSTM option epochs must be a whole number ≥ 0 (0 = from trainingBudgetSamples), got ${merged.epochs}`);
   const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'ensembleSize', 'batchSize'] as const;
   for (const key of positiveIntegers) {
