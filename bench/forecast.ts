@@ -6,8 +6,26 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadReplaySeries, type PowerUnit } from '../simulators/index.js';
-import { baselinesFor, DEFAULT_QUALITY, expandHolidays, LstmForecaster, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../src/forecast/index.js';
-import type { ForecastTarget } from '../src/contract/index.js';
+import { parse } from 'csv-parse/sync';
+import { readFile } from 'node:fs/promises';
+import {
+  baselinesFor,
+  DEFAULT_QUALITY,
+  deaccumulateJoules,
+  expandHolidays,
+  loadVintagedForecastCsv,
+  LstmForecaster,
+  maskBadValues,
+  runBacktest,
+  staticForecastTable,
+  toRegularSeries,
+  WeatherFallbackForecaster,
+  type BacktestResult,
+  type ForecastInput,
+  type WeatherForecastTable,
+  type WeatherInputs,
+} from '../src/forecast/index.js';
+import type { ForecastTarget, WeatherForecastVariable } from '../src/contract/index.js';
 
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 const QUICK = process.env.BENCH_FORECAST_QUICK === '1';
@@ -31,6 +49,11 @@ interface Case {
   testDays: number;
   retrainDays: number;
   weather?: { csv: string; columns: string[]; fahrenheit?: boolean };
+  /**
+   * A weather forecast at the target steps (issue #10): GEFCom2014's ECMWF predictors of a zone, GEFCom2012
+   * wind's issued runs (every vintage), or GEFCom2012's temperature as a perfect forecast (their convention).
+   */
+  forecast?: { kind: 'gefcom2014-nwp'; zone: number } | { kind: 'gefcom2012-wind-runs'; farm: number } | { kind: 'perfect-temperature' };
   latitude?: number;
   longitude?: number;
   capacityKw?: number;
@@ -84,6 +107,13 @@ const CASES: Case[] = [
       { ...base, name: `gefcom-load-z${zone}`, goal: 'reference without weather' },
       {
         ...base,
+        name: `gefcom-load-z${zone}+tempfc`,
+        // The mean of the 11 stations at the target hours, as a perfect forecast (no temperature forecasts were published).
+        forecast: { kind: 'perfect-temperature' as const },
+        goal: 'MAPE ≥ 15 % lower than without weather (issue #10)',
+      },
+      {
+        ...base,
         name: `gefcom-load-z${zone}+temp`,
         weather: { csv: `${DATA}gefcom2012_load_temperature/temperature_hourly.csv`, columns: Array.from({ length: 11 }, (_, i) => `station_${i + 1}`), fahrenheit: true },
         goal: 'gain from temperature input',
@@ -111,6 +141,66 @@ const CASES: Case[] = [
     capacityKw: 1,
     goal: 'beat clear-sky persistence and persistence (nMAE)',
   },
+  {
+    name: 'gefcom-solar-z1+nwp',
+    csv: `${DATA}gefcom2014_solar/solar_power_hourly.csv`,
+    timeCol: 'timestamp_utc',
+    valueCol: 'zone1_power',
+    unit: 'kW',
+    timeZone: 'Australia/Sydney',
+    csvTimeZone: 'UTC',
+    timeLabel: 'end',
+    target: 'pv',
+    // The ECMWF predictors cover 2012-04-01 .. 2013-05-01 only (the dataset's README).
+    fromIso: '2012-04-01T00:00:00Z',
+    toIso: '2013-05-01T00:00:00Z',
+    testDays: 120,
+    retrainDays: 60,
+    latitude: -35.3,
+    longitude: 149.1,
+    capacityKw: 1,
+    forecast: { kind: 'gefcom2014-nwp', zone: 1 },
+    goal: 'nMAE and pinball ≥ 40 % below clear-sky persistence (issue #10)',
+  },
+  {
+    name: 'gefcom-solar-z1-same-window',
+    csv: `${DATA}gefcom2014_solar/solar_power_hourly.csv`,
+    timeCol: 'timestamp_utc',
+    valueCol: 'zone1_power',
+    unit: 'kW',
+    timeZone: 'Australia/Sydney',
+    csvTimeZone: 'UTC',
+    timeLabel: 'end',
+    target: 'pv',
+    fromIso: '2012-04-01T00:00:00Z',
+    toIso: '2013-05-01T00:00:00Z',
+    testDays: 120,
+    retrainDays: 60,
+    latitude: -35.3,
+    longitude: 149.1,
+    capacityKw: 1,
+    goal: 'the same window without the NWP (side by side)',
+  },
+  ...[1, 2, 3, 4, 5, 6, 7].map(
+    (farm): Case => ({
+      name: `gefcom-wind-wp${farm}+nwp`,
+      csv: `${DATA}gefcom2012_wind/wind_power_hourly.csv`,
+      timeCol: 'timestamp',
+      valueCol: `wp${farm}`,
+      unit: 'kW',
+      timeZone: 'UTC',
+      timeLabel: 'start',
+      target: 'wind',
+      fromIso: '2009-07-01T00:00:00Z',
+      toIso: '2011-01-01T00:00:00Z',
+      testDays: 180,
+      retrainDays: 60,
+      capacityKw: 1,
+      // Issued runs (every 12 h, leads 1–48 h): a forecast issued 10:00 on D−1 reads the runs issued before it.
+      forecast: { kind: 'gefcom2012-wind-runs', farm },
+      goal: 'nMAE ≥ 35 % below persistence (issue #10)',
+    }),
+  ),
   {
     name: 'gefcom-wind-wp1',
     csv: `${DATA}gefcom2012_wind/wind_power_hourly.csv`,
@@ -147,17 +237,65 @@ async function loadCase(c: Case): Promise<ForecastInput> {
     }));
     weather.temperatureC = Float64Array.from({ length: series.values.length }, (_, i) => byTime.get(series.startMs + i * HOUR) ?? Number.NaN);
   }
+  const weatherForecast = c.forecast ? await loadForecast(c, series.startMs, series.values.length) : undefined;
   return {
     series: { ...series, values: maskBadValues(series.values, DEFAULT_QUALITY[c.target]).values },
     weather,
+    ...(weatherForecast ? { weatherForecast } : {}),
     context: { target: c.target, timeZone: c.timeZone, holidays: expandHolidays(c.holidays ?? []), ...(c.latitude !== undefined ? { latitude: c.latitude, longitude: c.longitude! } : {}), ...(c.capacityKw !== undefined ? { capacityKw: c.capacityKw } : {}) },
   };
+}
+
+/** The case's weather forecast as a table the model looks up by issue time. */
+async function loadForecast(c: Case, startMs: number, length: number): Promise<WeatherForecastTable> {
+  const f = c.forecast!;
+  if (f.kind === 'gefcom2012-wind-runs') {
+    // ws/wd: 10 m wind speed and direction of the runs; the direction is a vector azimuth (the README), which
+    // only flips the sign of sin/cos: the model learns either way.
+    return loadVintagedForecastCsv({
+      path: `${DATA}gefcom2012_wind/raw/windforecasts_wf${f.farm}.csv.zip`,
+      issueColumn: 'date',
+      leadColumn: 'hors',
+      columns: [
+        { column: 'ws', variable: 'wind_speed_10m_ms' },
+        { column: 'wd', variable: 'wind_direction_100m_deg' },
+      ],
+      timeZone: 'UTC',
+      stepMs: HOUR,
+      source: `GEFCom2012 wind runs wf${f.farm}`,
+    });
+  }
+  const onGrid = (byTime: Map<number, number>) => Float64Array.from({ length }, (_, i) => byTime.get(startMs + i * HOUR) ?? Number.NaN);
+  if (f.kind === 'perfect-temperature') {
+    const w = await loadReplaySeries({ csvPath: `${DATA}gefcom2012_load_temperature/temperature_hourly.csv`, timeColumn: 'timestamp', valueColumns: Array.from({ length: 11 }, (_, i) => `station_${i + 1}`), timeZone: c.timeZone, timeLabel: 'start', stepMs: HOUR, unit: 'kW' });
+    const byTime = new Map(w.rows.map((r) => {
+      const vals = r.valuesKw.filter((v): v is number => v !== undefined);
+      return [r.timeMs, ((vals.reduce((a, v) => a + v, 0) / Math.max(1, vals.length) - 32) * 5) / 9];
+    }));
+    return staticForecastTable('GEFCom2012 station mean as a perfect forecast', startMs, HOUR, { temperature_c: onGrid(byTime) });
+  }
+  // GEFCom2014: one row per zone and hour, end-labelled UTC like the power; accumulated fields per daily run.
+  const rows = (parse(await readFile(`${DATA}gefcom2014_solar/nwp_predictors_2012-04-01_2013-05-01.csv`, 'utf8'), { columns: true }) as Record<string, string>[]).filter((r) => Number(r.zone_id) === f.zone);
+  const times = rows.map((r) => Date.parse(`${r.timestamp_utc!.replace(' ', 'T')}:00Z`) - HOUR);
+  const column = (name: string) => Float64Array.from(rows, (r) => Number(r[name]));
+  const series: Record<WeatherForecastVariable, Float64Array> | Partial<Record<WeatherForecastVariable, Float64Array>> = {
+    ghi_wm2: deaccumulateJoules(column('VAR169'), HOUR),
+    cloud_cover_pct: column('VAR164').map((v) => v * 100),
+    temperature_c: column('VAR167').map((v) => v - 273.15),
+  };
+  const values: Partial<Record<WeatherForecastVariable, Float64Array>> = {};
+  for (const [name, arr] of Object.entries(series) as [WeatherForecastVariable, Float64Array][]) {
+    values[name] = onGrid(new Map(times.map((t, i) => [t, arr[i]!])));
+  }
+  return staticForecastTable(`GEFCom2014 ECMWF predictors zone ${f.zone}`, startMs, HOUR, values);
 }
 
 interface CaseResult {
   name: string;
   goal: string;
   seconds: number;
+  /** Issues the weather forecast didn't cover, forecast by the fallback instead. */
+  fallbacks: number;
   result: Omit<BacktestResult, 'models'> & { models: Record<string, { overall: BacktestResult['models'][string]['overall'] }> };
 }
 
@@ -166,14 +304,18 @@ async function runCase(c: Case): Promise<CaseResult> {
   const started = performance.now();
   // BENCH_FORECAST_LSTM='{"epochs":4}' overrides hyperparameters (experiments; the figures use the defaults).
   const lstm = new LstmForecaster({ maxTrainingSamples: (c.trainDays ?? 365) * 24, ...(JSON.parse(process.env.BENCH_FORECAST_LSTM ?? '{}') as object) });
-  const result = await runBacktest(input, [lstm, ...baselinesFor(c.target, c.latitude !== undefined)], {
+  const baselines = baselinesFor(c.target, c.latitude !== undefined);
+  // With a weather forecast, an issue it doesn't cover falls back to the first baseline (counted below).
+  const model = input.weatherForecast ? new WeatherFallbackForecaster(lstm, baselinesFor(c.target, c.latitude !== undefined)[0]!) : lstm;
+  const result = await runBacktest(input, [model, ...baselines], {
     horizonSteps: 24,
     issueHourLocal: 10,
     testDays: QUICK ? 14 : c.testDays,
     retrainDays: QUICK ? 14 : c.retrainDays,
   });
   const seconds = (performance.now() - started) / 1000;
-  return { name: c.name, goal: c.goal, seconds, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall }])) } };
+  const fallbacks = model instanceof WeatherFallbackForecaster ? model.fallbacks.length : 0;
+  return { name: c.name, goal: c.goal, seconds, fallbacks, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall }])) } };
 }
 
 async function main(): Promise<void> {
@@ -184,7 +326,7 @@ async function main(): Promise<void> {
     const r = await runCase(c);
     results.push(r);
     const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-    console.log(`\n${r.name}: ${r.result.forecasts} day-ahead forecasts, ${r.result.testWindow.from.slice(0, 10)} .. ${r.result.testWindow.to.slice(0, 10)}, ${r.seconds.toFixed(0)} s — goal: ${r.goal}`);
+    console.log(`\n${r.name}: ${r.result.forecasts} day-ahead forecasts, ${r.result.testWindow.from.slice(0, 10)} .. ${r.result.testWindow.to.slice(0, 10)}, ${r.seconds.toFixed(0)} s${r.fallbacks ? `, ${r.fallbacks} without a weather forecast (fallback)` : ''} — goal: ${r.goal}`);
     console.log(`  ${'model'.padEnd(24)} ${'MAPE %'.padStart(8)} ${'nMAE %'.padStart(8)} ${'MASE'.padStart(6)} ${'pinball'.padStart(12)} ${'P10–P90 %'.padStart(10)}`);
     for (const [name, m] of Object.entries(r.result.models)) {
       const o = m.overall;

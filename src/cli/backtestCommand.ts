@@ -2,7 +2,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadReplaySeries, parseDurationMs, UNIT_TO_KW, type PowerUnit } from '../../simulators/index.js';
 import { baselinesFor, DEFAULT_BACKTEST, LstmForecaster, DEFAULT_QUALITY, expandHolidays, HOLIDAY_CALENDARS, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
-import { FORECAST_TARGETS, type ForecastTarget } from '../contract/index.js';
+import { FORECAST_TARGETS, WEATHER_FORECAST_VARIABLES, type ForecastTarget, type WeatherForecastVariable } from '../contract/index.js';
+import {
+  convertForecastColumn,
+  FORECAST_COLUMN_TRANSFORMS,
+  loadVintagedForecastCsv,
+  parseForecastColumnSpec,
+  staticForecastTable,
+  WeatherFallbackForecaster,
+  type ForecastColumnSpec,
+  type WeatherForecastTable,
+} from '../forecast/index.js';
 
 /** `gridcast backtest`: rolling-origin day-ahead backtest of any CSV series, models next to baselines. */
 export function addBacktestCommand(program: Command): void {
@@ -15,6 +25,15 @@ export function addBacktestCommand(program: Command): void {
     .addOption(new Option('--target <target>', 'what the series is').choices([...FORECAST_TARGETS]).makeOptionMandatory())
     .option('--weather-col <name>', 'weather column aligned with the series: temperature (°C) for load, irradiance (W/m²) for pv, wind speed (m/s) for wind')
     .option('--fahrenheit', 'the temperature column is in °F')
+    .option(
+      '--forecast-col <COLUMN:VARIABLE[:TRANSFORM]>',
+      `a weather forecast column (repeatable): in the CSV itself, its value at t is a forecast for t available at the issue time (GEFCom's convention); with --forecast-csv, a column of that file. VARIABLE: ${WEATHER_FORECAST_VARIABLES.join(', ')}; TRANSFORM: ${FORECAST_COLUMN_TRANSFORMS.join(', ')}`,
+      collect,
+      [] as string[],
+    )
+    .option('--forecast-csv <file>', 'issued weather-forecast runs (CSV, or a zip holding one) with an issue-time and a lead column: each forecast sees only runs issued before it')
+    .option('--forecast-issue-col <name>', 'issue-time column of --forecast-csv (ISO-8601, YYYY-MM-DD HH:MM, YYYYMMDDHH or epoch ms)', 'date')
+    .option('--forecast-lead-col <name>', 'lead column of --forecast-csv (hours from issue)', 'hors')
     .option('--tz <zone>', 'IANA zone of times without an offset in the file (DST resolved there)', 'UTC')
     .option('--local-tz <zone>', 'IANA zone of the site: local calendar, day and issue hour (default: --tz)')
     .addOption(new Option('--unit <unit>', 'unit of the values').choices(Object.keys(UNIT_TO_KW)).default('kW'))
@@ -39,8 +58,11 @@ export function addBacktestCommand(program: Command): void {
       const target = await load(o.valueCol, o.unit);
       const series = toRegularSeries(target.rows.map((r) => ({ timeMs: r.timeMs, value: r.valuesKw[0] })), stepMs);
       const quality = maskBadValues(series.values, DEFAULT_QUALITY[o.target]);
+      const forecastSpecs = o.forecastCol.map(parseForecastColumnSpec);
+      const weatherForecast = forecastSpecs.length === 0 ? undefined : await forecastTable(o, forecastSpecs, series.startMs, series.values.length, stepMs, load);
       const input: ForecastInput = {
         series: { ...series, values: quality.values },
+        ...(weatherForecast ? { weatherForecast } : {}),
         weather: o.weatherCol ? await weatherInput(o, series.startMs, series.values.length, stepMs, await load(o.weatherCol, 'kW')) : {},
         context: {
           target: o.target,
@@ -53,7 +75,9 @@ export function addBacktestCommand(program: Command): void {
       };
       const baselines = baselinesFor(o.target, o.latitude !== undefined && o.longitude !== undefined);
       const lstm = new LstmForecaster({ maxTrainingSamples: Math.round((o.trainDays * 86_400_000) / stepMs), ...(o.epochs ? { epochs: o.epochs } : {}) });
-      const forecasters = o.baselinesOnly ? baselines : [lstm, ...baselines];
+      // With a weather forecast, an issue it doesn't cover is forecast by the first baseline instead (counted in the report).
+      const model = weatherForecast ? new WeatherFallbackForecaster(lstm, baselinesFor(o.target, o.latitude !== undefined && o.longitude !== undefined)[0]!) : lstm;
+      const forecasters = o.baselinesOnly ? baselines : [model, ...baselines];
       const bar = process.stderr.isTTY && !o.json ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {value}/{total} forecasts' }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays }, (done, total) => {
@@ -65,6 +89,9 @@ export function addBacktestCommand(program: Command): void {
       const report = {
         ...withoutForecasts(result),
         series: { csv: o.csv, column: o.valueCol, target: o.target, points: series.values.length, resolutionMs: stepMs },
+        weatherForecast: weatherForecast
+          ? { source: weatherForecast.source, vintages: weatherForecast.vintages.length, columns: o.forecastCol, fallbacks: model instanceof WeatherFallbackForecaster ? model.fallbacks : [] }
+          : null,
         dataQuality: { outliersMasked: quality.outliers, stuckMasked: quality.stuck, skippedRows: target.skipped },
       };
       if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -79,6 +106,10 @@ interface BacktestFlags {
   target: ForecastTarget;
   weatherCol?: string;
   fahrenheit?: boolean;
+  forecastCol: string[];
+  forecastCsv?: string;
+  forecastIssueCol: string;
+  forecastLeadCol: string;
   tz: string;
   localTz?: string;
   unit: PowerUnit;
@@ -108,6 +139,36 @@ async function weatherInput(o: BacktestFlags, startMs: number, length: number, s
   });
   const key = o.target === 'load' ? 'temperatureC' : o.target === 'pv' ? 'irradianceWm2' : 'windSpeedMs';
   return { [key]: aligned };
+}
+
+/** The weather forecast of a backtest: columns of the series' own file, or a file of issued runs. */
+async function forecastTable(
+  o: BacktestFlags,
+  specs: ForecastColumnSpec[],
+  startMs: number,
+  length: number,
+  stepMs: number,
+  load: (column: string, unit: PowerUnit) => ReturnType<typeof loadReplaySeries>,
+): Promise<WeatherForecastTable> {
+  if (o.forecastCsv) {
+    return loadVintagedForecastCsv({ path: o.forecastCsv, issueColumn: o.forecastIssueCol, leadColumn: o.forecastLeadCol, columns: specs, timeZone: o.tz, stepMs, source: o.forecastCsv });
+  }
+  const values: Partial<Record<WeatherForecastVariable, Float64Array>> = {};
+  for (const spec of specs) {
+    const loaded = await load(spec.column, 'kW');
+    const column = toRegularSeries(loaded.rows.map((r) => ({ timeMs: r.timeMs, value: r.valuesKw[0] })), stepMs);
+    // On the series' grid; outside the column's range the forecast is missing, never zero.
+    const aligned = Float64Array.from({ length }, (_, i) => {
+      const j = (startMs + i * stepMs - column.startMs) / stepMs;
+      return j >= 0 && j < column.values.length ? column.values[j]! : Number.NaN;
+    });
+    values[spec.variable] = convertForecastColumn(aligned, spec.transform, stepMs);
+  }
+  return staticForecastTable(`${o.csv} (${specs.map((s) => s.column).join(', ')})`, startMs, stepMs, values);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function withoutForecasts(r: BacktestResult) {

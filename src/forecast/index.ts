@@ -15,3 +15,6 @@ export { LstmForecaster, DEFAULT_LSTM_HYPERPARAMETERS } from './models/lstm/inde
 // The LSTM's training internals, for bench/forecastCost.ts (it feeds PyTorch the very same batches).
 export { createRng, setTrainingTap, shuffleInPlace, toQuantiles, type TrainingRun, type TrainingSet } from './models/lstm/index.js';
 export { useTfBackendSetting } from './models/tfBackend.js';
+export { deaccumulateJoules, forecastValue, staticForecastTable, vintagedForecastTable, vintageIndexAt, type WeatherForecastTable, type WeatherForecastVintage } from './features/weatherForecast.js';
+export { convertForecastColumn, FORECAST_COLUMN_TRANSFORMS, ForecastColumnError, loadVintagedForecastCsv, parseForecastColumnSpec, type ForecastColumnSpec } from './data/weatherForecastCsv.js';
+export { WeatherFallbackForecaster, type FallbackUse } from './models/fallback.js';
