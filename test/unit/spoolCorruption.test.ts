@@ -63,7 +63,8 @@ describe('Spool: a corrupt record in the middle of a segment', () => {
   it('counts a corrupt record only once: the next start finds the rewritten segment intact', async () => {
     const path = await spoolOf(10);
     const buf = await readFile(path);
-    buf[recordOffset(buf, 3) + 12] ^= 0x01;
+    const at = recordOffset(buf, 3) + 12;
+    buf[at] = buf[at]! ^ 0x01;
     await writeFile(path, buf);
     const first = await Spool.open(dir, silentLogger);
     expect([first.corruptRecords, first.depth]).toEqual([1, 9]);
@@ -76,7 +77,8 @@ describe('Spool: a corrupt record in the middle of a segment', () => {
   it('still treats damage with nothing intact behind it as a torn tail', async () => {
     const path = await spoolOf(10);
     const buf = await readFile(path);
-    buf[recordOffset(buf, 9) + 12] ^= 0x01;
+    const at = recordOffset(buf, 9) + 12;
+    buf[at] = buf[at]! ^ 0x01;
     await writeFile(path, buf);
     const reopened = await Spool.open(dir, silentLogger);
     expect([reopened.corruptRecords, reopened.depth]).toEqual([0, 9]);
