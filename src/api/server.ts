@@ -113,6 +113,10 @@ function problemHandler(logger: Logger) {
 function toProblem(err: unknown, req: Request, logger: Logger): ApiProblem {
   if (err instanceof ApiProblem) return err;
   if (err instanceof InvalidQueryError) return new ApiProblem('invalid-parameters', err.message);
+  // Express throws URIError (status 400) when a path segment holds malformed percent-encoding (`%ZZ`, a lone `%`).
+  if (err instanceof URIError) {
+    return new ApiProblem('invalid-parameters', 'The path holds malformed percent-encoding (a % not followed by two hex digits, or bytes that are not UTF-8): write a literal % as %25.');
+  }
   if (err instanceof ConflictError) return new ApiProblem('conflict', err.message);
   if (err instanceof StoreUnavailableError) {
     logger.warn({ path: req.path, err: err.message }, 'store unavailable');
