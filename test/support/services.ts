@@ -50,7 +50,7 @@ async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess, 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-abstract class Service {
+export abstract class Service {
   protected proc: ChildProcess | undefined;
   protected output = '';
   protected constructor(
@@ -64,12 +64,16 @@ abstract class Service {
 
   protected abstract command(): [string, string[]];
   protected abstract readonly name: string;
+  /** The process's environment (default: this one's). */
+  protected env(): NodeJS.ProcessEnv {
+    return process.env;
+  }
 
   /** Starts (or restarts) the process on the same port and data directory. */
   async start(): Promise<void> {
     const [bin, args] = this.command();
     this.output = '';
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.env() });
     proc.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
     proc.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
     this.proc = proc;
