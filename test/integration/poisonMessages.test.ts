@@ -63,6 +63,34 @@ describe('poison messages', { timeout: 90_000 }, () => {
     }
   });
 
+  it('a message the ingester itself fails on is dead-lettered as processing_failed and acknowledged, not left in flight', async () => {
+    const db = 'faulty';
+    const watcher = await deadLetterWatcher();
+    // Fault injection: reading the power bound of kind 'pv' throws, as a bug in validation would.
+    const faulty = new Proxy<Record<string, number>>({}, {
+      get(_t, kind) {
+        if (kind === 'pv') throw new Error('bug in validation');
+        return undefined;
+      },
+    });
+    const ing = await startIngester(mosquitto.url, influxd.url, db, {}, (s) => s, (config) => ({ ...config, ingest: { ...config.ingest, powerLimitsKw: faulty } }));
+    try {
+      const now = Date.now();
+      await publisher.publishAsync(telemetryTopic('x', 'f1', 'm4'), JSON.stringify({ ts: now - 1000, kind: 'pv', powerKw: 1 }), { qos: 1 });
+      await publisher.publishAsync(telemetryTopic('x', 'f1', 'm4'), JSON.stringify({ ts: now - 1000, kind: 'load', powerKw: 2 }), { qos: 1 });
+      expect(await waitForCount(() => countPoints(influxd, db), 1, 15_000)).toBe(1);
+      for (const until = Date.now() + 10_000; watcher.letters.length < 1 && Date.now() < until; ) await sleep(50);
+      expect(watcher.letters.map((l) => [l.reason, l.topic])).toEqual([['processing_failed', telemetryTopic('x', 'f1', 'm4')]]);
+      expect(watcher.letters[0]!.detail).toMatch(/bug in validation/);
+      expect(JSON.parse(watcher.letters[0]!.payload)).toMatchObject({ kind: 'pv', powerKw: 1 });
+      await sleep(300);
+      expect(ing.ingester.stuckMessages(Date.now() + 3_600_000)).toBe(0);
+    } finally {
+      await watcher.close();
+      await ing.stop();
+    }
+  });
+
   it('a message neither acknowledged nor dead-lettered for INGEST_STUCK_AFTER_SECONDS shows as stuck (metric, readiness) until it is done', async () => {
     const db = 'stuck';
     const gate = gatedStore();

@@ -27,9 +27,11 @@ export async function startIngester(
   database: string,
   env: Record<string, string> = {},
   wrapStore: (store: TelemetryStore) => TelemetryStore = (s) => s,
+  /** Changes the loaded config before the ingester gets it (fault injection). */
+  adjust: (config: GridcastConfig) => GridcastConfig = (c) => c,
 ): Promise<InProcessIngester> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-spool-'));
-  const config = loadConfig({
+  const config = adjust(loadConfig({
     MQTT_URL: mqttUrl,
     MQTT_CLIENT_ID: `test-ingest-${database}`,
     INFLUX_URL: influxUrl,
@@ -37,7 +39,7 @@ export async function startIngester(
     INFLUX_TIMEOUT_MS: '2000',
     SPOOL_DIR: spoolDir,
     ...env,
-  });
+  }));
   const store = createTelemetryStore(config, silentLogger);
   await store.init();
   const registry = createMetricsRegistry();
