@@ -208,11 +208,11 @@ export const CONFIG_KEYS = {
         (v) => parsePowerLimits(v) !== undefined,
         `must be one number (kW, for every kind) or kind=kW pairs separated by commas, kinds ${READING_KINDS.join(', ')}, e.g. "load=50000,pv=20000"`,
       )
-      .default('1000000')
+      .default('10000000000')
       .transform((v) => parsePowerLimits(v)!),
     allowed: 'number (kW, every kind) or kind=kW[,kind=kW…]',
-    defaultText: '1000000 (1 GW, every kind)',
-    description: 'Largest |powerKw| believed per reading kind; a reading beyond it is dead-lettered as `implausible_value` (e.g. a meter sending W as kW, or 1e308). A kind not named in a list has no bound.',
+    defaultText: '10000000000 (10 TW, every kind)',
+    description: 'Largest |powerKw| believed per reading kind; a reading beyond it is dead-lettered as `implausible_value`. The default only stops absurd values (1e308); it is above any grid, as replayed system totals (PJM: ~150 GW) must pass. Set per kind to catch unit mistakes (a meter sending W as kW), e.g. `load=5000,pv=2000`. A kind not named in a list has no bound.',
   },
   INGEST_STUCK_AFTER_SECONDS: {
     schema: positiveInt.default(60),

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       maxAgeHours: 168,
       batchMaxReadings: 5000,
       statsIntervalSeconds: 10,
-      powerLimitsKw: { load: 1e6, pv: 1e6, wind: 1e6, battery: 1e6, weather: 1e6 },
+      powerLimitsKw: { load: 1e10, pv: 1e10, wind: 1e10, battery: 1e10, weather: 1e10 },
       stuckAfterSeconds: 60,
     });
     expect(c.mqtt.protocolVersion).toBe(5);
