@@ -102,7 +102,8 @@ export class Ingester {
         this.log.info({ url: this.opts.mqttUrl, clientId: config.mqtt.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
         // With clean: false the broker should still hold our session (and what it queued meanwhile) after a
         // reconnect or restart. Without one, whatever it had queued is gone: another client took this client id
-        // (and started clean), or the broker lost its state (persistence off, session expired).
+        // (and started clean), or the broker lost its state (persistence off, session expired). MQTT v5 only: the
+        // v3.1.1 broker gridcast runs itself (standalone, aedes) keeps sessions in memory and starts clean each run.
         if (expectSession && !connack.sessionPresent && config.mqtt.protocolVersion === 5) {
           this.metrics.sessionsLost.inc();
           this.log.warn(
