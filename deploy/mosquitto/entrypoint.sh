@@ -1,20 +1,23 @@
 #!/bin/sh
-# Assembles the password file, then runs Mosquitto. Refuses to start without the service passwords.
-#  - meters: /mosquitto/config/meters.passwd if present (hashed, made with mosquitto_passwd; see README, "MQTT security")
-#  - gridcast-ingest and gridcast-simulator: passwords from MQTT_INGEST_PASSWORD / MQTT_SIMULATOR_PASSWORD
+# Assembles the password files, then runs Mosquitto. Refuses to start without the service passwords.
+#  - /mosquitto/data/passwd (listener 1883, meters): /mosquitto/config/meters.passwd if present (hashed, made with
+#    mosquitto_passwd; see README, "MQTT security"), plus gridcast-simulator (MQTT_SIMULATOR_PASSWORD)
+#  - /mosquitto/data/services.passwd (listener 1884, ingesters): gridcast-ingest (MQTT_INGEST_PASSWORD) only, so no
+#    meter credential opens the listener where client ids are not tied to usernames
 # Rebuilt at every start, so a meter removed from meters.passwd loses access at the next restart.
 set -eu
 : "${MQTT_INGEST_PASSWORD:?set MQTT_INGEST_PASSWORD}"
 : "${MQTT_SIMULATOR_PASSWORD:?set MQTT_SIMULATOR_PASSWORD}"
 mkdir -p /mosquitto/data
-rm -f /mosquitto/data/passwd
+rm -f /mosquitto/data/passwd /mosquitto/data/services.passwd
 if [ -f /mosquitto/config/meters.passwd ]; then
   cp /mosquitto/config/meters.passwd /mosquitto/data/passwd
 else
   touch /mosquitto/data/passwd
 fi
-chmod 0600 /mosquitto/data/passwd
-mosquitto_passwd -b /mosquitto/data/passwd gridcast-ingest "$MQTT_INGEST_PASSWORD"
+touch /mosquitto/data/services.passwd
+chmod 0600 /mosquitto/data/passwd /mosquitto/data/services.passwd
 mosquitto_passwd -b /mosquitto/data/passwd gridcast-simulator "$MQTT_SIMULATOR_PASSWORD"
+mosquitto_passwd -b /mosquitto/data/services.passwd gridcast-ingest "$MQTT_INGEST_PASSWORD"
 chown -R mosquitto:mosquitto /mosquitto/data
 exec mosquitto -c /mosquitto/config/mosquitto.conf

@@ -95,6 +95,10 @@ function allowedFromIssue(i: z.core.$ZodIssue): string | undefined {
 export function problemFromError(err: unknown): ApiProblem | undefined {
   if (err instanceof ApiProblem) return err;
   if (err instanceof InvalidQueryError) return new ApiProblem('invalid-parameters', err.message);
+  // Express throws URIError (status 400) when a path segment holds malformed percent-encoding (`%ZZ`, a lone `%`).
+  if (err instanceof URIError) {
+    return new ApiProblem('invalid-parameters', 'The path holds malformed percent-encoding (a % not followed by two hex digits, or bytes that are not UTF-8): write a literal % as %25.');
+  }
   if (err instanceof NotFoundError) return new ApiProblem('not-found', err.message);
   if (err instanceof ConflictError) return new ApiProblem('conflict', err.message);
   if (err instanceof InsufficientDataError) return new ApiProblem('unprocessable', err.message);

@@ -124,7 +124,9 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
         readiness: async (): Promise<ReadinessCheck[]> => {
           const health = await stores.health();
           const store = { name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() };
-          return ingester ? [{ name: 'mqtt', ok: ingester.isConnected, detail: mqttUrl() }, store] : [store];
+          if (!ingester) return [store];
+          const stuck = ingester.stuckMessages();
+          return [{ name: 'mqtt', ok: ingester.isConnected, detail: stuck > 0 ? `${mqttUrl()}: ${stuck} messages stuck (neither acknowledged nor dead-lettered)` : mqttUrl() }, store];
         },
       });
     },
@@ -136,7 +138,9 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     services.add({
       name: 'ingester',
       start: async () => {
-        ingester = new Ingester({ config: { ...config, mqtt }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, registry: metrics, logger });
+        // The demo's own backfill must never be refused as too old: its age limit covers it, with a day to spare.
+        const ingest = demo ? { ...config.ingest, maxAgeHours: Math.max(config.ingest.maxAgeHours, DEMO_BACKFILL_MS / 3_600_000 + 24) } : config.ingest;
+        ingester = new Ingester({ config: { ...config, mqtt, ingest }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, registry: metrics, logger });
         await ingester.start();
       },
       stop: async () => ingester?.stop(),

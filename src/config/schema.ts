@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
-import { ID_ALLOWED, idSchema } from '../contract/index.js';
+import { ID_ALLOWED, idSchema, READING_KINDS, type ReadingKind } from '../contract/index.js';
 
 /**
  * Every setting gridcast reads, in one place. Each key is an environment variable and may also
@@ -26,6 +26,21 @@ export const TF_BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type TfBackendChoice = (typeof TF_BACKEND_CHOICES)[number];
 
 const cron = z.string().refine((v) => isCronExpression(v), 'is not a cron expression (five fields: minute hour day month weekday, e.g. "5 * * * *")');
+
+/** INGEST_POWER_LIMITS_KW: "1e6" (every kind) or "load=5e4,pv=2e4"; undefined when malformed. */
+function parsePowerLimits(v: string): Partial<Record<ReadingKind, number>> | undefined {
+  const positive = (x: string) => (/^\s*[0-9.eE+]+\s*$/.test(x) && Number(x) > 0 && Number.isFinite(Number(x)) ? Number(x) : undefined);
+  const all = positive(v);
+  if (all !== undefined) return Object.fromEntries(READING_KINDS.map((k) => [k, all]));
+  const out: Partial<Record<ReadingKind, number>> = {};
+  for (const entry of v.split(',')) {
+    const [kind, limit, extra] = entry.split('=').map((x) => x.trim());
+    const kw = limit === undefined ? undefined : positive(limit);
+    if (extra !== undefined || kw === undefined || !(READING_KINDS as readonly string[]).includes(kind ?? '')) return undefined;
+    out[kind as ReadingKind] = kw;
+  }
+  return out;
+}
 
 export const CONFIG_KEYS = {
   LOG_LEVEL: {
@@ -189,6 +204,25 @@ export const CONFIG_KEYS = {
     allowed: 'number ≥ 0 (0 = off)',
     defaultText: '10',
     description: 'How often each ingester writes its own figures (readings, rejections by reason, spool depth, lag) to measurement `ingest_stats` in the store, for the ingestion-health dashboard.',
+  },
+  INGEST_POWER_LIMITS_KW: {
+    schema: z
+      .string()
+      .refine(
+        (v) => parsePowerLimits(v) !== undefined,
+        `must be one number (kW, for every kind) or kind=kW pairs separated by commas, kinds ${READING_KINDS.join(', ')}, e.g. "load=50000,pv=20000"`,
+      )
+      .default('10000000000')
+      .transform((v) => parsePowerLimits(v)!),
+    allowed: 'number (kW, every kind) or kind=kW[,kind=kW…]',
+    defaultText: '10000000000 (10 TW, every kind)',
+    description: 'Largest |powerKw| believed per reading kind; a reading beyond it is dead-lettered as `implausible_value`. The default only stops absurd values (1e308); it is above any grid, as replayed system totals (PJM: ~150 GW) must pass. Set per kind to catch unit mistakes (a meter sending W as kW), e.g. `load=5000,pv=2000`. A kind not named in a list has no bound.',
+  },
+  INGEST_STUCK_AFTER_SECONDS: {
+    schema: positiveInt.default(60),
+    allowed: 'positive integer',
+    defaultText: '60',
+    description: 'A message received but neither acknowledged nor dead-lettered for this long counts as stuck: `gridcast_ingest_messages_stuck` shows it and `/ready` answers 503.',
   },
   MODELS_DIR: {
     schema: nonEmpty.default('./models'),
@@ -406,6 +440,8 @@ function toConfig(c: Parsed) {
       maxAgeHours: c.INGEST_MAX_AGE_HOURS,
       batchMaxReadings: c.INGEST_BATCH_MAX_READINGS,
       statsIntervalSeconds: c.INGEST_STATS_INTERVAL_SECONDS,
+      powerLimitsKw: c.INGEST_POWER_LIMITS_KW,
+      stuckAfterSeconds: c.INGEST_STUCK_AFTER_SECONDS,
     },
   };
 }

@@ -10,6 +10,11 @@ import type { TelemetryField } from './telemetry.js';
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_READINGS_PER_MESSAGE = 1000;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/**
+ * A payload is a reading object or an array of them: 2 levels. Anything nested deeper than this is refused
+ * before it is parsed, because recursing over a 5,000-deep array (10 kB) overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 8;
 
 /** Payload name → stored field name. */
 export const READING_FIELDS = {
@@ -27,8 +32,33 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[
 
 const timestamp = z.union([
   z.number().int('epoch milliseconds must be an integer'),
-  z.string().regex(ISO_WITH_OFFSET, 'must be ISO-8601 with an offset, e.g. 2026-11-22T10:00:00Z or 2026-11-22T11:00:00+01:00'),
+  z
+    .string()
+    .regex(ISO_WITH_OFFSET, 'must be ISO-8601 with an offset, e.g. 2026-11-22T10:00:00Z or 2026-11-22T11:00:00+01:00')
+    .superRefine((v, ctx) => {
+      const problem = impossibleDateTime(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 ]);
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why an ISO-8601 string (already matching ISO_WITH_OFFSET) names no real instant, or undefined. Date.parse
+ * rolls 2026-11-31 over to 2026-12-01 and reads 2026-02-30 as early March, so each part is checked here.
+ */
+export function impossibleDateTime(iso: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?[^Z+-]*(?:Z|[+-](\d{2}):?(\d{2}))$/.exec(iso);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second, offH, offM] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as number[];
+  if (month! < 1 || month! > 12) return `month ${month} does not exist (01–12)`;
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month! - 1]!;
+  if (day! < 1 || day! > days) return `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')} (it has ${days} days)`;
+  if (hour! > 23 || minute! > 59 || second! > 59) return `time of day ${iso.slice(11, 19)} does not exist (hours 00–23, minutes and seconds 00–59)`;
+  if (offH! > 23 || offM! > 59) return `time zone offset ${iso.slice(-6)} does not exist`;
+  return undefined;
+}
 
 const nonNegative = z.number().min(0);
 

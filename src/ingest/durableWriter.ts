@@ -89,7 +89,12 @@ export class DurableWriter {
           await Promise.race(this.inFlight);
         } else {
           // Direct to the store: up to maxWritesInFlight batches overlap (encode one while the store takes the other).
-          const write: Promise<void> = this.writeBatch(this.takeBatch()).finally(() => this.inFlight.delete(write));
+          // Wake the loop when it is done: a write that fell back to the spool must start the replay timer even
+          // if no other message arrives (the loop may be idle, having looked while the spool was still empty).
+          const write: Promise<void> = this.writeBatch(this.takeBatch()).finally(() => {
+            this.inFlight.delete(write);
+            this.wake?.();
+          });
           this.inFlight.add(write);
         }
         continue;

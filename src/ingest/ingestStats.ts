@@ -24,6 +24,8 @@ export const INGEST_STATS_FIELDS = [
   'replayed_total',
   'spool_depth',
   'lag_ms',
+  'messages_stuck',
+  'mqtt_sessions_lost_total',
 ] as const;
 
 async function counterValue(metric: Counter | Gauge): Promise<number> {
@@ -101,6 +103,8 @@ export class IngestStatsReporter {
       spooled_total: await counterValue(m.readingsSpooled),
       replayed_total: await counterValue(m.readingsReplayed),
       spool_depth: await counterValue(m.spoolDepth),
+      messages_stuck: await counterValue(m.messagesStuck),
+      mqtt_sessions_lost_total: await counterValue(m.sessionsLost),
     };
     for (const reason of REJECT_REASONS) fields[rejectedField(reason)] = rejected.get(reason) ?? 0;
     const lag = await histogramSumCount(m.ingestLagSeconds);

@@ -1,8 +1,10 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { GridcastConfig } from '../config/index.js';
-import { StoreRejectedError, errorMessage } from '../common/errors.js';
+import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
+import { backoffDelayMs } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
 import type { IngestStatsStore, TelemetryStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
@@ -10,11 +12,22 @@ import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
 import { IngestMetrics } from './metrics.js';
 import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
-import { parseTelemetryMessage, type Rejection } from './parse.js';
+import { parseTelemetryMessage, type ParsedMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
 import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
+/** Backoff while the spool itself can't take readings (disk full): the message stays in flight, reported as stuck. */
+const DURABLE_RETRY = { minDelayMs: 500, maxDelayMs: 30_000, jitterMs: 250 };
+/** Written next to the spool once the broker holds a session for this client id (see onConnect). */
+const SESSION_MARKER = 'mqtt-session';
+
+/** A message received and not yet acknowledged. */
+interface Unacked {
+  receivedAtMs: number;
+  topic: string;
+  connection: number;
+}
 
 function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -48,6 +61,9 @@ export class Ingester {
   private writer: DurableWriter | undefined;
   private stats: IngestStatsReporter | undefined;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly unacked = new Set<Unacked>();
+  private stuckTimer: NodeJS.Timeout | undefined;
+  private stuckReported = 0;
   /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
   private connection = 0;
   private stopping = false;
@@ -62,7 +78,11 @@ export class Ingester {
   async start(): Promise<void> {
     const { config } = this.opts;
     // One spool per ingester identity, so ingesters sharing a volume never share a spool.
-    const spool = await Spool.open(join(config.ingest.spoolDir, config.mqtt.clientId), this.log);
+    const spoolDir = join(config.ingest.spoolDir, config.mqtt.clientId);
+    const spool = await Spool.open(spoolDir, this.log);
+    if (spool.corruptRecords > 0) this.metrics.spoolCorruptRecords.inc(spool.corruptRecords);
+    const sessionMarker = join(spoolDir, SESSION_MARKER);
+    let expectSession = await readFile(sessionMarker, 'utf8').then(() => true, () => false);
     this.writer = new DurableWriter(this.opts.store, spool, this.metrics, this.log, config.ingest.batchMaxReadings, (points, err) =>
       this.deadLetterPoints(points, err),
     );
@@ -79,7 +99,24 @@ export class Ingester {
     await new Promise<void>((resolve, reject) => {
       client.on('connect', (connack) => {
         this.connection++;
+        // Messages owed an ack on the old connection are redelivered on this one: they are not stuck.
+        for (const m of this.unacked) if (m.connection !== this.connection) this.unacked.delete(m);
         this.log.info({ url: this.opts.mqttUrl, clientId: config.mqtt.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
+        // With clean: false the broker should still hold our session (and what it queued meanwhile) after a
+        // reconnect or restart. Without one, whatever it had queued is gone: another client took this client id
+        // (and started clean), or the broker lost its state (persistence off, session expired). MQTT v5 only: the
+        // v3.1.1 broker gridcast runs itself (standalone, aedes) keeps sessions in memory and starts clean each run.
+        if (expectSession && !connack.sessionPresent && config.mqtt.protocolVersion === 5) {
+          this.metrics.sessionsLost.inc();
+          this.log.warn(
+            { clientId: config.mqtt.clientId, url: this.opts.mqttUrl },
+            'mqtt session lost: the broker held no session for this client id, so readings it had queued for this ingester may be lost (another client using this client id? broker restarted without persistence?)',
+          );
+        }
+        if (!expectSession) {
+          expectSession = true;
+          void writeFile(sessionMarker, `${config.mqtt.clientId}\n`).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not record the mqtt session marker'));
+        }
         if (this.subscribed) return; // mqtt.js resubscribes by itself
         client.subscribe(topic, { qos: 1 }, (err, granted) => {
           const code = granted?.[0]?.qos;
@@ -90,14 +127,45 @@ export class Ingester {
           }
           this.subscribed = true;
           this.log.info({ topic }, 'subscribed');
+          this.watchStuck();
           resolve();
         });
       });
     });
   }
 
+  /**
+   * What /ready reports as `mqtt`: connected, subscribed, and no message stuck. A stuck message holds one of
+   * the broker's in-flight slots (MQTT_RECEIVE_MAXIMUM) for good; once they are all held nothing arrives, though
+   * the connection is up.
+   */
   get isConnected(): boolean {
-    return this.client?.connected === true && this.subscribed;
+    return this.client?.connected === true && this.subscribed && this.stuckMessages() === 0;
+  }
+
+  /** Messages received but neither acknowledged nor dead-lettered for longer than INGEST_STUCK_AFTER_SECONDS. */
+  stuckMessages(nowMs = Date.now()): number {
+    const limitMs = this.opts.config.ingest.stuckAfterSeconds * 1000;
+    let n = 0;
+    for (const m of this.unacked) if (nowMs - m.receivedAtMs > limitMs) n++;
+    return n;
+  }
+
+  private watchStuck(): void {
+    const everyMs = Math.min(5000, (this.opts.config.ingest.stuckAfterSeconds * 1000) / 2);
+    this.stuckTimer = setInterval(() => {
+      const stuck = this.stuckMessages();
+      this.metrics.messagesStuck.set(stuck);
+      this.metrics.messagesUnacked.set(this.unacked.size);
+      if (stuck > 0 && this.stuckReported === 0) {
+        const oldest = [...this.unacked].reduce((a, b) => (a.receivedAtMs <= b.receivedAtMs ? a : b));
+        this.log.warn({ stuck, oldestTopic: oldest.topic, oldestAgeSeconds: (Date.now() - oldest.receivedAtMs) / 1000 }, 'messages stuck: neither acknowledged nor dead-lettered');
+      } else if (stuck === 0 && this.stuckReported > 0) {
+        this.log.info('no messages stuck any more');
+      }
+      this.stuckReported = stuck;
+    }, everyMs);
+    this.stuckTimer.unref();
   }
 
   /**
@@ -116,6 +184,7 @@ export class Ingester {
       STOP_TIMEOUT_MS,
     );
     if (!settled) this.log.warn({ messages: this.inflight.size }, 'stopping with messages unfinished; they stay unacknowledged for redelivery');
+    clearInterval(this.stuckTimer);
     await this.stats?.stop();
     await this.writer?.stop();
     if (this.client && !(await withTimeout(this.client.endAsync(false), STOP_TIMEOUT_MS))) await this.client.endAsync(true);
@@ -124,13 +193,27 @@ export class Ingester {
 
   private onPublish(packet: IPublishPacket): void {
     if (this.stopping) return;
-    const connection = this.connection;
+    const entry: Unacked = { receivedAtMs: Date.now(), topic: packet.topic, connection: this.connection };
+    this.unacked.add(entry);
+    this.metrics.messagesUnacked.set(this.unacked.size);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload as Buffer);
+    const ack = () => {
+      this.unacked.delete(entry);
+      this.metrics.messagesUnacked.set(this.unacked.size);
+      if (packet.qos === 1 && packet.messageId !== undefined && entry.connection === this.connection && this.client) {
+        sendPuback(this.client, packet.messageId);
+      }
+    };
     const task = this.handle(packet.topic, payload)
-      .then(() => {
-        if (packet.qos === 1 && packet.messageId !== undefined && connection === this.connection && this.client) {
-          sendPuback(this.client, packet.messageId);
-        }
+      .then(ack, async (err: unknown) => {
+        // Not made durable because the process is stopping, or a dead letter could not be published (broker
+        // gone): leave it unacknowledged, the broker redelivers it.
+        if (this.stopping || err instanceof DeadLetterUnsent) throw err;
+        // Anything else is a fault in handling this one message. Retrying it would fail the same way and hold an
+        // in-flight slot for good, so it ends as a dead letter (with the whole payload) and is acknowledged.
+        this.log.error({ err: errorMessage(err), topic: packet.topic }, 'message could not be processed: dead-lettered');
+        await this.deadLetter(packet.topic, { reason: 'processing_failed', detail: `the ingester failed on this message (${errorMessage(err)}); it was not stored`, payload }, entry.receivedAtMs);
+        ack();
       })
       .catch((err: unknown) => this.log.error({ err: errorMessage(err), topic: packet.topic }, 'message left unacknowledged; the broker will redeliver it'))
       .finally(() => this.inflight.delete(task));
@@ -140,11 +223,19 @@ export class Ingester {
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const receivedAtMs = Date.now();
     this.metrics.messagesReceived.inc();
-    const { points, rejections } = parseTelemetryMessage(topic, payload, { nowMs: receivedAtMs, maxAgeMs: this.opts.config.ingest.maxAgeHours * 3_600_000 });
+    const { ingest } = this.opts.config;
+    let parsed: ParsedMessage;
+    try {
+      parsed = parseTelemetryMessage(topic, payload, { nowMs: receivedAtMs, maxAgeMs: ingest.maxAgeHours * 3_600_000, powerLimitsKw: ingest.powerLimitsKw });
+    } catch (err) {
+      // The parser is meant never to throw; if some input still makes it, that input is the problem.
+      parsed = { points: [], rejections: [{ reason: 'processing_failed', detail: `the payload could not be validated (${errorMessage(err)})`, payload }] };
+    }
+    const { points, rejections } = parsed;
     const tasks = rejections.map((r) => this.deadLetter(topic, r, receivedAtMs));
     if (points.length > 0) {
       tasks.push(
-        this.writer!.write(points).then(
+        this.writeDurably(points).then(
           () => void this.metrics.readingsAccepted.inc(points.length),
           (err: unknown) => {
             if (!(err instanceof StoreRejectedError)) throw err;
@@ -156,11 +247,31 @@ export class Ingester {
     await Promise.all(tasks);
   }
 
+  /**
+   * Store or spool; when even the spool fails (disk full, permissions) it tries again with backoff, the message
+   * still unacknowledged (and, after INGEST_STUCK_AFTER_SECONDS, reported as stuck).
+   */
+  private async writeDurably(points: TelemetryPoint[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.writer!.write(points);
+        return;
+      } catch (err) {
+        if (err instanceof StoreRejectedError || this.stopping || err instanceof StoreUnavailableError) throw err;
+        await new Promise((r) => setTimeout(r, backoffDelayMs(Math.min(attempt, 8), DURABLE_RETRY)));
+      }
+    }
+  }
+
   private async deadLetter(topic: string, rejection: Rejection, receivedAtMs: number): Promise<void> {
     this.metrics.readingsRejected.inc({ reason: rejection.reason });
     const letter = deadLetterMessage(topic, rejection, receivedAtMs);
     this.log.debug({ topic, reason: rejection.reason, detail: rejection.detail }, 'dead-lettered');
-    await this.client!.publishAsync(letter.topic, letter.body, { qos: 1 });
+    try {
+      await this.client!.publishAsync(letter.topic, letter.body, { qos: 1 });
+    } catch (err) {
+      throw new DeadLetterUnsent(errorMessage(err));
+    }
   }
 
   /** Spooled readings the store refused on replay: one dead letter per meter. */
@@ -175,5 +286,13 @@ export class Ingester {
         this.deadLetter(topic, { reason: 'store_rejected', detail: err.message, payload: Buffer.from(JSON.stringify(group)) }, Date.now()),
       ),
     );
+  }
+}
+
+/** The broker did not take a dead letter: the message it belongs to stays unacknowledged. */
+class DeadLetterUnsent extends Error {
+  constructor(message: string) {
+    super(`dead letter not published: ${message}`);
+    this.name = 'DeadLetterUnsent';
   }
 }

@@ -11,6 +11,10 @@ export class IngestMetrics {
   readonly writeSeconds: Histogram;
   readonly spoolDepth: Gauge;
   readonly ingestLagSeconds: Histogram;
+  readonly messagesUnacked: Gauge;
+  readonly messagesStuck: Gauge;
+  readonly sessionsLost: Counter;
+  readonly spoolCorruptRecords: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -37,6 +41,22 @@ export class IngestMetrics {
       name: 'gridcast_ingest_lag_seconds',
       help: 'Reading timestamp to durable storage (store or spool)',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers,
+    });
+    this.messagesUnacked = new Gauge({ name: 'gridcast_ingest_messages_unacked', help: 'Messages received and not yet acknowledged (being validated, stored or dead-lettered)', registers });
+    this.messagesStuck = new Gauge({
+      name: 'gridcast_ingest_messages_stuck',
+      help: 'Messages received but neither acknowledged nor dead-lettered for longer than INGEST_STUCK_AFTER_SECONDS; while > 0, /ready answers 503',
+      registers,
+    });
+    this.sessionsLost = new Counter({
+      name: 'gridcast_ingest_mqtt_sessions_lost_total',
+      help: 'Connections to the broker that found no persistent session where one was expected (messages queued for the ingester may be lost): another client used its client id, or the broker lost its state',
+      registers,
+    });
+    this.spoolCorruptRecords = new Counter({
+      name: 'gridcast_spool_corrupt_records_total',
+      help: 'Spool records that failed their CRC and were set aside; replay resumed at the next intact record',
       registers,
     });
   }

@@ -1,5 +1,17 @@
 import type { core } from 'zod';
-import { ID_PATTERN, type TelemetryField, type TelemetryPoint, MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES, MAX_READINGS_PER_MESSAGE, READING_FIELDS, TOPIC_PREFIX, readingSchema } from '../contract/index.js';
+import {
+  ID_PATTERN,
+  MAX_FUTURE_SKEW_MS,
+  MAX_JSON_DEPTH,
+  MAX_PAYLOAD_BYTES,
+  MAX_READINGS_PER_MESSAGE,
+  READING_FIELDS,
+  TOPIC_PREFIX,
+  readingSchema,
+  type ReadingKind,
+  type TelemetryField,
+  type TelemetryPoint,
+} from '../contract/index.js';
 
 /** Why a payload or reading was dead-lettered. Each has its own counter. */
 export const REJECT_REASONS = [
@@ -14,7 +26,9 @@ export const REJECT_REASONS = [
   'non_finite_value',
   'timestamp_in_future',
   'timestamp_too_old',
+  'implausible_value',
   'store_rejected',
+  'processing_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -36,6 +50,8 @@ export interface ParsedMessage {
 export interface ParseOptions {
   nowMs: number;
   maxAgeMs: number;
+  /** Largest |powerKw| believed per kind (INGEST_POWER_LIMITS_KW); a kind not listed has no bound. */
+  powerLimitsKw?: Partial<Record<ReadingKind, number>>;
 }
 
 const TOPIC_HINT = `expected ${TOPIC_PREFIX}/<site>/<feeder>/<meter>/telemetry with each segment 1–64 characters of A–Z a–z 0–9 _ -`;
@@ -62,6 +78,11 @@ export function parseTelemetryMessage(topic: string, payload: Buffer, opts: Pars
   }
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return whole('payload_too_large', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes: split it into several messages`);
+  }
+
+  const depth = nestingDepth(payload, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    return whole('invalid_payload_shape', `payload nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep: send one reading object or a flat array of them`);
   }
 
   const json = parseJson(payload);
@@ -133,6 +154,15 @@ function parseReading(item: unknown, opts: ParseOptions): ReadingResult {
     };
   }
 
+  const limitKw = opts.powerLimitsKw?.[r.kind];
+  if (limitKw !== undefined && r.powerKw !== undefined && Math.abs(r.powerKw) > limitKw) {
+    return {
+      ok: false,
+      reason: 'implausible_value',
+      detail: `powerKw ${r.powerKw} is beyond the ±${limitKw} kW believed for kind '${r.kind}' (INGEST_POWER_LIMITS_KW): check the meter's unit (W vs kW) and scaling`,
+    };
+  }
+
   const fields: Partial<Record<TelemetryField, number>> = {};
   for (const [name, column] of FIELD_COLUMNS) {
     const value = r[name];
@@ -163,6 +193,32 @@ function classify(issues: readonly core.$ZodIssue[], item: Record<string, unknow
 const NON_FINITE = '\u0000gridcast:non-finite';
 
 type JsonResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * How deep brackets nest outside strings, counting no further than `limit + 1` (so a 10 MB bracket bomb costs
+ * one linear scan). Works on bytes: '[', '{', '"' and '\\' never occur inside a multi-byte UTF-8 character.
+ */
+export function nestingDepth(payload: Buffer, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < payload.length; i++) {
+    const c = payload[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
 
 function parseJson(payload: Buffer): JsonResult {
   const text = payload.toString('utf8');

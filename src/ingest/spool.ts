@@ -27,6 +27,7 @@ export class Spool {
   private segments: Segment[] = [];
   private active: { seg: Segment; fh: FileHandle; bytes: number } | undefined;
   private depthReadings = 0;
+  private corruptAtOpen = 0;
   private appendChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -45,8 +46,20 @@ export class Spool {
     const names = (await readdir(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     for (const name of names) {
       const seg: Segment = { seq: Number(SEGMENT_RE.exec(name)![1]), path: join(dir, name), recordSizes: [] };
-      const { batches, validBytes, totalBytes } = await readSegment(seg.path);
-      if (validBytes < totalBytes) {
+      const { batches, validBytes, totalBytes, corrupt } = await readSegment(seg.path);
+      if (corrupt.length > 0) {
+        // Corrupt records in the middle (a flipped bit on disk): set their bytes aside for inspection and
+        // rewrite the segment with the intact records only, so replay and the next start don't meet them again.
+        const buf = await readFile(seg.path);
+        const copy = `${seg.path}.corrupt-${Date.now()}`;
+        await writeFile(copy, Buffer.concat(corrupt.map(([from, to]) => buf.subarray(from, to))));
+        await rewriteSegment(seg.path, batches);
+        spool.corruptAtOpen += corrupt.length;
+        log.error(
+          { segment: seg.path, corruptRecords: corrupt.length, corruptBytes: corrupt.reduce((n, [a, b]) => n + b - a, 0), keptRecords: batches.length, copy },
+          'spool segment had corrupt records: they were set aside, the intact records around them are kept',
+        );
+      } else if (validBytes < totalBytes) {
         // A torn tail is a batch whose fsync never finished, so it was never acknowledged: the broker
         // redelivers it. Keep a copy for inspection anyway, then cut it off.
         const copy = `${seg.path}.torn-${Date.now()}`;
@@ -64,6 +77,11 @@ export class Spool {
     }
     if (spool.depthReadings > 0) log.info({ readings: spool.depthReadings, segments: spool.segments.length }, 'spool holds readings from an earlier run');
     return spool;
+  }
+
+  /** Corrupt records found (and set aside) when the spool was opened. */
+  get corruptRecords(): number {
+    return this.corruptAtOpen;
   }
 
   /** Readings waiting in the spool. */
@@ -149,20 +167,86 @@ export class Spool {
   }
 }
 
-async function readSegment(path: string): Promise<{ batches: TelemetryPoint[][]; validBytes: number; totalBytes: number }> {
+interface SegmentContents {
+  batches: TelemetryPoint[][];
+  /** End of the last intact record: anything after it is a torn tail (or corruption with nothing intact behind it). */
+  validBytes: number;
+  totalBytes: number;
+  /** Byte ranges [start, end) skipped between intact records: corrupt records. */
+  corrupt: [number, number][];
+}
+
+/**
+ * Reads every intact record. A record that fails its length or CRC check does not end the segment: the
+ * reader looks for the next offset where an intact record starts (plausible length, CRC match, a JSON array)
+ * and carries on there, so one flipped byte costs one record, not the rest of the segment.
+ */
+async function readSegment(path: string): Promise<SegmentContents> {
   const buf = await readFile(path);
   const batches: TelemetryPoint[][] = [];
+  const corrupt: [number, number][] = [];
   let offset = 0;
+  let validBytes = 0;
   while (offset + HEADER_BYTES <= buf.length) {
-    const length = buf.readUInt32LE(offset);
-    const end = offset + HEADER_BYTES + length;
-    if (end > buf.length) break;
-    const body = buf.subarray(offset + HEADER_BYTES, end);
-    if (crc32(body) !== buf.readUInt32LE(offset + 4)) break;
-    batches.push(JSON.parse(body.toString('utf8')) as TelemetryPoint[]);
-    offset = end;
+    const body = recordAt(buf, offset);
+    if (body) {
+      batches.push(JSON.parse(body.toString('utf8')) as TelemetryPoint[]);
+      offset += HEADER_BYTES + body.length;
+      validBytes = offset;
+      continue;
+    }
+    const next = nextRecord(buf, offset + 1);
+    if (next === undefined) break; // nothing intact behind it: a torn tail
+    corrupt.push([offset, next]);
+    offset = next;
   }
-  return { batches, validBytes: offset, totalBytes: buf.length };
+  return { batches, validBytes, totalBytes: buf.length, corrupt };
+}
+
+/** The body of an intact record starting at `offset`, or undefined. */
+function recordAt(buf: Buffer, offset: number): Buffer | undefined {
+  if (offset + HEADER_BYTES > buf.length) return undefined;
+  const length = buf.readUInt32LE(offset);
+  const end = offset + HEADER_BYTES + length;
+  // Every body is JSON.stringify of an array of points: '[' … ']'. Checked before the CRC, so scanning for
+  // the next record after a corrupt one stays cheap.
+  if (length < 2 || end > buf.length || buf[offset + HEADER_BYTES] !== 0x5b || buf[end - 1] !== 0x5d) return undefined;
+  const body = buf.subarray(offset + HEADER_BYTES, end);
+  if (crc32(body) !== buf.readUInt32LE(offset + 4)) return undefined;
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return body;
+}
+
+function nextRecord(buf: Buffer, from: number): number | undefined {
+  for (let i = from; i + HEADER_BYTES <= buf.length; i++) {
+    // A body starts with '[' right after the 8-byte header: only offsets with that byte can start a record.
+    if (buf[i + HEADER_BYTES] === 0x5b && recordAt(buf, i)) return i;
+  }
+  return undefined;
+}
+
+/** Replaces a segment with just these records, atomically (temp file, fsync, rename). */
+async function rewriteSegment(path: string, batches: TelemetryPoint[][]): Promise<void> {
+  const frames = batches.map((points) => {
+    const body = Buffer.from(JSON.stringify(points));
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    header.writeUInt32LE(body.length, 0);
+    header.writeUInt32LE(crc32(body), 4);
+    return Buffer.concat([header, body]);
+  });
+  const tmp = `${path}.rewrite`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(Buffer.concat(frames));
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
 }
 
 async function takeLock(path: string): Promise<void> {

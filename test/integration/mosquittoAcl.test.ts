@@ -1,47 +1,23 @@
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, Mosquitto, sleep } from '../support/services.js';
 import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../src/contract/index.js';
+import { DeployMosquitto } from '../support/deployMosquitto.js';
+import { sleep } from '../support/services.js';
 
 /**
- * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), run by the real
- * Mosquitto: only its listener and file paths are rewritten for a temp directory and a free port.
+ * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), started by its own
+ * entrypoint.sh with the real Mosquitto: only the container paths and the listeners' ports are rewritten.
  */
-const DEPLOY = fileURLToPath(new URL('../../deploy/mosquitto/', import.meta.url));
-const run = promisify(execFile);
 
 // Per-meter credentials as docs/security.md tells operators to create them: username <site>/<feeder>/<meter>.
 const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
 
-let broker: Mosquitto;
+let broker: DeployMosquitto;
 
 beforeAll(async () => {
-  const passwd = findBinary('mosquitto_passwd', 'mosquitto');
-  broker = await Mosquitto.start(async ({ port, dir }) => {
-    const file = join(dir, 'passwd');
-    // As deploy/mosquitto/entrypoint.sh assembles it: the meters' file, then the service users.
-    await writeFile(file, '', { mode: 0o644 });
-    for (const u of [METER_A, METER_B, INGEST]) await run(passwd, ['-b', file, u.username, u.password]);
-    const conf = await readFile(join(DEPLOY, 'mosquitto.conf'), 'utf8');
-    const rewritten = conf
-      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-      .replace(/^password_file .*$/m, `password_file ${file}`)
-      .replace(/^acl_file .*$/m, `acl_file ${join(DEPLOY, 'acl')}`)
-      .replace(/^persistence_location .*$/m, `persistence_location ${dir}/`)
-      .replace(/^log_dest .*$/m, 'log_dest stderr');
-    expect(rewritten).toContain(`listener ${port} 127.0.0.1`);
-    expect(rewritten).toContain(`acl_file ${join(DEPLOY, 'acl')}`);
-    expect(rewritten).toContain(`password_file ${file}`);
-    expect(rewritten).toMatch(/^allow_anonymous false$/m);
-    return rewritten;
-  });
+  broker = await DeployMosquitto.start({ meters: [METER_A, METER_B], ingestPassword: INGEST.password, simulatorPassword: 'pw-sim-19a0' });
 });
 afterAll(async () => {
   await broker?.destroy();
@@ -52,8 +28,9 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
 });
 
-async function connect(opts: IClientOptions): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+/** Connects to the meters' listener, or with `services` to the ingesters' one. */
+async function connect(opts: IClientOptions, listener: 'meters' | 'services' = 'meters'): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(listener === 'meters' ? broker.url : broker.servicesUrl, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
   clients.push(client);
   return client;
 }
@@ -64,7 +41,7 @@ async function ingesterInbox(): Promise<{ topic: string; payload: string }[]> {
   const inbox: { topic: string; payload: string }[] = [];
   // A group of its own per test: a shared subscription hands each message to one member only.
   const group = `ingesters-${++groups}`;
-  const ingester = await connect({ ...INGEST, clientId: `acl-${group}` });
+  const ingester = await connect({ ...INGEST, clientId: `acl-${group}` }, 'services');
   ingester.on('message', (topic, payload) => inbox.push({ topic, payload: payload.toString() }));
   const granted = await ingester.subscribeAsync(`$share/${group}/${TELEMETRY_SUBSCRIPTION}`, { qos: 1 });
   expect(granted[0]?.qos).toBe(1);
@@ -119,7 +96,7 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
 
     await expect(snooper.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
 
-    const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-dl' });
+    const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-dl' }, 'services');
     await expect(ingester.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).resolves.toBeDefined();
   });
 
@@ -128,5 +105,9 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     await expect(connect({ clientId: 'acl-wrong', username: METER_A.username, password: 'guess' })).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
     // A meter's password does not open another meter's account.
     await expect(connect({ clientId: 'acl-swap', username: METER_B.username, password: METER_A.password })).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
+    // Each listener knows only its own users: a meter can't log in where ingesters choose their client ids,
+    // and the ingesters' account does not open the meters' listener.
+    await expect(connect({ clientId: 'acl-meter-on-services', ...METER_A }, 'services')).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
+    await expect(connect({ clientId: 'acl-ingest-on-meters', ...INGEST })).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
   });
 });

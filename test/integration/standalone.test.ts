@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
@@ -58,21 +58,85 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     expect(series[0]!.points.reduce((n, p) => n + p.value, 0)).toBe((499 * 500) / 4);
   });
 
-  it('start --simulate N: simulated meters backfill an hour through the embedded broker, then report live', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridcast-standalone-sim-'));
-    dirs.push(dir);
-    const env = { MQTT_BROKER_PORT: String(await freePort()), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool') };
-    const proc = new GridcastProcess('start', env, await freePort(), [], ['--simulate', '6']);
-    await proc.start();
-    try {
-      // 6 meters plus the weather station, one reading a minute for the last hour.
-      const deadline = Date.now() + 30_000;
-      while ((await proc.metric('gridcast_ingest_readings_accepted_total')) < 60 * 7 && Date.now() < deadline) await sleep(200);
-      expect(await proc.metric('gridcast_ingest_readings_accepted_total')).toBeGreaterThanOrEqual(60 * 7);
-      expect(await proc.metric('gridcast_ingest_readings_rejected_total{reason="invalid_field"}')).toBe(0);
-    } finally {
-      expect(await proc.kill('SIGTERM')).toBe(0);
+  describe('start --simulate 6: the demo', { timeout: 180_000 }, () => {
+    let proc: GridcastProcess;
+    let backfill: { meters: number; backfillMinutes: number };
+    interface ForecastAnswer {
+      points: { time: string; issuedAt: string; model: string; p10Kw: number; p50Kw: number; p90Kw: number }[];
     }
+    interface PlanAnswer {
+      site: string;
+      forecasts: Record<'load' | 'pv' | 'wind', { model: string; issuedAt: string }>;
+      steps: { time: string; loadKw: number; pvAvailableKw: number; windAvailableKw: number; netLoadKw: number }[];
+    }
+
+    /** The whole stored forecast: the API's default range (this hour + 48 h) would cut its last step. */
+    const forecastUrl = (target: string) => `${proc.httpUrl}/api/v1/forecasts?site=demo-site&target=${target}&to=${new Date(Date.now() + 72 * 3_600_000).toISOString()}`;
+
+    beforeAll(async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'gridcast-standalone-sim-'));
+      dirs.push(dir);
+      const env = { MQTT_BROKER_PORT: String(await freePort()), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool'), MODELS_DIR: join(dir, 'models') };
+      proc = new GridcastProcess('start', env, await freePort(), [], ['--simulate', '6']);
+      await proc.start();
+      // The demo forecasts (and plans) once the backfill has landed: wait for that run to finish.
+      const deadline = Date.now() + 150_000;
+      while (!/"job":"forecast"[^\n]*"msg":"job done"/.test(proc.output) && Date.now() < deadline) await sleep(500);
+      const started = /\{[^\n]*"msg":"simulated meters publishing"[^\n]*\}/.exec(proc.output);
+      backfill = JSON.parse(started![0]) as { meters: number; backfillMinutes: number };
+    }, 180_000);
+    afterAll(async () => {
+      if (proc) expect(await proc.kill('SIGTERM')).toBe(0);
+    });
+
+    it('backfills 8 days, one reading a minute per meter: every reading is accounted for, none refused for a bad field', async () => {
+      expect(backfill.backfillMinutes).toBe(8 * 24 * 60);
+      const accepted = await proc.metric('gridcast_ingest_readings_accepted_total');
+      const tooOld = await proc.metric('gridcast_ingest_readings_rejected_total{reason="timestamp_too_old"}');
+      // The backfill, plus the live minutes since (none to a few, as the test runs).
+      const perMeter = (accepted + tooOld) / backfill.meters;
+      expect(Number.isInteger(perMeter)).toBe(true);
+      expect(perMeter).toBeGreaterThanOrEqual(backfill.backfillMinutes);
+      expect(perMeter).toBeLessThanOrEqual(backfill.backfillMinutes + 4);
+      for (const reason of ['invalid_field', 'missing_field', 'implausible_value', 'invalid_payload_shape', 'processing_failed']) {
+        expect(await proc.metric(`gridcast_ingest_readings_rejected_total{reason="${reason}"}`), reason).toBe(0);
+      }
+      expect(await proc.metric('gridcast_spool_depth_readings')).toBe(0);
+    });
+
+    // The demo backfills 8 days while INGEST_MAX_AGE_HOURS defaults to 7: the demo's ingester raises its own limit.
+    it('stores the whole 8-day backfill (nothing dead-lettered as too old)', async () => {
+      expect(await proc.metric('gridcast_ingest_readings_rejected_total{reason="timestamp_too_old"}')).toBe(0);
+    });
+
+    it('issues the first forecast from the backfill: 48 hourly steps for load, pv and wind, P10 ≤ P50 ≤ P90', async () => {
+      for (const target of ['load', 'pv', 'wind'] as const) {
+        const f = (await (await fetch(forecastUrl(target))).json()) as ForecastAnswer;
+        expect(f.points, target).toHaveLength(48);
+        const times = f.points.map((p) => Date.parse(p.time));
+        expect(times.every((t, i) => i === 0 || t - times[i - 1]! === 3_600_000), target).toBe(true);
+        expect(times[0]! - Date.now()).toBeLessThanOrEqual(3_600_000);
+        expect(new Set(f.points.map((p) => p.issuedAt)).size, target).toBe(1);
+        for (const p of f.points) {
+          expect(Number.isFinite(p.p50Kw) && p.p10Kw <= p.p50Kw && p.p50Kw <= p.p90Kw, `${target} ${p.time}`).toBe(true);
+          expect(p.p50Kw, `${target} ${p.time}`).toBeGreaterThanOrEqual(0);
+        }
+        if (target === 'load') expect(Math.min(...f.points.map((p) => p.p50Kw))).toBeGreaterThan(0);
+      }
+    });
+
+    it('plans dispatch for demo-site from exactly those forecasts: each step balances load − pv − wind', async () => {
+      const plan = (await (await fetch(`${proc.httpUrl}/api/v1/dispatch?site=demo-site`)).json()) as PlanAnswer;
+      expect(plan.site).toBe('demo-site');
+      expect(plan.steps).toHaveLength(48);
+      const load = (await (await fetch(forecastUrl('load'))).json()) as ForecastAnswer;
+      expect(plan.forecasts.load).toEqual({ model: load.points[0]!.model, issuedAt: load.points[0]!.issuedAt });
+      const p50At = new Map(load.points.map((p) => [p.time, p.p50Kw]));
+      for (const step of plan.steps) {
+        expect(step.loadKw, step.time).toBeCloseTo(p50At.get(step.time)!, 6);
+        expect(step.netLoadKw, step.time).toBeCloseTo(step.loadKw - step.pvAvailableKw - step.windAvailableKw, 6);
+      }
+    });
   });
 
   it('gridcast schedule runs the forecast jobs alone: ready when the store is, exits 0 on SIGTERM', async () => {

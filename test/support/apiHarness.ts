@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeyFile, startHttpServer, type AppOptions, type RunningHttpServer } from '../../src/api/index.js';
-import { silentLogger } from '../../src/common/logger.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ModelRegistry } from '../../src/forecast/index.js';
@@ -24,6 +24,8 @@ export interface TestApiOptions {
   env?: Record<string, string>;
   host?: string;
   ui?: boolean;
+  /** The server's logger (default: silent). */
+  logger?: Logger;
   deps?: Partial<Pick<AppOptions, 'runForecasts' | 'startTraining' | 'runDispatch' | 'models' | 'registry' | 'now'>>;
 }
 
@@ -42,7 +44,7 @@ export async function startTestApi(rawStores: Stores, o: TestApiOptions = {}): P
     host: o.host ?? '127.0.0.1',
     port: 0,
     registry: o.deps?.registry ?? createMetricsRegistry(),
-    logger: silentLogger,
+    logger: o.logger ?? silentLogger,
     readiness: async () => [{ name: 'store', ok: (await stores.health()).ok }],
     stores,
     config: config.api,

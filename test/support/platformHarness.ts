@@ -6,7 +6,7 @@ import { loadConfig, type GridcastConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { Ingester } from '../../src/ingest/index.js';
-import { openStores, type Stores } from '../../src/storage/index.js';
+import { openStores, type Stores, type TelemetryStore } from '../../src/storage/index.js';
 import { sleep, type Influxd } from './services.js';
 
 export interface InProcessIngester {
@@ -17,10 +17,21 @@ export interface InProcessIngester {
   stop(): Promise<void>;
 }
 
-/** A real ingester in this process, against the given broker and InfluxDB, with its own spool directory. */
-export async function startIngester(mqttUrl: string, influxUrl: string, database: string, env: Record<string, string> = {}): Promise<InProcessIngester> {
+/**
+ * A real ingester in this process, against the given broker and InfluxDB, with its own spool directory.
+ * `wrapStore` may put something between the ingester and the real store (e.g. gatedStore, to hold writes open).
+ */
+export async function startIngester(
+  mqttUrl: string,
+  influxUrl: string,
+  database: string,
+  env: Record<string, string> = {},
+  wrapStore: (store: TelemetryStore) => TelemetryStore = (s) => s,
+  /** Changes the loaded config before the ingester gets it (fault injection). */
+  adjust: (config: GridcastConfig) => GridcastConfig = (c) => c,
+): Promise<InProcessIngester> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-spool-'));
-  const config = loadConfig({
+  const config = adjust(loadConfig({
     MQTT_URL: mqttUrl,
     MQTT_CLIENT_ID: `test-ingest-${database}`,
     INFLUX_URL: influxUrl,
@@ -28,11 +39,11 @@ export async function startIngester(mqttUrl: string, influxUrl: string, database
     INFLUX_TIMEOUT_MS: '2000',
     SPOOL_DIR: spoolDir,
     ...env,
-  });
+  }));
   const stores = openStores(config, silentLogger);
   await stores.init();
   const registry = createMetricsRegistry();
-  const ingester = new Ingester({ config, mqttUrl, store: stores.telemetry, ingestStats: stores.ingestStats, registry, logger: silentLogger });
+  const ingester = new Ingester({ config, mqttUrl, store: wrapStore(stores.telemetry), ingestStats: stores.ingestStats, registry, logger: silentLogger });
   await ingester.start();
   return {
     ingester,
@@ -88,4 +99,51 @@ export async function readAllRows(influxd: Influxd, db: string): Promise<StoredR
     power_kw: v[idx('power_kw')] as number | null,
     voltage_v: v[idx('voltage_v')] as number | null,
   }));
+}
+
+/** A store whose writePoints can be held open (while `hold()`ed) to see what the ingester does meanwhile. */
+export interface GatedStore {
+  wrap(store: TelemetryStore): TelemetryStore;
+  hold(): void;
+  release(): void;
+  /** writePoints calls that started (held or not), and the readings in them. */
+  readonly writes: { readings: number }[];
+}
+
+export function gatedStore(): GatedStore {
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  const writes: { readings: number }[] = [];
+  return {
+    writes,
+    hold() {
+      gate ??= new Promise<void>((resolve) => (open = resolve));
+    },
+    release() {
+      open?.();
+      gate = undefined;
+    },
+    wrap(store) {
+      return new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'writePoints') {
+            return async (points: Parameters<TelemetryStore['writePoints']>[0]) => {
+              writes.push({ readings: points.length });
+              while (gate) await gate;
+              return target.writePoints(points);
+            };
+          }
+          const value: unknown = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  };
+}
+
+/** The value of one unlabelled metric of a registry. */
+export async function metricValue(registry: Registry, name: string): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return Number.NaN;
+  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
 }

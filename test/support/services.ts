@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -50,7 +50,7 @@ async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess, 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-abstract class Service {
+export abstract class Service {
   protected proc: ChildProcess | undefined;
   protected output = '';
   protected constructor(
@@ -64,12 +64,16 @@ abstract class Service {
 
   protected abstract command(): [string, string[]];
   protected abstract readonly name: string;
+  /** The process's environment (default: this one's). */
+  protected env(): NodeJS.ProcessEnv {
+    return process.env;
+  }
 
   /** Starts (or restarts) the process on the same port and data directory. */
   async start(): Promise<void> {
     const [bin, args] = this.command();
     this.output = '';
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.env() });
     proc.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
     proc.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
     this.proc = proc;
@@ -116,8 +120,10 @@ export class Mosquitto extends Service {
   static async start(configure?: (ctx: { port: number; dir: string }) => Promise<string>): Promise<Mosquitto> {
     findBinary('mosquitto', 'mosquitto');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-mosquitto-'));
-    // Started as root, mosquitto drops to the 'mosquitto' user, which must still read the files here.
+    // Started as root, mosquitto drops to the 'mosquitto' user, which must still read the files here and
+    // write its persistence file: a root-owned directory silently turns persistence off.
     await chmod(dir, 0o755);
+    await giveToMosquittoUser(dir);
     const m = new Mosquitto(dir, await freePort());
     if (configure) {
       await writeFile(join(dir, 'mosquitto.conf'), await configure({ port: m.port, dir }), { mode: 0o644 });
@@ -149,6 +155,23 @@ export class Mosquitto extends Service {
   protected command(): [string, string[]] {
     return [findBinary('mosquitto', 'mosquitto'), ['-c', join(this.dir, 'mosquitto.conf')]];
   }
+}
+
+/**
+ * When the tests run as root, Debian's mosquitto drops to the `mosquitto` user: hand it the directory (and
+ * whatever the test writes there later stays readable through mode 0644). No-op for other users.
+ */
+export async function giveToMosquittoUser(path: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const id = (flag: '-u' | '-g') => {
+    try {
+      return Number(execFileSync('id', [flag, 'mosquitto'], { encoding: 'utf8' }).trim());
+    } catch {
+      return undefined; // no such user: mosquitto then keeps running as root
+    }
+  };
+  const [uid, gid] = [id('-u'), id('-g')];
+  if (uid !== undefined && gid !== undefined) await chown(path, uid, gid);
 }
 
 export class Influxd extends Service {

@@ -123,6 +123,18 @@ const panels = [
     unit: 'ms',
     targets: [influx('A', `SELECT mean("lag_ms") AS "lag" FROM "${M.ingestStats}" WHERE $timeFilter GROUP BY time($__interval), "ingester" fill(none)`, { alias: '$tag_ingester' })],
   }),
+  timeseries({
+    title: 'Stuck messages and lost MQTT sessions by ingester',
+    description:
+      'Alert on either above zero. Stuck: messages neither acknowledged nor dead-lettered for INGEST_STUCK_AFTER_SECONDS (the ingester then reports not ready). Sessions lost: reconnects that found no persistent session, so readings the broker had queued may be gone (another client used the client id, or the broker lost its state).',
+    w: 12,
+    h: 8,
+    unit: 'short',
+    targets: [
+      influx('A', `SELECT last("messages_stuck") AS "stuck" FROM "${M.ingestStats}" WHERE $timeFilter GROUP BY time($__interval), "ingester" fill(none)`, { alias: 'stuck $tag_ingester' }),
+      influx('B', `SELECT ${rate('mqtt_sessions_lost_total', 'sessions lost/s')} FROM "${M.ingestStats}" WHERE $timeFilter GROUP BY time($__interval), "ingester" fill(none)`, { alias: 'sessions lost/s $tag_ingester' }),
+    ],
+  }),
   row('Telemetry: $site, feeder $feeder'),
   timeseries({
     title: 'Readings/s by feeder (by reading time)',

@@ -22,6 +22,19 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return a === '::1' || a === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 }
 
+/**
+ * Whether a Host header names this machine's loopback interface: localhost, 127.0.0.1 or [::1], with no port
+ * or this server's own port. A page in a browser on this host can reach 127.0.0.1 under any name through DNS
+ * rebinding (evil.example → 127.0.0.1), but the browser still sends that name as Host: requiring a loopback
+ * name keeps such pages out of the keyless loopback reads.
+ */
+export function isLoopbackHost(host: string | undefined, localPort: number | undefined): boolean {
+  if (!host) return false;
+  const m = /^(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$/i.exec(host.trim());
+  if (!m) return false;
+  return m[2] === undefined || Number(m[2]) === localPort;
+}
+
 export interface AuthenticateOptions {
   verifier: ApiKeyVerifier;
   /** API_LOOPBACK_READ. */
@@ -34,7 +47,8 @@ export interface AuthenticateOptions {
  * Finds who is asking, rejecting nothing yet (the rate limiter runs next and counts failed attempts by
  * client address). A credential (`Authorization: Bearer …` or `X-API-Key`) is always checked, even from
  * loopback. Without one, a loopback client gets read access only when the server listens on loopback
- * only and the request shows no sign of a proxy (a proxy on the same host would relay the world).
+ * only, the request names a loopback Host (DNS rebinding) and shows no sign of a proxy (a proxy on the same
+ * host would relay the world).
  */
 export function authenticate(opts: AuthenticateOptions): RequestHandler {
   const loopbackOpen = opts.loopbackRead && isLoopbackAddress(opts.host);
@@ -44,7 +58,12 @@ export function authenticate(opts: AuthenticateOptions): RequestHandler {
       const principal = await opts.verifier.verify(credential);
       if (principal) res.locals.principal = principal;
       else res.locals.authFailure = 'invalid';
-    } else if (loopbackOpen && isLoopbackAddress(req.socket.remoteAddress) && !PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) {
+    } else if (
+      loopbackOpen &&
+      isLoopbackAddress(req.socket.remoteAddress) &&
+      isLoopbackHost(req.headers.host, req.socket.localPort) &&
+      !PROXY_HEADERS.some((h) => req.headers[h] !== undefined)
+    ) {
       res.locals.principal = { id: 'loopback', name: 'loopback', scope: 'read', via: 'loopback' };
     } else {
       res.locals.authFailure = 'missing';

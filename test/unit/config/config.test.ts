@@ -22,7 +22,14 @@ describe('loadConfig', () => {
     expect(c.influx).toBeUndefined();
     expect(c.broker.port).toBe(1883);
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(c.ingest).toEqual({ spoolDir: './data/spool', maxAgeHours: 168, batchMaxReadings: 5000, statsIntervalSeconds: 10 });
+    expect(c.ingest).toEqual({
+      spoolDir: './data/spool',
+      maxAgeHours: 168,
+      batchMaxReadings: 5000,
+      statsIntervalSeconds: 10,
+      powerLimitsKw: { load: 1e10, pv: 1e10, wind: 1e10, battery: 1e10, weather: 1e10 },
+      stuckAfterSeconds: 60,
+    });
     expect(c.mqtt.protocolVersion).toBe(5);
     expect(c.duckdb.path).toBe('./data/gridcast.duckdb');
   });

@@ -200,8 +200,11 @@ describe('ports and URLs agree between services', () => {
     expect(grants(svc('simulator').environment!.MQTT_USERNAME!)).toEqual([`topic write ${TELEMETRY_SUBSCRIPTION}`]);
     // The passwords the entrypoint sets are the ones compose hands to those users.
     const entrypoint = await read('deploy/mosquitto/entrypoint.sh');
-    for (const [user, variable] of [['gridcast-ingest', 'MQTT_INGEST_PASSWORD'], ['gridcast-simulator', 'MQTT_SIMULATOR_PASSWORD']] as const) {
-      expect(entrypoint).toContain(`mosquitto_passwd -b /mosquitto/data/passwd ${user} "$${variable}"`);
+    for (const [user, variable, file] of [
+      ['gridcast-ingest', 'MQTT_INGEST_PASSWORD', 'services.passwd'],
+      ['gridcast-simulator', 'MQTT_SIMULATOR_PASSWORD', 'passwd'],
+    ] as const) {
+      expect(entrypoint).toContain(`mosquitto_passwd -b /mosquitto/data/${file} ${user} "$${variable}"`);
       expect(mosquitto.environment?.[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
     }
     expect(ingesters.every(([, s]) => s.environment?.MQTT_PASSWORD?.startsWith('${MQTT_INGEST_PASSWORD:?'))).toBe(true);

@@ -60,6 +60,24 @@ describe('baselines use only what is known at issue time', () => {
     await f.fit(input);
     const out = await f.predict(cutInput(input, dayAhead(20).issuedAtMs), dayAhead(20));
     expect(new Set(out.p50)).toEqual(new Set([1909])); // day 19, 09:00: the last full step before 10:00
+
+    // The band, on a random walk (seeded): its spread grows like √lead, and so must P90 − P10.
+    let state = 12345;
+    const uniform = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const walk = new Float64Array(60 * 24);
+    for (let i = 1; i < walk.length; i++) walk[i] = walk[i - 1]! + (uniform() - 0.5) * 10;
+    const rw: ForecastInput = { ...input, series: { startMs: T0, stepMs: H, values: walk } };
+    const req = { issuedAtMs: T0 + 50 * DAY + 10 * H, firstTargetMs: T0 + 50 * DAY + 11 * H, horizon: 48 };
+    const g = new PersistenceForecaster();
+    await g.fit(cutInput(rw, req.issuedAtMs));
+    const band = await g.predict(cutInput(rw, req.issuedAtMs), req);
+    const width = band.p90.map((hi, i) => hi - band.p10[i]!);
+    for (let i = 0; i < width.length; i++) expect(band.p10[i]! <= band.p50[i]! && band.p50[i]! <= band.p90[i]!, `lead ${i + 1}`).toBe(true);
+    expect(width[0]!).toBeGreaterThan(0);
+    // Wider at a day ahead than at an hour ahead, at two days than at one, and never much narrower step to step.
+    expect(width[23]!).toBeGreaterThan(2 * width[0]!);
+    expect(width[47]!).toBeGreaterThan(width[23]!);
+    for (let i = 1; i < width.length; i++) expect(width[i]!, `lead ${i + 1}`).toBeGreaterThan(0.8 * width[i - 1]!);
   });
 
   it('clear-sky persistence: zero at night, scaled clear-sky by day', async () => {
