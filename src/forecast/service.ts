@@ -1,8 +1,9 @@
-import { InsufficientDataError } from '../common/errors.js';
+import { InsufficientDataError, MissingWeatherForecastError } from '../common/errors.js';
 import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, type ForecastErrorPoint, type ForecastPoint } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
 import type { ForecastConfig } from '../config/index.js';
-import type { Stores } from '../storage/index.js';
+import type { Stores, WeatherForecastStore } from '../storage/index.js';
+import { vintagedForecastTable, type WeatherForecastTable } from './features/weatherForecast.js';
 import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
@@ -33,7 +34,10 @@ export interface ScoringWindow {
 }
 
 /** The stores forecasting uses: telemetry in, forecasts and their scores out. */
-export type ForecastStores = Pick<Stores, 'telemetry' | 'forecasts'>;
+export type ForecastStores = Pick<Stores, 'telemetry' | 'forecasts'> & {
+  /** Weather forecasts (NWP) of the sites, every vintage; absent: models see no weather forecast. */
+  weatherForecasts?: WeatherForecastStore;
+};
 
 export interface ForecastServiceDeps {
   stores: ForecastStores;
@@ -95,7 +99,26 @@ export class ForecastService {
     const toMs = Math.floor(untilMs / stepMs) * stepMs;
     const raw = await loadTargetSeries(this.d.stores.telemetry, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
     const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
-    return { series, weather: await loadWeather(this.d.stores.telemetry, ref.site, series), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
+    const weatherForecast = await this.weatherForecastTable(ref.site, series.startMs, toMs + (this.d.config.horizonHours + 24) * HOUR_MS, untilMs);
+    return {
+      series,
+      weather: await loadWeather(this.d.stores.telemetry, ref.site, series),
+      ...(weatherForecast ? { weatherForecast } : {}),
+      context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone),
+    };
+  }
+
+  /**
+   * Every vintage of the site's weather forecasts for the hours in [fromMs, toMs) issued by `asOfMs`, as a
+   * table the models look up as known at each issue time; undefined when there is none.
+   */
+  private async weatherForecastTable(site: string, fromMs: number, toMs: number, asOfMs: number): Promise<WeatherForecastTable | undefined> {
+    const store = this.d.stores.weatherForecasts;
+    if (!store) return undefined;
+    const points = await store.readWeatherForecastHistory({ site, fromMs, toMs, asOfMs });
+    if (points.length === 0) return undefined;
+    const sources = [...new Set(points.map((p) => p.source))].join('+');
+    return vintagedForecastTable(sources, HOUR_MS, points);
   }
 
   /**
@@ -168,9 +191,22 @@ export class ForecastService {
     const { config, stores, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, ISSUE_HISTORY_DAYS, nowMs);
-    const serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
+    let serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
     const firstTargetMs = Math.ceil(nowMs / input.series.stepMs) * input.series.stepMs;
-    const f = await serving.forecaster.predict(input, { issuedAtMs: nowMs, firstTargetMs, horizon: Math.round((config.horizonHours * HOUR_MS) / input.series.stepMs) });
+    const request = { issuedAtMs: nowMs, firstTargetMs, horizon: Math.round((config.horizonHours * HOUR_MS) / input.series.stepMs) };
+    let f;
+    try {
+      f = await serving.forecaster.predict(input, request);
+    } catch (err) {
+      if (!(err instanceof MissingWeatherForecastError)) throw err;
+      // The model reads a weather forecast that isn't there (or too short): the best baseline of its own
+      // validation forecasts instead, under its own name, and why is recorded for /api/v1/models.
+      serving = await this.fallbackBaseline(ref, input, serving.serving);
+      f = await serving.forecaster.predict(input, request);
+      const reason = `${err.message}: ${servingName(serving.serving)} forecast instead`;
+      await this.d.registry.recordFallback(ref, { at: new Date(nowMs).toISOString(), used: servingName(serving.serving), reason });
+      logger.warn({ series: ref, fallback: servingName(serving.serving), missingSteps: err.missingSteps }, reason);
+    }
     const model = servingName(serving.serving);
     const points: ForecastPoint[] = f.timesMs
       .map((timeMs, i) => ({ ...ref, model, issuedAtMs: nowMs, timeMs, p10Kw: f.p10[i]!, p50Kw: f.p50[i]!, p90Kw: f.p90[i]! }))
@@ -257,6 +293,16 @@ export class ForecastService {
     const baseline = baselinesFor(ref.target, true).find((b) => b.name === s.name);
     if (!baseline) return undefined;
     return { serving: s, forecaster: baseline };
+  }
+
+  /** The baseline with the lowest validation MAE next to the serving model (DEFAULT_BASELINE when unknown), fitted. */
+  private async fallbackBaseline(ref: SeriesRef, input: ForecastInput, serving: Serving): Promise<{ serving: Serving; forecaster: Forecaster }> {
+    const validation = serving.kind === 'model' ? (await this.d.registry.metadata(ref, serving.version)).validation.baselines : {};
+    const best = Object.entries(validation).filter(([, m]) => Number.isFinite(m.maeKw)).sort(([, a], [, b]) => a.maeKw - b.maeKw)[0]?.[0] ?? DEFAULT_BASELINE;
+    const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
+    const f = baselines.find((b) => b.name === best) ?? baselines.find((b) => b.name === DEFAULT_BASELINE)!;
+    await f.fit(input);
+    return { serving: { kind: 'baseline', name: f.name }, forecaster: f };
   }
 
   /** Before any training: DEFAULT_BASELINE (fitted on what there is). */

@@ -10,6 +10,7 @@ export { compareByTimeIssueModel, latestPerTime } from './forecasts/rules.js';
 export type { DispatchPlanQuery, DispatchPlanStore, StoredPlanDocument } from './dispatch/store.js';
 export type { IngestStatsStore } from './ingestStats/store.js';
 export type { LockStore } from './locks/store.js';
+export type { WeatherForecastQuery, WeatherForecastStore } from './weatherForecasts/store.js';
 export { openDuckDbStores, openInfluxStores, openStores, type InfluxStoreOptions, type Stores } from './stores.js';
 export { toLine } from './telemetry/lineProtocol.js';
 export { observeWrites, type WrittenResource } from './writeObserver.js';

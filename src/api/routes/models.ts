@@ -45,6 +45,10 @@ export const modelSeriesSchema = z
     target: targetSchema,
     serving: z.string().nullable().openapi({ description: 'What serves the series now (lstm@<version> or a baseline); null: nothing chosen yet, the weekly seasonal naive serves.' }),
     lastDecision: decisionSchema.nullable(),
+    lastFallback: z
+      .object({ at: isoTime, used: z.string(), reason: z.string() })
+      .nullable()
+      .openapi({ description: 'The latest forecast the serving model could not make (no weather forecast covered it), what forecast instead and why; null: none.' }),
     models: z.array(modelSummarySchema),
   })
   .openapi('ModelSeries');
@@ -109,6 +113,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
           ...series,
           serving: state.serving ? servingName(state.serving) : null,
           lastDecision: last ? { at: last.at, action: last.action, serving: servingName(last.serving), reason: last.reason } : null,
+          lastFallback: state.lastFallback ?? null,
           models: versions.map((m) => ({
             id: modelId(series, m.version),
             version: m.version,

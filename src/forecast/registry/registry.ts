@@ -30,6 +30,15 @@ export interface ModelMetadata {
 export interface ServingState {
   serving: Serving | undefined;
   history: { at: string; action: 'promote' | 'keep' | 'rollback' | 'manual'; serving: Serving; reason: string }[];
+  /** The latest forecast the serving model could not make (no weather forecast), what made it instead and why. */
+  lastFallback?: FallbackRecord;
+}
+
+export interface FallbackRecord {
+  at: string;
+  /** The baseline that forecast instead. */
+  used: string;
+  reason: string;
 }
 
 /**
@@ -100,10 +109,21 @@ export class ModelRegistry {
     const state = await this.serving(s);
     state.serving = serving;
     state.history.push({ at: new Date(nowMs).toISOString(), action, serving, reason });
+    await this.writeState(s, state);
+  }
+
+  private async writeState(s: SeriesRef, state: ServingState): Promise<void> {
     await mkdir(this.seriesDir(s), { recursive: true });
     const file = join(this.seriesDir(s), 'serving.json');
     await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
     await rename(`${file}.tmp`, file);
+  }
+
+  /** Records that the serving model couldn't forecast and what did instead (shown by /api/v1/models). */
+  async recordFallback(s: SeriesRef, record: FallbackRecord): Promise<void> {
+    const state = await this.serving(s);
+    state.lastFallback = record;
+    await this.writeState(s, state);
   }
 
   /** Back to what served before the current choice. */

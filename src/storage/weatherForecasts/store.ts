@@ -21,4 +21,10 @@ export interface WeatherForecastStore {
   writeWeatherForecasts(points: readonly WeatherForecastPoint[]): Promise<void>;
   /** One point per hour (sorted by time): the latest issue at or before `asOfMs`. InvalidQueryError on bad input. */
   readWeatherForecasts(query: WeatherForecastQuery): Promise<WeatherForecastPoint[]>;
+  /**
+   * Every stored vintage of the hours in the range (issued at or before `asOfMs` when given), sorted by time,
+   * then issue time: what training and backtests on the platform's own data need, each window reading the
+   * vintage it would have had.
+   */
+  readWeatherForecastHistory(query: WeatherForecastQuery): Promise<WeatherForecastPoint[]>;
 }
