@@ -25,7 +25,8 @@ export const READING_FIELDS = {
 // ISO-8601 date-time with an explicit offset; a local time without offset is ambiguous, so it is refused.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-const timestamp = z.union([
+/** `ts` of a reading (and of a weather forecast's hours): ISO-8601 with an offset, or integer epoch ms. */
+export const timestampSchema = z.union([
   z.number().int('epoch milliseconds must be an integer'),
   z.string().regex(ISO_WITH_OFFSET, 'must be ISO-8601 with an offset, e.g. 2026-11-22T10:00:00Z or 2026-11-22T11:00:00+01:00'),
 ]);
@@ -34,7 +35,7 @@ const nonNegative = z.number().min(0);
 
 export const readingSchema = z
   .strictObject({
-    ts: timestamp,
+    ts: timestampSchema,
     kind: z.enum(READING_KINDS),
     powerKw: z.number().optional(),
     energyKwh: z.number().optional(),

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { GridcastConfig } from '../config/index.js';
 import { StoreRejectedError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { IngestStatsStore, TelemetryStore } from '../storage/index.js';
+import type { IngestStatsStore, TelemetryStore, WeatherForecastStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
@@ -12,7 +12,8 @@ import { IngestMetrics } from './metrics.js';
 import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
 import { parseTelemetryMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
-import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
+import { ingestWeatherForecast } from './weatherForecastIngest.js';
+import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -33,6 +34,8 @@ export interface IngesterOptions {
   store: TelemetryStore;
   /** Where the ingester's own figures go (`ingest_stats`). */
   ingestStats: IngestStatsStore;
+  /** When given, the ingester also takes weather forecasts (gridcast/v1/<site>/weather-forecast) into it. */
+  weatherForecasts?: WeatherForecastStore;
   registry: Registry;
   logger: Logger;
 }
@@ -73,7 +76,8 @@ export class Ingester {
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
     deferAcks(client, (packet) => this.onPublish(packet));
-    const topic = subscriptionTopic(TELEMETRY_SUBSCRIPTION, config.mqtt.shareGroup);
+    const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
+    const topic = topics.join(', ');
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('offline', () => this.log.warn({ url: this.opts.mqttUrl }, 'mqtt broker unreachable, reconnecting'));
     await new Promise<void>((resolve, reject) => {
@@ -81,8 +85,9 @@ export class Ingester {
         this.connection++;
         this.log.info({ url: this.opts.mqttUrl, clientId: config.mqtt.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
         if (this.subscribed) return; // mqtt.js resubscribes by itself
-        client.subscribe(topic, { qos: 1 }, (err, granted) => {
-          const code = granted?.[0]?.qos;
+        client.subscribe(topics, { qos: 1 }, (err, granted) => {
+          // One grant per topic: the worst one decides (128 = refused).
+          const code = granted?.length === topics.length ? Math.max(...granted.map((g) => g.qos)) : undefined;
           if (err || code === undefined || code > 2) {
             const hint = config.mqtt.shareGroup ? ' (shared subscriptions need an MQTT v5 broker such as Mosquitto 2)' : '';
             reject(new Error(`broker refused subscription to '${topic}'${hint}: ${err?.message ?? `reason code ${code}`}`));
@@ -140,6 +145,10 @@ export class Ingester {
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const receivedAtMs = Date.now();
     this.metrics.messagesReceived.inc();
+    if (this.opts.weatherForecasts && topic.endsWith('/weather-forecast')) {
+      const deadLetter = (r: Rejection) => this.deadLetter(topic, r, receivedAtMs);
+      return ingestWeatherForecast(topic, payload, { store: this.opts.weatherForecasts, nowMs: receivedAtMs, log: this.log, deadLetter });
+    }
     const { points, rejections } = parseTelemetryMessage(topic, payload, { nowMs: receivedAtMs, maxAgeMs: this.opts.config.ingest.maxAgeHours * 3_600_000 });
     const tasks = rejections.map((r) => this.deadLetter(topic, r, receivedAtMs));
     if (points.length > 0) {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary, Mosquitto, sleep } from '../support/services.js';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../src/contract/index.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic, weatherForecastTopic } from '../../src/contract/index.js';
 
 /**
  * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), run by the real
@@ -19,6 +19,7 @@ const run = promisify(execFile);
 const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
+const WEATHER = { username: 'gridcast-weather', password: 'pw-weather-5b0a' };
 
 let broker: Mosquitto;
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
     const file = join(dir, 'passwd');
     // As deploy/mosquitto/entrypoint.sh assembles it: the meters' file, then the service users.
     await writeFile(file, '', { mode: 0o644 });
-    for (const u of [METER_A, METER_B, INGEST]) await run(passwd, ['-b', file, u.username, u.password]);
+    for (const u of [METER_A, METER_B, INGEST, WEATHER]) await run(passwd, ['-b', file, u.username, u.password]);
     const conf = await readFile(join(DEPLOY, 'mosquitto.conf'), 'utf8');
     const rewritten = conf
       .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
@@ -121,6 +122,21 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
 
     const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-dl' });
     await expect(ingester.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).resolves.toBeDefined();
+  });
+
+  it('lets the weather user publish weather forecasts, which the ingester reads; a meter may not publish them', async () => {
+    const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-wf' });
+    const inbox: string[] = [];
+    ingester.on('message', (topic, payload) => inbox.push(`${topic} ${payload.toString()}`));
+    expect((await ingester.subscribeAsync(WEATHER_FORECAST_SUBSCRIPTION, { qos: 1 }))[0]?.qos).toBe(1);
+    await expectForgedPublishRefused(5, weatherForecastTopic('north'));
+    const weather = await connect({ ...WEATHER, clientId: 'acl-weather' });
+    await weather.publishAsync(weatherForecastTopic('north'), 'nwp', { qos: 1 });
+    // The weather user publishes forecasts only, not telemetry.
+    await expect(weather.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), 'x', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    await waitFor(() => inbox.length >= 1);
+    await sleep(300);
+    expect(inbox).toEqual(['gridcast/v1/north/weather-forecast nwp']);
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {
