@@ -57,7 +57,7 @@ function configEnv(): NodeJS.ProcessEnv {
 function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token|^key$/i.test(k) && v ? '********' : maskSecrets(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token|^(api)?key$/i.test(k) && v ? '********' : maskSecrets(v)]));
   }
   return value;
 }

@@ -109,3 +109,16 @@ export class DispatchError extends Error {
     this.name = 'DispatchError';
   }
 }
+
+/** A weather forecast source (Open-Meteo) failed or answered something unusable for one site; `url` never holds the API key. */
+export class WeatherSourceError extends Error {
+  constructor(
+    readonly site: string,
+    readonly url: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'WeatherSourceError';
+  }
+}

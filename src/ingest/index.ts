@@ -3,3 +3,6 @@ export { INGEST_STATS_FIELDS, IngestStatsReporter, rejectedField } from './inges
 export { startEmbeddedBroker, type EmbeddedBroker } from './embeddedBroker.js';
 export { REJECT_REASONS, parseTelemetryMessage, type RejectReason, type Rejection } from './parse.js';
 export type { DeadLetter } from './deadletter.js';
+export { parseWeatherForecastMessage, type ParsedWeatherForecast } from './weatherForecast.js';
+export { ingestWeatherForecast, WEATHER_FORECAST_WRITE_RETRY } from './weatherForecastIngest.js';
+export { fetchOpenMeteoForecast, openMeteoForecastUrl, openMeteoResponseSchema, openMeteoToPoints, OPEN_METEO_SOURCE, type OpenMeteoOptions, type OpenMeteoSite } from './openMeteo.js';
