@@ -24,8 +24,9 @@ export const OPEN_METEO_HOURLY = {
   wind_speed_100m: 'wind_speed_100m_ms',
   wind_direction_100m: 'wind_direction_100m_deg',
 } as const satisfies Record<string, WeatherForecastVariable>;
-type OpenMeteoVariable = keyof typeof OPEN_METEO_HOURLY;
-const VARIABLES = Object.keys(OPEN_METEO_HOURLY) as OpenMeteoVariable[];
+export type OpenMeteoVariable = keyof typeof OPEN_METEO_HOURLY;
+export const OPEN_METEO_VARIABLES = Object.keys(OPEN_METEO_HOURLY) as OpenMeteoVariable[];
+const VARIABLES = OPEN_METEO_VARIABLES;
 
 /**
  * The units each variable may come in (hourly_units) and how to reach the stored unit. We ask for °C and
@@ -82,61 +83,90 @@ export function redactedUrl(url: URL): string {
 // Local date-time without offset, as Open-Meteo writes hourly.time (timeformat=iso8601).
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 const series = z.array(z.number().finite().nullable());
-const perVariable = <T extends z.ZodType>(schema: T) => Object.fromEntries(VARIABLES.map((v) => [v, schema])) as Record<OpenMeteoVariable, T>;
 
-/** The documented response, the parts used. Each hourly variable is one array, index-aligned with hourly.time. */
-export const openMeteoResponseSchema = z
-  .object({
-    latitude: z.number(),
-    longitude: z.number(),
-    utc_offset_seconds: z.number().int(),
-    hourly_units: z.object({ time: z.literal('iso8601'), ...perVariable(z.string()) }),
-    hourly: z.object({ time: z.array(z.string().regex(LOCAL_TIME, 'must be YYYY-MM-DDTHH:MM')), ...perVariable(series) }),
-  })
-  .superRefine((r, ctx) => {
-    for (const v of VARIABLES) {
-      if (r.hourly[v].length !== r.hourly.time.length) ctx.addIssue({ code: 'custom', path: ['hourly', v], message: `has ${r.hourly[v].length} values for ${r.hourly.time.length} times` });
-      if (!(r.hourly_units[v] in UNIT_CONVERSIONS[v])) {
-        ctx.addIssue({ code: 'custom', path: ['hourly_units', v], message: `unit '${r.hourly_units[v]}' is not one of ${Object.keys(UNIT_CONVERSIONS[v]).join(', ')}` });
+/** One column of hourly values: an Open-Meteo variable under its own name, or with a suffix (`_previous_day2`). */
+export interface OpenMeteoColumn {
+  name: string;
+  variable: OpenMeteoVariable;
+}
+const FORECAST_COLUMNS: readonly OpenMeteoColumn[] = VARIABLES.map((v) => ({ name: v, variable: v }));
+
+/**
+ * The documented response, the parts used, for the columns asked for: each one array in `hourly`,
+ * index-aligned with `hourly.time`, and its unit in `hourly_units`.
+ */
+export function openMeteoHourlySchema(columns: readonly OpenMeteoColumn[]) {
+  return z
+    .object({
+      latitude: z.number(),
+      longitude: z.number(),
+      utc_offset_seconds: z.number().int(),
+      hourly_units: z.object({ time: z.literal('iso8601') }).catchall(z.string()),
+      hourly: z.object({ time: z.array(z.string().regex(LOCAL_TIME, 'must be YYYY-MM-DDTHH:MM')) }).catchall(series),
+    })
+    .superRefine((r, ctx) => {
+      for (const { name, variable } of columns) {
+        const values = r.hourly[name];
+        const unit = r.hourly_units[name];
+        if (values === undefined || unit === undefined) {
+          ctx.addIssue({ code: 'custom', path: [values === undefined ? 'hourly' : 'hourly_units', name], message: 'is missing' });
+          continue;
+        }
+        if (values.length !== r.hourly.time.length) ctx.addIssue({ code: 'custom', path: ['hourly', name], message: `has ${values.length} values for ${r.hourly.time.length} times` });
+        if (!(unit in UNIT_CONVERSIONS[variable])) {
+          ctx.addIssue({ code: 'custom', path: ['hourly_units', name], message: `unit '${unit}' is not one of ${Object.keys(UNIT_CONVERSIONS[variable]).join(', ')}` });
+        }
       }
-    }
-  });
+    });
+}
+export const openMeteoResponseSchema = openMeteoHourlySchema(FORECAST_COLUMNS);
 export type OpenMeteoResponse = z.output<typeof openMeteoResponseSchema>;
+
+/** hourly.time[i] in UTC epoch ms: local time in the requested zone, less utc_offset_seconds (0 for timezone=UTC). */
+export function openMeteoTimeMs(body: OpenMeteoResponse, i: number): number {
+  return Date.parse(`${body.hourly.time[i]}:00Z`) - body.utc_offset_seconds * 1000;
+}
+
+/**
+ * The stored values of hour `i` from these columns, converted to stored units; a null (a variable a model
+ * doesn't reach that far) is left out. Assumes the body passed openMeteoHourlySchema(columns).
+ */
+export function openMeteoValues(body: OpenMeteoResponse, columns: readonly OpenMeteoColumn[], i: number): WeatherForecastPoint['values'] {
+  const values: WeatherForecastPoint['values'] = {};
+  for (const { name, variable } of columns) {
+    const raw = body.hourly[name]?.[i];
+    if (raw !== null && raw !== undefined) values[OPEN_METEO_HOURLY[variable]] = UNIT_CONVERSIONS[variable][body.hourly_units[name]!]!(raw);
+  }
+  return values;
+}
 
 /**
  * The hours from the issue on (earlier hours of "today" are analysis, not forecast) up to 168 h ahead,
- * converted to stored units; null values (a variable a model doesn't reach that far) are left out, and an
- * hour with nothing left is dropped.
+ * converted to stored units; an hour with no value at all is dropped.
  */
 export function openMeteoToPoints(siteId: string, body: OpenMeteoResponse, issuedAtMs: number): WeatherForecastPoint[] {
   const points: WeatherForecastPoint[] = [];
-  body.hourly.time.forEach((local, i) => {
-    // hourly.time is local time in the requested zone; utc_offset_seconds takes it to UTC (0 for timezone=UTC).
-    const timeMs = Date.parse(`${local}:00Z`) - body.utc_offset_seconds * 1000;
+  body.hourly.time.forEach((_, i) => {
+    const timeMs = openMeteoTimeMs(body, i);
     if (timeMs < issuedAtMs || timeMs - issuedAtMs > MAX_FORECAST_LEAD_HOURS * HOUR_MS) return;
-    const values: WeatherForecastPoint['values'] = {};
-    for (const v of VARIABLES) {
-      const raw = body.hourly[v][i];
-      if (raw !== null && raw !== undefined) values[OPEN_METEO_HOURLY[v]] = UNIT_CONVERSIONS[v][body.hourly_units[v]]!(raw);
-    }
+    const values = openMeteoValues(body, FORECAST_COLUMNS, i);
     if (Object.keys(values).length > 0) points.push({ site: siteId, source: OPEN_METEO_SOURCE, issuedAtMs, timeMs, values });
   });
   return points;
 }
 
 /**
- * Fetches one site's forecast, issued at `nowMs` truncated to the hour. WeatherSourceError naming the
- * site and URL (key redacted) on a network error, timeout, non-2xx answer (with Open-Meteo's `reason`),
- * or a body that isn't the documented format; nothing is returned then, so nothing gets stored.
+ * GET `url` and validate the answer by `schema`. WeatherSourceError naming the site and URL (key
+ * redacted) on a network error, timeout, non-2xx answer (with Open-Meteo's `reason`), or a body that isn't
+ * the documented format.
  */
-export async function fetchOpenMeteoForecast(site: OpenMeteoSite, opts: OpenMeteoOptions, nowMs: number, fetchImpl: typeof fetch = fetch): Promise<WeatherForecastPoint[]> {
-  const url = openMeteoForecastUrl(site, opts);
+export async function fetchOpenMeteo<T extends z.ZodType>(site: OpenMeteoSite, url: URL, schema: T, what: string, timeoutMs = 30_000, fetchImpl: typeof fetch = fetch): Promise<z.output<T>> {
   const shown = redactedUrl(url);
-  const fail = (what: string, cause?: unknown) => new WeatherSourceError(site.id, shown, `Open-Meteo forecast for site '${site.id}' from ${shown}: ${what}`, cause);
+  const fail = (problem: string, cause?: unknown) => new WeatherSourceError(site.id, shown, `Open-Meteo ${what} for site '${site.id}' from ${shown}: ${problem}`, cause);
   let response: Response;
   let text: string;
   try {
-    response = await fetchImpl(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000), headers: { accept: 'application/json' } });
+    response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
     text = await response.text();
   } catch (err) {
     throw fail(`request failed: ${errorMessage(err)}`, err);
@@ -152,12 +182,22 @@ export async function fetchOpenMeteoForecast(site: OpenMeteoSite, opts: OpenMete
     throw fail(`HTTP ${response.status}${reason.success ? `: ${reason.data.reason}` : ''}`);
   }
   if (json === undefined) throw fail(`answer is not JSON (${text.slice(0, 80)})`);
-  const parsed = openMeteoResponseSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw fail(`answer is not in Open-Meteo's format: ${issue.path.join('.') || '(body)'}: ${issue.message}`);
   }
-  const points = openMeteoToPoints(site.id, parsed.data, Math.floor(nowMs / HOUR_MS) * HOUR_MS);
-  if (points.length === 0) throw fail('answer holds no hour from now on');
+  return parsed.data;
+}
+
+/**
+ * Fetches one site's forecast, issued at `nowMs` truncated to the hour (fetchOpenMeteo's errors); an
+ * answer with no hour from then on is an error too. Nothing is returned on failure, so nothing is stored.
+ */
+export async function fetchOpenMeteoForecast(site: OpenMeteoSite, opts: OpenMeteoOptions, nowMs: number, fetchImpl: typeof fetch = fetch): Promise<WeatherForecastPoint[]> {
+  const url = openMeteoForecastUrl(site, opts);
+  const body = await fetchOpenMeteo(site, url, openMeteoResponseSchema, 'forecast', opts.timeoutMs, fetchImpl);
+  const points = openMeteoToPoints(site.id, body, Math.floor(nowMs / HOUR_MS) * HOUR_MS);
+  if (points.length === 0) throw new WeatherSourceError(site.id, redactedUrl(url), `Open-Meteo forecast for site '${site.id}' from ${redactedUrl(url)}: answer holds no hour from now on`);
   return points;
 }
