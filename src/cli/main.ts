@@ -9,6 +9,7 @@ import { addBacktestCommand } from './backtestCommand.js';
 import { addForecastCommands } from './forecastCommands.js';
 import { addKeysCommand } from './keysCommand.js';
 import { addDispatchCommand } from './dispatchCommand.js';
+import { addWeatherCommands } from './weatherCommand.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -35,6 +36,7 @@ addBacktestCommand(program);
 addForecastCommands(program, () => configEnv());
 addKeysCommand(program, () => configEnv());
 addDispatchCommand(program, () => configEnv());
+addWeatherCommands(program, () => configEnv());
 
 program
   .command('config')

@@ -275,6 +275,12 @@ export const CONFIG_KEYS = {
     defaultText: 'https://api.open-meteo.com',
     description: 'Base URL of the Open-Meteo forecast API (`/v1/forecast` is appended): e.g. https://customer-api.open-meteo.com for a commercial plan, or a self-hosted Open-Meteo.',
   },
+  WEATHER_FORECAST_PREVIOUS_RUNS_URL: {
+    schema: httpUrl.default('https://previous-runs-api.open-meteo.com'),
+    allowed: 'http:// or https:// URL',
+    defaultText: 'https://previous-runs-api.open-meteo.com',
+    description: 'Base URL of Open-Meteo\'s Previous Runs API, which `gridcast weather backfill` reads past vintages from (customer-previous-runs-api.open-meteo.com for a commercial plan).',
+  },
   WEATHER_FORECAST_API_KEY: {
     schema: nonEmpty.optional(),
     allowed: 'text',
@@ -421,7 +427,7 @@ function toConfig(c: Parsed) {
       tfBackend: c.GRIDCAST_TF_BACKEND,
     },
     dispatch: { file: c.DISPATCH_FILE },
-    weather: { source: c.WEATHER_FORECAST_SOURCE, url: c.WEATHER_FORECAST_URL, apiKey: c.WEATHER_FORECAST_API_KEY, cron: c.WEATHER_FORECAST_CRON, days: c.WEATHER_FORECAST_DAYS },
+    weather: { source: c.WEATHER_FORECAST_SOURCE, url: c.WEATHER_FORECAST_URL, previousRunsUrl: c.WEATHER_FORECAST_PREVIOUS_RUNS_URL, apiKey: c.WEATHER_FORECAST_API_KEY, cron: c.WEATHER_FORECAST_CRON, days: c.WEATHER_FORECAST_DAYS },
     api: {
       keysFile: c.API_KEYS_FILE,
       envKeys: c.API_KEYS ?? [],

@@ -168,7 +168,7 @@ describe('WeatherForecastJob', () => {
 
 describe('weather forecast settings and scheduling', () => {
   it('is off unless WEATHER_FORECAST_SOURCE=open-meteo, with the documented defaults', () => {
-    expect(loadConfig({}).weather).toEqual({ source: 'none', url: 'https://api.open-meteo.com', apiKey: undefined, cron: '20 * * * *', days: 3 });
+    expect(loadConfig({}).weather).toEqual({ source: 'none', url: 'https://api.open-meteo.com', previousRunsUrl: 'https://previous-runs-api.open-meteo.com', apiKey: undefined, cron: '20 * * * *', days: 3 });
     expect(loadConfig({ WEATHER_FORECAST_SOURCE: 'open-meteo', WEATHER_FORECAST_DAYS: '7', WEATHER_FORECAST_API_KEY: 'k' }).weather).toMatchObject({ source: 'open-meteo', days: 7, apiKey: 'k' });
     expect(() => loadConfig({ WEATHER_FORECAST_SOURCE: 'dwd' })).toThrow(/WEATHER_FORECAST_SOURCE/);
     expect(() => loadConfig({ WEATHER_FORECAST_DAYS: '8' })).toThrow(/WEATHER_FORECAST_DAYS/);
