@@ -9,6 +9,7 @@ import { fetchOpenMeteoForecast, type OpenMeteoOptions, type OpenMeteoSite } fro
 import { loadConfig } from '../../src/config/index.js';
 import type { ForecastService } from '../../src/forecast/index.js';
 import { startScheduler, WeatherForecastJob } from '../../src/scheduler/index.js';
+import { runCli } from '../support/cli.js';
 import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
 
 /**
@@ -172,6 +173,12 @@ describe('weather forecast settings and scheduling', () => {
     expect(loadConfig({ WEATHER_FORECAST_SOURCE: 'open-meteo', WEATHER_FORECAST_DAYS: '7', WEATHER_FORECAST_API_KEY: 'k' }).weather).toMatchObject({ source: 'open-meteo', days: 7, apiKey: 'k' });
     expect(() => loadConfig({ WEATHER_FORECAST_SOURCE: 'dwd' })).toThrow(/WEATHER_FORECAST_SOURCE/);
     expect(() => loadConfig({ WEATHER_FORECAST_DAYS: '8' })).toThrow(/WEATHER_FORECAST_DAYS/);
+  });
+
+  it('gridcast schedule with WEATHER_FORECAST_SOURCE=open-meteo and no SITES_FILE refuses to start, saying why', async () => {
+    const r = await runCli(['schedule'], { WEATHER_FORECAST_SOURCE: 'open-meteo', DUCKDB_PATH: ':memory:', HTTP_PORT: '0', LOG_LEVEL: 'silent', SITES_FILE: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('WEATHER_FORECAST_SOURCE: open-meteo needs');
   });
 
   it('registers the weather-forecast job only when its options are given', async () => {
