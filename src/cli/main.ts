@@ -9,6 +9,7 @@ import { addBacktestCommand } from './backtestCommand.js';
 import { addForecastCommands } from './forecastCommands.js';
 import { addKeysCommand } from './keysCommand.js';
 import { addDispatchCommand } from './dispatchCommand.js';
+import { addWeatherCommands } from './weatherCommand.js';
 
 const program = new Command();
 program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
@@ -35,6 +36,7 @@ addBacktestCommand(program);
 addForecastCommands(program, () => configEnv());
 addKeysCommand(program, () => configEnv());
 addDispatchCommand(program, () => configEnv());
+addWeatherCommands(program, () => configEnv());
 
 program
   .command('config')
@@ -57,7 +59,7 @@ function configEnv(): NodeJS.ProcessEnv {
 function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token|^key$/i.test(k) && v ? '********' : maskSecrets(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|token|^(api)?key$/i.test(k) && v ? '********' : maskSecrets(v)]));
   }
   return value;
 }

@@ -8,11 +8,11 @@ import { createMetricsRegistry } from '../common/metrics.js';
 import { telemetryTopic } from '../contract/index.js';
 import type { ReadinessCheck, RunningHttpServer } from '../api/index.js';
 import { startDispatch, type ConfiguredDispatch } from '../dispatch/index.js';
-import { Ingester, startEmbeddedBroker, type EmbeddedBroker } from '../ingest/index.js';
+import { Ingester, fetchOpenMeteoForecast, startEmbeddedBroker, type EmbeddedBroker } from '../ingest/index.js';
 import { openStores, type Stores } from '../storage/index.js';
 import { startFleetSimulation } from '../../simulators/index.js';
 import { ForecastService, loadSites, ModelRegistry, useTfBackendSetting } from '../forecast/index.js';
-import { startScheduler, type Scheduler } from '../scheduler/index.js';
+import { startScheduler, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
 import { startApiServer, storesForApi } from './apiServer.js';
 import { ServiceRegistry } from './lifecycle.js';
 
@@ -140,7 +140,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
       start: async () => {
         // The demo's own backfill must never be refused as too old: its age limit covers it, with a day to spare.
         const ingest = demo ? { ...config.ingest, maxAgeHours: Math.max(config.ingest.maxAgeHours, DEMO_BACKFILL_MS / 3_600_000 + 24) } : config.ingest;
-        ingester = new Ingester({ config: { ...config, mqtt, ingest }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, registry: metrics, logger });
+        ingester = new Ingester({ config: { ...config, mqtt, ingest }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, weatherForecasts: stores.weatherForecasts, registry: metrics, logger });
         await ingester.start();
       },
       stop: async () => ingester?.stop(),
@@ -152,7 +152,11 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     services.add({
       name: 'scheduler',
       start: async () => {
-        scheduler = startScheduler(config.forecast, service, stores.locks, logger, dispatch ? { afterForecast: () => dispatch!.service.runAll() } : {});
+        const weatherForecasts = openMeteoJob(config, stores);
+        scheduler = startScheduler(config.forecast, service, stores.locks, logger, {
+          ...(dispatch ? { afterForecast: () => dispatch!.service.runAll() } : {}),
+          ...(weatherForecasts ? { weatherForecasts } : {}),
+        });
       },
       stop: async () => scheduler?.stop(),
     });
@@ -191,6 +195,15 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     logger.info({ httpUrl: http!.url, store: stores.engine, jobs: scheduler?.jobs.map((j) => j.name) }, 'gridcast schedule is running');
   }
   return { mqttUrl: url, httpUrl: http!.url, stores, stop: () => services.stopAll() };
+}
+
+/** The scheduled Open-Meteo fetch for every site in SITES_FILE, or undefined when WEATHER_FORECAST_SOURCE=none. */
+function openMeteoJob(config: GridcastConfig, stores: Stores): WeatherForecastJobOptions | undefined {
+  if (config.weather.source !== 'open-meteo') return undefined;
+  const sites = [...loadSites(config.forecast.sitesFile).values()];
+  if (sites.length === 0) throw new ConfigError(['WEATHER_FORECAST_SOURCE: open-meteo needs the sites\' latitude and longitude: set SITES_FILE (or WEATHER_FORECAST_SOURCE=none).']);
+  const source = { baseUrl: config.weather.url, days: config.weather.days, ...(config.weather.apiKey ? { apiKey: config.weather.apiKey } : {}) };
+  return { cron: config.weather.cron, sites, store: stores.weatherForecasts, fetch: (site, nowMs) => fetchOpenMeteoForecast(site, source, nowMs) };
 }
 
 /** Stops the platform on SIGTERM/SIGINT (once), then exits: 0 when everything stopped cleanly, else 1. */

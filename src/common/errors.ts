@@ -130,3 +130,16 @@ export class MissingWeatherForecastError extends Error {
     this.name = 'MissingWeatherForecastError';
   }
 }
+
+/** A weather forecast source (Open-Meteo) failed or answered something unusable for one site; `url` never holds the API key. */
+export class WeatherSourceError extends Error {
+  constructor(
+    readonly site: string,
+    readonly url: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'WeatherSourceError';
+  }
+}

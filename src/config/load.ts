@@ -50,7 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       const key = String(issue.path[0] ?? '?') as ConfigKey;
       const spec = CONFIG_KEYS[key];
       // Secrets are never echoed, not even in an error message.
-      const shown = /PASSWORD|TOKEN|API_KEYS$/.test(key) ? '(hidden)' : `'${raw[key]}'`;
+      const shown = /PASSWORD|TOKEN|API_KEYS?$/.test(key) ? '(hidden)' : `'${raw[key]}'`;
       const given = key in raw ? `${shown} (from ${source[key]})` : 'nothing';
       problems.push(`${key}: got ${given}; ${issue.message}. Allowed: ${spec?.allowed ?? '?'}.`);
     }

@@ -297,6 +297,42 @@ export const CONFIG_KEYS = {
     defaultText: 'site',
     description: 'Which aggregation levels are forecast: site totals only, or also every feeder.',
   },
+  WEATHER_FORECAST_SOURCE: {
+    schema: z.enum(['none', 'open-meteo']).default('none'),
+    allowed: 'none, open-meteo',
+    defaultText: 'none',
+    description: 'Where scheduled weather forecasts come from. open-meteo: fetched for every site in SITES_FILE (latitude/longitude) on WEATHER_FORECAST_CRON and stored in `weather_forecast`. none: no calls out (air-gapped sites, CI); forecasts published on gridcast/v1/<site>/weather-forecast are stored either way.',
+  },
+  WEATHER_FORECAST_URL: {
+    schema: httpUrl.default('https://api.open-meteo.com'),
+    allowed: 'http:// or https:// URL',
+    defaultText: 'https://api.open-meteo.com',
+    description: 'Base URL of the Open-Meteo forecast API (`/v1/forecast` is appended): e.g. https://customer-api.open-meteo.com for a commercial plan, or a self-hosted Open-Meteo.',
+  },
+  WEATHER_FORECAST_PREVIOUS_RUNS_URL: {
+    schema: httpUrl.default('https://previous-runs-api.open-meteo.com'),
+    allowed: 'http:// or https:// URL',
+    defaultText: 'https://previous-runs-api.open-meteo.com',
+    description: 'Base URL of Open-Meteo\'s Previous Runs API, which `gridcast weather backfill` reads past vintages from (customer-previous-runs-api.open-meteo.com for a commercial plan).',
+  },
+  WEATHER_FORECAST_API_KEY: {
+    schema: nonEmpty.optional(),
+    allowed: 'text',
+    defaultText: '(unset)',
+    description: 'Open-Meteo API key (commercial plans), sent as `apikey=`; never logged.',
+  },
+  WEATHER_FORECAST_CRON: {
+    schema: cron.default('20 * * * *'),
+    allowed: 'cron expression (node-cron)',
+    defaultText: '20 * * * *',
+    description: 'When weather forecasts are fetched (default: hourly, 20 minutes past, ahead of FORECAST_CRON\'s next run).',
+  },
+  WEATHER_FORECAST_DAYS: {
+    schema: z.coerce.number().int().min(1).max(7).default(3),
+    allowed: 'integer 1–7',
+    defaultText: '3',
+    description: 'Days of weather forecast fetched per site (Open-Meteo `forecast_days`; hours before the fetch are dropped, so leads stay within 0–168 h).',
+  },
   GRIDCAST_TF_BACKEND: {
     schema: z.enum(['auto', ...TF_BACKEND_CHOICES]).default('auto'),
     allowed: `auto, ${TF_BACKEND_CHOICES.join(', ')}`,
@@ -425,6 +461,7 @@ function toConfig(c: Parsed) {
       tfBackend: c.GRIDCAST_TF_BACKEND,
     },
     dispatch: { file: c.DISPATCH_FILE },
+    weather: { source: c.WEATHER_FORECAST_SOURCE, url: c.WEATHER_FORECAST_URL, previousRunsUrl: c.WEATHER_FORECAST_PREVIOUS_RUNS_URL, apiKey: c.WEATHER_FORECAST_API_KEY, cron: c.WEATHER_FORECAST_CRON, days: c.WEATHER_FORECAST_DAYS },
     api: {
       keysFile: c.API_KEYS_FILE,
       envKeys: c.API_KEYS ?? [],
@@ -453,3 +490,4 @@ export type IngestConfig = GridcastConfig['ingest'];
 export type ForecastConfig = GridcastConfig['forecast'];
 export type ApiConfig = GridcastConfig['api'];
 export type DispatchConfig = GridcastConfig['dispatch'];
+export type WeatherConfig = GridcastConfig['weather'];

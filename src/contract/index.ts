@@ -12,3 +12,4 @@ export * from './forecasts.js';
 export * from './dispatch.js';
 export * from './ingestStats.js';
 export * from './weatherForecasts.js';
+export * from './weatherForecastMessage.js';

@@ -30,7 +30,8 @@ export const READING_FIELDS = {
 // ISO-8601 date-time with an explicit offset; a local time without offset is ambiguous, so it is refused.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-const timestamp = z.union([
+/** `ts` of a reading (and of a weather forecast's hours): ISO-8601 with an offset, or integer epoch ms. */
+export const timestampSchema = z.union([
   z.number().int('epoch milliseconds must be an integer'),
   z
     .string()
@@ -64,7 +65,7 @@ const nonNegative = z.number().min(0);
 
 export const readingSchema = z
   .strictObject({
-    ts: timestamp,
+    ts: timestampSchema,
     kind: z.enum(READING_KINDS),
     powerKw: z.number().optional(),
     energyKwh: z.number().optional(),

@@ -12,3 +12,10 @@ export function telemetryTopic(site: string, feeder: string, meter: string): str
 export function dispatchTopic(site: string): string {
   return `${TOPIC_PREFIX}/${site}/dispatch`;
 }
+
+/** Where a site's own weather forecast provider publishes issued forecasts (docs/telemetry.md: Weather forecasts). */
+export const WEATHER_FORECAST_SUBSCRIPTION = `${TOPIC_PREFIX}/+/weather-forecast`;
+
+export function weatherForecastTopic(site: string): string {
+  return `${TOPIC_PREFIX}/${site}/weather-forecast`;
+}

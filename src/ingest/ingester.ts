@@ -6,7 +6,7 @@ import type { GridcastConfig } from '../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import { backoffDelayMs } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
-import type { IngestStatsStore, TelemetryStore } from '../storage/index.js';
+import type { IngestStatsStore, TelemetryStore, WeatherForecastStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
@@ -14,7 +14,8 @@ import { IngestMetrics } from './metrics.js';
 import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
 import { parseTelemetryMessage, type ParsedMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
-import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
+import { ingestWeatherForecast } from './weatherForecastIngest.js';
+import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 /** Backoff while the spool itself can't take readings (disk full): the message stays in flight, reported as stuck. */
@@ -46,6 +47,8 @@ export interface IngesterOptions {
   store: TelemetryStore;
   /** Where the ingester's own figures go (`ingest_stats`). */
   ingestStats: IngestStatsStore;
+  /** When given, the ingester also takes weather forecasts (gridcast/v1/<site>/weather-forecast) into it. */
+  weatherForecasts?: WeatherForecastStore;
   registry: Registry;
   logger: Logger;
 }
@@ -93,7 +96,8 @@ export class Ingester {
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
     deferAcks(client, (packet) => this.onPublish(packet));
-    const topic = subscriptionTopic(TELEMETRY_SUBSCRIPTION, config.mqtt.shareGroup);
+    const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
+    const topic = topics.join(', ');
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('offline', () => this.log.warn({ url: this.opts.mqttUrl }, 'mqtt broker unreachable, reconnecting'));
     await new Promise<void>((resolve, reject) => {
@@ -118,8 +122,9 @@ export class Ingester {
           void writeFile(sessionMarker, `${config.mqtt.clientId}\n`).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not record the mqtt session marker'));
         }
         if (this.subscribed) return; // mqtt.js resubscribes by itself
-        client.subscribe(topic, { qos: 1 }, (err, granted) => {
-          const code = granted?.[0]?.qos;
+        client.subscribe(topics, { qos: 1 }, (err, granted) => {
+          // One grant per topic: the worst one decides (128 = refused).
+          const code = granted?.length === topics.length ? Math.max(...granted.map((g) => g.qos)) : undefined;
           if (err || code === undefined || code > 2) {
             const hint = config.mqtt.shareGroup ? ' (shared subscriptions need an MQTT v5 broker such as Mosquitto 2)' : '';
             reject(new Error(`broker refused subscription to '${topic}'${hint}: ${err?.message ?? `reason code ${code}`}`));
@@ -206,9 +211,10 @@ export class Ingester {
     };
     const task = this.handle(packet.topic, payload)
       .then(ack, async (err: unknown) => {
-        // Not made durable because the process is stopping, or a dead letter could not be published (broker
-        // gone): leave it unacknowledged, the broker redelivers it.
-        if (this.stopping || err instanceof DeadLetterUnsent) throw err;
+        // Not made durable because the process is stopping, a dead letter could not be published (broker gone)
+        // or the store stayed down for a message that has no spool (weather forecasts): leave it unacknowledged,
+        // the broker redelivers it.
+        if (this.stopping || err instanceof DeadLetterUnsent || err instanceof StoreUnavailableError) throw err;
         // Anything else is a fault in handling this one message. Retrying it would fail the same way and hold an
         // in-flight slot for good, so it ends as a dead letter (with the whole payload) and is acknowledged.
         this.log.error({ err: errorMessage(err), topic: packet.topic }, 'message could not be processed: dead-lettered');
@@ -223,6 +229,10 @@ export class Ingester {
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const receivedAtMs = Date.now();
     this.metrics.messagesReceived.inc();
+    if (this.opts.weatherForecasts && topic.endsWith('/weather-forecast')) {
+      const deadLetter = (r: Rejection) => this.deadLetter(topic, r, receivedAtMs);
+      return ingestWeatherForecast(topic, payload, { store: this.opts.weatherForecasts, nowMs: receivedAtMs, log: this.log, deadLetter });
+    }
     const { ingest } = this.opts.config;
     let parsed: ParsedMessage;
     try {

@@ -5,10 +5,12 @@ import type { LockStore } from '../storage/index.js';
 import type { CronJob } from './cronJob.js';
 import { ForecastJob } from './forecastJob.js';
 import { RetrainJob } from './retrainJob.js';
+import { WeatherForecastJob, type WeatherForecastJobOptions } from './weatherForecastJob.js';
 
 export { CronJob } from './cronJob.js';
 export { ForecastJob } from './forecastJob.js';
 export { RetrainJob } from './retrainJob.js';
+export { WeatherForecastJob, type WeatherFetchResult, type WeatherForecastJobOptions, type WeatherSite } from './weatherForecastJob.js';
 export { forecastEach, trainEach, TRAINER_LOCK, TRAINER_LEASE_MS } from './runs.js';
 export { OnDemandJobs, type ForecastRunResult, type TrainingStarted } from './onDemand.js';
 
@@ -20,12 +22,15 @@ export interface Scheduler {
 export interface SchedulerHooks {
   /** Runs after every forecast run (dispatch: re-plan on the new forecasts). */
   afterForecast?: () => Promise<void>;
+  /** Fetch weather forecasts on their own schedule (given when WEATHER_FORECAST_SOURCE is not none). */
+  weatherForecasts?: WeatherForecastJobOptions;
 }
 
 /** Every scheduled job, listed once. A new job is one file and one line here. */
 export function startScheduler(config: ForecastConfig, service: ForecastService, locks: LockStore, logger: Logger, hooks: SchedulerHooks = {}): Scheduler {
   const log = logger.child({ component: 'scheduler' });
   const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, hooks.afterForecast), new RetrainJob(config.retrainCron, service, locks, log)];
+  if (hooks.weatherForecasts) jobs.push(new WeatherForecastJob(hooks.weatherForecasts, log));
   for (const job of jobs) job.start();
   return {
     jobs,

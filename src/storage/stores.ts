@@ -18,6 +18,9 @@ import type { LockStore } from './locks/store.js';
 import { DuckDbTelemetryStore } from './telemetry/duckdb.js';
 import { InfluxTelemetryStore } from './telemetry/influx.js';
 import type { TelemetryStore } from './telemetry/store.js';
+import { DuckDbWeatherForecastStore } from './weatherForecasts/duckdb.js';
+import { InfluxWeatherForecastStore } from './weatherForecasts/influx.js';
+import type { WeatherForecastStore } from './weatherForecasts/store.js';
 
 /**
  * Every resource store of one database, over one shared connection. A process opens this once (the
@@ -30,6 +33,7 @@ export interface Stores {
   readonly dispatchPlans: DispatchPlanStore;
   readonly ingestStats: IngestStatsStore;
   readonly locks: LockStore;
+  readonly weatherForecasts: WeatherForecastStore;
   /** Connects, detects the server and creates the database/tables if missing. */
   init(): Promise<void>;
   health(): Promise<StoreHealth>;
@@ -47,6 +51,7 @@ export function openDuckDbStores(options: DuckDbOptions, logger: Logger): Stores
     dispatchPlans: new DuckDbDispatchPlanStore(db),
     ingestStats: new DuckDbIngestStatsStore(db),
     locks: new DuckDbLockStore(db),
+    weatherForecasts: new DuckDbWeatherForecastStore(db),
     init: () => db.init(),
     health: () => db.health(),
     close: () => db.close(),
@@ -65,6 +70,7 @@ export function openInfluxStores(cfg: InfluxConfig, logger: Logger, options: Inf
     dispatchPlans: new InfluxDispatchPlanStore(db),
     ingestStats: new InfluxIngestStatsStore(db),
     locks: new InfluxLockStore(db, options),
+    weatherForecasts: new InfluxWeatherForecastStore(db),
     init: () => db.init(),
     health: () => db.health(),
     close: () => db.close(),

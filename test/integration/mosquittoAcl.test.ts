@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, telemetryTopic } from '../../src/contract/index.js';
+import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic, weatherForecastTopic } from '../../src/contract/index.js';
 import { DeployMosquitto } from '../support/deployMosquitto.js';
 import { sleep } from '../support/services.js';
 
@@ -13,11 +13,12 @@ import { sleep } from '../support/services.js';
 const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
+const WEATHER = { username: 'gridcast-weather', password: 'pw-weather-5b0a' };
 
 let broker: DeployMosquitto;
 
 beforeAll(async () => {
-  broker = await DeployMosquitto.start({ meters: [METER_A, METER_B], ingestPassword: INGEST.password, simulatorPassword: 'pw-sim-19a0' });
+  broker = await DeployMosquitto.start({ meters: [METER_A, METER_B], ingestPassword: INGEST.password, simulatorPassword: 'pw-sim-19a0', weatherPassword: WEATHER.password });
 });
 afterAll(async () => {
   await broker?.destroy();
@@ -98,6 +99,21 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
 
     const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-dl' }, 'services');
     await expect(ingester.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).resolves.toBeDefined();
+  });
+
+  it('lets the weather user publish weather forecasts, which the ingester reads; a meter may not publish them', async () => {
+    const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-wf' }, 'services');
+    const inbox: string[] = [];
+    ingester.on('message', (topic, payload) => inbox.push(`${topic} ${payload.toString()}`));
+    expect((await ingester.subscribeAsync(WEATHER_FORECAST_SUBSCRIPTION, { qos: 1 }))[0]?.qos).toBe(1);
+    await expectForgedPublishRefused(5, weatherForecastTopic('north'));
+    const weather = await connect({ ...WEATHER, clientId: 'acl-weather' });
+    await weather.publishAsync(weatherForecastTopic('north'), 'nwp', { qos: 1 });
+    // The weather user publishes forecasts only, not telemetry.
+    await expect(weather.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), 'x', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    await waitFor(() => inbox.length >= 1);
+    await sleep(300);
+    expect(inbox).toEqual(['gridcast/v1/north/weather-forecast nwp']);
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {

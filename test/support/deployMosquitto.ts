@@ -27,7 +27,7 @@ export class DeployMosquitto extends Service {
     port: number,
     /** The ingesters' listener (1884 in the container). */
     readonly servicesPort: number,
-    private readonly passwords: { ingest: string; simulator: string },
+    private readonly passwords: { ingest: string; simulator: string; weather?: string },
   ) {
     super(dir, port);
   }
@@ -41,7 +41,7 @@ export class DeployMosquitto extends Service {
     return `mqtt://127.0.0.1:${this.servicesPort}`;
   }
 
-  static async start(o: { meters: BrokerUser[]; ingestPassword: string; simulatorPassword: string }): Promise<DeployMosquitto> {
+  static async start(o: { meters: BrokerUser[]; ingestPassword: string; simulatorPassword: string; weatherPassword?: string }): Promise<DeployMosquitto> {
     const mosquitto = findBinary('mosquitto', 'mosquitto');
     const passwd = findBinary('mosquitto_passwd', 'mosquitto');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-deploy-mosquitto-'));
@@ -70,14 +70,14 @@ export class DeployMosquitto extends Service {
     if (process.getuid?.() !== 0) entrypoint = entrypoint.replace(/^chown .*$/m, ':');
     await writeFile(join(config, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
 
-    const broker = new DeployMosquitto(dir, port, servicesPort, { ingest: o.ingestPassword, simulator: o.simulatorPassword });
+    const broker = new DeployMosquitto(dir, port, servicesPort, { ingest: o.ingestPassword, simulator: o.simulatorPassword, ...(o.weatherPassword ? { weather: o.weatherPassword } : {}) });
     await broker.start();
     return broker;
   }
 
   protected override env(): NodeJS.ProcessEnv {
     const path = [process.env.PATH ?? '', '/usr/sbin', '/usr/bin'].join(':');
-    return { ...process.env, PATH: path, MQTT_INGEST_PASSWORD: this.passwords.ingest, MQTT_SIMULATOR_PASSWORD: this.passwords.simulator };
+    return { ...process.env, PATH: path, MQTT_INGEST_PASSWORD: this.passwords.ingest, MQTT_SIMULATOR_PASSWORD: this.passwords.simulator, ...(this.passwords.weather ? { MQTT_WEATHER_PASSWORD: this.passwords.weather } : {}) };
   }
 
   protected command(): [string, string[]] {

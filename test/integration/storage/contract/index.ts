@@ -5,6 +5,7 @@ import { describeIngestStatsContract } from './ingestStats.js';
 import { describeLockContract } from './locks.js';
 import { describeStoresContract } from './stores.js';
 import { describeTelemetryContract } from './telemetry.js';
+import { describeWeatherForecastContract } from './weatherForecasts.js';
 
 export type { StoreFixture, StoreSetup } from './fixture.js';
 
@@ -16,4 +17,5 @@ export function describeStoreContracts(engine: string, setup: StoreSetup): void 
   describeDispatchPlanContract(engine, setup);
   describeIngestStatsContract(engine, setup);
   describeLockContract(engine, setup);
+  describeWeatherForecastContract(engine, setup);
 }
