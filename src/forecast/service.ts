@@ -90,7 +90,9 @@ export class ForecastService {
   /** A new model's shape at this resolution: a day of input (at most 48 steps) and a horizon covering both the forecast job and day-ahead validation. */
   private modelShape(): ModelShape {
     const perHour = HOUR_MS / this.stepMs;
-    return { inputSteps: Math.min(48, 24 * perHour), horizonSteps: Math.max(this.d.config.horizonHours, 40) * perHour };
+    // One step more than the horizon: issued mid-step (the cron runs at :05), a forecast starts at the next full
+    // step, one after the last observed one, so it reaches horizon + 1 steps past the last observation.
+    return { inputSteps: Math.min(48, 24 * perHour), horizonSteps: (Math.max(this.d.config.horizonHours, 40) + 1) * perHour };
   }
 
   /** The series up to `untilMs`, with bad values masked and weather when the site has a station. */
