@@ -30,7 +30,7 @@ export const trainingStartSchema = z
 export type TrainingStart = z.infer<typeof trainingStartSchema>;
 
 /** The stores the API reads. */
-export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans'>;
+export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans' | 'weatherForecasts'>;
 
 export interface ApiDependencies {
   /** Telemetry, forecasts and plans are read here; nothing else of the store. */

@@ -13,6 +13,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
 import { siteRoutes } from './routes/sites.js';
 import { telemetryRoutes } from './routes/telemetry.js';
+import { weatherForecastRoutes } from './routes/weatherForecasts.js';
 
 /** Largest JSON body accepted: every request body of this API is a handful of ids… */
 export const JSON_BODY_LIMIT = '16kb';
@@ -47,6 +48,7 @@ export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Route
   siteRoutes(routes, d);
   telemetryRoutes(routes, d);
   forecastRoutes(routes, d);
+  weatherForecastRoutes(routes, d);
   dispatchRoutes(routes, d);
   modelRoutes(routes, d);
   backtestRoutes(routes, d);

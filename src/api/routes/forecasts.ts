@@ -3,7 +3,8 @@ import { ApiProblem } from '../problem.js';
 import { allowed, idParam, isoTime, listParam, targetParam, targetSchema, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
-import { SITE_TOTAL_FEEDER } from '../../contract/index.js';
+import { SITE_TOTAL_FEEDER, type ForecastPoint } from '../../contract/index.js';
+import type { SeriesRef } from '../../forecast/index.js';
 
 const HOUR_MS = 3_600_000;
 /** Longest range of target times one request may read. */
@@ -16,6 +17,10 @@ export const forecastResponseSchema = z
     feeder: z.string(),
     target: targetSchema,
     asOf: isoTime.nullable().openapi({ description: 'The as-of instant asked for; null: the latest issued forecasts.' }),
+    weatherForecast: z
+      .object({ source: z.string(), issuedAt: isoTime.openapi({ description: 'The latest run issued by the forecast\'s issue time, the one its model read.' }) })
+      .nullable()
+      .openapi({ description: 'The weather forecast the latest issue in the answer read (its model reads one); null: none.' }),
     points: z.array(
       z.object({
         time: isoTime.openapi({ description: 'Start of the forecast step.' }),
@@ -28,6 +33,25 @@ export const forecastResponseSchema = z
     ),
   })
   .openapi('Forecast');
+
+/** A served model version in a forecast's `model` (`lstm@20261122T023000Z`). */
+const MODEL_VERSION = /^[a-z][a-z0-9-]*@(\d{8}T\d{6}Z)$/;
+
+/**
+ * Which weather forecast the latest issue among `points` read: none unless its model reads one (the
+ * registry's features); else the runs issued by that issue time for its hours, as the model looked them up.
+ */
+async function weatherForecastUsed(d: ApiDependencies, series: SeriesRef, points: readonly ForecastPoint[]): Promise<{ source: string; issuedAt: string } | null> {
+  const latest = points.reduce<ForecastPoint | undefined>((a, p) => (!a || p.issuedAtMs > a.issuedAtMs ? p : a), undefined);
+  const version = latest ? MODEL_VERSION.exec(latest.model)?.[1] : undefined;
+  if (!latest || !version || !d.models) return null;
+  const meta = await d.models.metadata(series, version).catch(() => undefined);
+  if (!meta?.features.some((f) => f.startsWith('forecast:'))) return null;
+  const issue = points.filter((p) => p.issuedAtMs === latest.issuedAtMs);
+  const used = await d.stores.weatherForecasts.readWeatherForecasts({ site: series.site, fromMs: issue[0]!.timeMs, toMs: issue.at(-1)!.timeMs + 1, asOfMs: latest.issuedAtMs });
+  if (used.length === 0) return null;
+  return { source: [...new Set(used.map((p) => p.source))].join('+'), issuedAt: toIso(Math.max(...used.map((p) => p.issuedAtMs))) };
+}
 
 /** Stored forecasts (latest, or as of a past instant) and issuing them now. */
 export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
@@ -67,6 +91,7 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
         feeder: q.feeder,
         target: q.target,
         asOf: q.asOf !== undefined ? toIso(q.asOf) : null,
+        weatherForecast: await weatherForecastUsed(d, { site: q.site, feeder: q.feeder, target: q.target }, points),
         points: points.map((p) => ({
           time: toIso(p.timeMs),
           issuedAt: toIso(p.issuedAtMs),
