@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConflictError } from '../../common/errors.js';
+import { ConfigError, ConflictError } from '../../common/errors.js';
 import { SCOPES, type Scope } from './scopes.js';
 
 /**
@@ -90,7 +90,7 @@ export class ApiKeyFile {
       throw err;
     }
     const parsed = keyFileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`API key file ${this.path} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new ConfigError([`API_KEYS_FILE: ${this.path} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`]);
     return parsed.data;
   }
 

@@ -1,3 +1,4 @@
+import { InsufficientDataError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
@@ -68,7 +69,10 @@ export function dayAheadIssueTimes(input: ForecastInput, o: BacktestOptions): Is
  */
 export async function runBacktest(input: ForecastInput, forecasters: readonly Forecaster[], o: BacktestOptions, onForecast?: (done: number, total: number) => void): Promise<BacktestResult> {
   const issues = dayAheadIssueTimes(input, o);
-  if (issues.length === 0) throw new Error('the series is too short for a backtest: it needs at least two weeks of history before the first test day');
+  if (issues.length === 0) {
+    const haveDays = (input.series.values.length * input.series.stepMs) / 86_400_000;
+    throw new InsufficientDataError(input.context.target, haveDays, 15, 'the series is too short for a backtest: it needs at least two weeks of history before the first test day');
+  }
   const first = issues[0]!;
   const history = cutInput(input, first.issuedAtMs).series.values;
   const stepsPerDay = Math.round(86_400_000 / input.series.stepMs);

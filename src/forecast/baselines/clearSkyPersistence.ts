@@ -1,3 +1,4 @@
+import { ConfigError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { clearSkyGhiAt } from '../features/solar.js';
 import { quantile } from '../data/series.js';
@@ -69,7 +70,7 @@ function clearness(values: Float64Array, startMs: number, stepMs: number, from: 
 function requirePosition(input: ForecastInput): { latitude: number; longitude: number } {
   const { latitude, longitude } = input.context;
   if (latitude === undefined || longitude === undefined) {
-    throw new Error('clear-sky persistence needs the site position: give latitude and longitude (e.g. --latitude 52.1 --longitude 5.1)');
+    throw new ConfigError(['latitude, longitude: clear-sky persistence needs the site position: give latitude and longitude (e.g. --latitude 52.1 --longitude 5.1, or in SITES_FILE)']);
   }
   return { latitude, longitude };
 }
