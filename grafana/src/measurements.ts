@@ -1,5 +1,5 @@
 import { INGEST_STATS_FIELDS, REJECT_REASONS, rejectedField } from '../../src/ingest/index.js';
-import { DISPATCH_MEASUREMENT, FORECAST_ERROR_FIELDS, FORECAST_ERROR_MEASUREMENT, FORECAST_MEASUREMENT, INGEST_STATS_MEASUREMENT, SITE_ASSET, SITE_TOTAL_FEEDER, TELEMETRY_MEASUREMENT } from '../../src/contract/index.js';
+import { DISPATCH_MEASUREMENT, FORECAST_ERROR_FIELDS, FORECAST_ERROR_MEASUREMENT, FORECAST_MEASUREMENT, INGEST_STATS_MEASUREMENT, SITE_ASSET, SITE_TOTAL_FEEDER, TELEMETRY_MEASUREMENT, WEATHER_FORECAST_MEASUREMENT } from '../../src/contract/index.js';
 
 /** Every stored name the dashboards query, taken from the code that writes it wherever that code exists. */
 export const M = {
@@ -8,6 +8,7 @@ export const M = {
   dispatch: DISPATCH_MEASUREMENT,
   ingestStats: INGEST_STATS_MEASUREMENT,
   forecastError: FORECAST_ERROR_MEASUREMENT,
+  weatherForecast: WEATHER_FORECAST_MEASUREMENT,
 } as const;
 
 export { REJECT_REASONS, INGEST_STATS_FIELDS, rejectedField, SITE_ASSET, SITE_TOTAL_FEEDER, FORECAST_ERROR_FIELDS };

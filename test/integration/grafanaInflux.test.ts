@@ -108,6 +108,18 @@ beforeAll(async () => {
     }
   }
   await ing.stores.forecasts.writeForecasts(forecasts);
+  // Weather forecasts of the demo site: runs 6 h and 1 h ago (the later one 2 °C warmer), 48 h each.
+  await ing.stores.weatherForecasts.writeWeatherForecasts(
+    [6, 1].flatMap((ago) =>
+      Array.from({ length: 48 }, (_, h) => ({
+        site: SITE,
+        source: 'open-meteo',
+        issuedAtMs: hourMs - ago * HOUR,
+        timeMs: hourMs - ago * HOUR + h * HOUR,
+        values: { temperature_c: 10 + (ago === 1 ? 2 : 0), ghi_wm2: 100 * (h % 12) },
+      })),
+    ),
+  );
   // Two real plans from the optimizer (battery, grid), as the dispatch job stores them.
   for (const [issuedAtMs, issue] of [[hourMs - 50 * 60_000, 'A'], [hourMs - 20 * 60_000, 'B']] as const) {
     await ing.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(await dispatchPlan(SITE, hourMs, issuedAtMs, issue)));
@@ -223,6 +235,7 @@ async function runDashboard(d: Dashboard, o: { maxDataPoints?: number; pick?: Re
   return out;
 }
 
+const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR;
 const dashboard = (uid: string): Dashboard => DASHBOARDS.find((d) => d.dashboard.uid === uid)!.dashboard;
 
 /** Rows of one result as objects (table-format answers: one series per group, tags added). */
@@ -251,6 +264,11 @@ describe('every InfluxQL query of the dashboards returns data from a real Influx
     // The model serving each target is the newest issue's.
     const serving = rows(results.get('Serving model per target/A'));
     expect(serving.map((r) => [r.target, r.model]).sort()).toEqual([['load', 'lstm@20261122T023000Z'], ['pv', 'lstm@20261122T023000Z'], ['wind', 'lstm@20261122T023000Z']]);
+    // The weather forecast shown for an hour is the latest run's; observed weather comes from the station.
+    const weather = rows(results.get('Weather: forecast vs observed/B')).filter((r) => Number(r.time) >= hourOf(nowMs));
+    expect(weather.length).toBeGreaterThan(10);
+    expect(weather.every((r) => Number(r['forecast temperature']) === 12)).toBe(true);
+    expect(rows(results.get('Weather: forecast vs observed/A')).some((r) => Number.isFinite(Number(r['observed temperature'])))).toBe(true);
     // State of charge comes from the battery only, as a percentage.
     const soc = rows(results.get('Battery state of charge/A'));
     expect(new Set(soc.map((r) => r.asset))).toEqual(new Set(['bess1']));

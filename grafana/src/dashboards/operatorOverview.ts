@@ -84,9 +84,35 @@ const NET_LOAD_ACTUAL = `SELECT sum("load_kw") - sum("pv_kw") - sum("wind_kw") A
   (SELECT mean("power_kw") AS "wind_kw" FROM "${M.telemetry}" WHERE $timeFilter AND ${SITE} AND "kind" = 'wind' GROUP BY time($__interval), "feeder", "meter")
   WHERE $timeFilter GROUP BY time($__interval) fill(none)`;
 
+/**
+ * The weather the models read against the weather observed: the latest issued weather forecast per hour (top
+ * of issued_at_ms across sources and leads, as for forecasts) and the site's weather station, temperature on
+ * the left axis, irradiance on the right.
+ */
+const weatherForecastVsObserved: PanelSpec = timeseries({
+  title: 'Weather: forecast vs observed',
+  description: "Temperature and irradiance of $site: the latest issued weather forecast (what the models read at the target hours) and the site's weather station.",
+  w: 24,
+  h: 8,
+  targets: [
+    influx('A', `SELECT mean("temperature_c") AS "observed temperature", mean("irradiance_wm2") AS "observed irradiance" FROM "${M.telemetry}"
+      WHERE $timeFilter AND ${SITE} AND "kind" = 'weather' GROUP BY time($__interval) fill(none)`, { alias: '$col' }),
+    influx('B', `SELECT top("issued_at_ms", 1) AS "issued", "temperature_c" AS "forecast temperature", "ghi_wm2" AS "forecast irradiance" FROM "${M.weatherForecast}"
+      WHERE $timeFilter AND ${SITE} GROUP BY time($__interval) fill(none)`, { alias: '$col' }),
+  ],
+  overrides: [
+    byName('issued', hidden),
+    byName('observed temperature', unit('celsius'), color('red'), custom('lineWidth', 2)),
+    byName('forecast temperature', unit('celsius'), color('red'), custom('lineStyle', { fill: 'dash', dash: [10, 10] })),
+    byName('observed irradiance', unit('Wm2'), color('orange'), custom('axisPlacement', 'right'), custom('lineWidth', 2)),
+    byName('forecast irradiance', unit('Wm2'), color('orange'), custom('axisPlacement', 'right'), custom('lineStyle', { fill: 'dash', dash: [10, 10] })),
+  ],
+});
+
 const panels = [
   row('Actual vs forecast: $site, feeder $feeder'),
   ...actualVsForecast,
+  weatherForecastVsObserved,
   timeseries({
     title: 'Net load: actual and planned',
     description: 'Site net load (load − PV − wind; negative = export surplus): measured, and as the latest dispatch plan expects it.',
