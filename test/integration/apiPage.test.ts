@@ -30,6 +30,10 @@ beforeAll(async () => {
   const stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
   await stores.init();
   await fillStore(stores, await buildDataset(baseMs));
+  // A weather forecast issued an hour ago for the next 48 h: irradiance and wind speed, shown next to PV and wind.
+  await stores.weatherForecasts.writeWeatherForecasts(
+    Array.from({ length: 48 }, (_, h) => ({ site: 'town', source: 'open-meteo', issuedAtMs: baseMs - HOUR, timeMs: baseMs + h * HOUR, values: { ghi_wm2: 50 * (h % 12), wind_speed_100m_ms: 6 + (h % 5) } })),
+  );
   await stores.close();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -107,6 +111,12 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
       expect(ingest).toContain('readings accepted3');
       expect(await page.textContent('#silent')).toContain('town/f2/m9');
       expect(await page.textContent('#panel-load .note')).toMatch(/Forecast by lstm@20260101T000000Z/);
+      // PV and wind carry the weather forecast that drives them, on a second axis; load has none.
+      for (const [id, label] of [['panel-pv', 'irradiance'], ['panel-wind', 'wind speed']] as const) {
+        expect(Number(await page.getAttribute(`#${id}`, 'data-weather-points')), id).toBeGreaterThanOrEqual(40);
+        expect(await page.textContent(`#${id} .note`)).toContain(`Dotted: ${label} forecast (open-meteo).`);
+      }
+      expect(await page.getAttribute('#panel-load', 'data-weather-points')).toBe('0');
 
       expect(errors).toEqual([]);
       expect(requests.length).toBeGreaterThan(5);

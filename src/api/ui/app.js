@@ -5,6 +5,11 @@
 (function () {
   const HOUR = 3600e3;
   const TARGETS = ['load', 'pv', 'wind'];
+  /** The weather forecast shown next to PV and wind: the variable that drives each (first one present). */
+  const WEATHER_DRIVER = {
+    pv: { fields: ['ghiWm2'], label: 'irradiance', unit: 'W/m²' },
+    wind: { fields: ['windSpeed100mMs', 'windSpeed10mMs'], label: 'wind speed', unit: 'm/s' },
+  };
   const params = new URLSearchParams(location.search);
   const refreshSeconds = Math.max(2, Number(params.get('refresh')) || 30);
   const state = { key: localStorage.getItem('gridcast.key') || '', site: params.get('site') || '', charts: new Map(), refreshes: 0 };
@@ -52,12 +57,15 @@
     const from = Math.floor(Date.now() / HOUR) * HOUR - 24 * HOUR;
     const to = from + 72 * HOUR;
     const q = (o) => new URLSearchParams(o).toString();
-    const [actual, forecast] = await Promise.all([
+    // PV and wind: the weather forecast that drives them (irradiance, wind speed), on a second axis.
+    const driver = WEATHER_DRIVER[target];
+    const [actual, forecast, weather] = await Promise.all([
       api(`/telemetry?${q({ site: state.site, kind: target, field: 'power_kw', from: String(from), to: 'now', resolution: '1h', aggregation: 'mean', groupBy: 'site', combine: 'sum' })}`),
       api(`/forecasts?${q({ site: state.site, feeder: 'all', target, from: String(from), to: String(to) })}`),
+      driver ? api(`/weather-forecasts?${q({ site: state.site, from: String(from + 24 * HOUR), to: String(to) })}`) : Promise.resolve({ points: [] }),
     ]);
     const rows = new Map();
-    const row = (t) => rows.get(t) || rows.set(t, [null, null, null, null]).get(t);
+    const row = (t) => rows.get(t) || rows.set(t, [null, null, null, null, null]).get(t);
     for (const s of actual.series) for (const p of s.points) row(seconds(p.time))[0] = p.value;
     for (const p of forecast.points) {
       const r = row(seconds(p.time));
@@ -65,12 +73,17 @@
       r[2] = p.p50Kw;
       r[3] = p.p90Kw;
     }
+    const weatherPoints = driver ? weather.points.filter((p) => driver.fields.some((f) => p[f] !== undefined)) : [];
+    for (const p of weatherPoints) row(seconds(p.time))[4] = driver.fields.map((f) => p[f]).find((v) => v !== undefined);
     const times = [...rows.keys()].sort((a, b) => a - b);
     const points = actual.series.reduce((n, s) => n + s.points.length, 0) + forecast.points.length;
     panel.dataset.points = String(points);
+    panel.dataset.weatherPoints = String(weatherPoints.length);
     const models = [...new Set(forecast.points.map((p) => p.model))];
+    const read = forecast.weatherForecast ? ` It read the ${forecast.weatherForecast.source} weather forecast issued ${forecast.weatherForecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC.` : '';
+    const shown = weatherPoints.length ? ` Dotted: ${driver.label} forecast (${weatherPoints.at(-1).source}).` : '';
     panel.querySelector('.note').textContent =
-      points === 0 ? `No ${target} telemetry or forecast for ${state.site} yet.` : `${actual.series.length ? '' : 'No actuals yet. '}${models.length ? `Forecast by ${models.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.` : 'No forecast yet.'}`;
+      points === 0 ? `No ${target} telemetry or forecast for ${state.site} yet.` : `${actual.series.length ? '' : 'No actuals yet. '}${models.length ? `Forecast by ${models.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.${read}` : 'No forecast yet.'}${shown}`;
     if (points === 0) return clear(target);
     const col = (i) => times.map((t) => rows.get(t)[i]);
     draw(target, panel.querySelector('.plot'), {
@@ -80,10 +93,11 @@
         { label: 'P10 kW', stroke: 'rgba(207,34,46,0.35)', width: 1 },
         { label: 'P50 kW', stroke: '#cf222e', width: 2, dash: [6, 4] },
         { label: 'P90 kW', stroke: 'rgba(207,34,46,0.35)', width: 1 },
+        ...(weatherPoints.length ? [{ label: `${driver.label} ${driver.unit}`, stroke: '#8250df', width: 1.5, dash: [2, 3], scale: 'weather' }] : []),
       ],
       bands: [{ series: [4, 2], fill: 'rgba(207,34,46,0.12)' }],
-      axes: [{}, { label: 'kW' }],
-    }, [times, col(0), col(1), col(2), col(3)]);
+      axes: [{}, { label: 'kW' }, ...(weatherPoints.length ? [{ scale: 'weather', side: 1, label: driver.unit, grid: { show: false } }] : [])],
+    }, [times, col(0), col(1), col(2), col(3), ...(weatherPoints.length ? [col(4)] : [])]);
     return points;
   }
 
