@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
+import { ModelRegistry } from '../../src/forecast/index.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, HOUR } from '../support/apiData.js';
 import { startTestApi } from '../support/apiHarness.js';
@@ -148,6 +149,32 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
       expect(await page.isHidden('#key-form')).toBe(true);
       expect((await panels(page)).find((p) => p.id === 'panel-load')!.canvases).toBeGreaterThanOrEqual(1);
+    } finally {
+      await page.close();
+      await api.close();
+      await stores.close();
+    }
+  }, 30_000);
+
+  it("says why a baseline forecast where a model serves: the registry's last fallback (no weather forecast)", async () => {
+    const stores = openDuckDbStores({ path: ':memory:' }, silentLogger);
+    await stores.init();
+    await fillStore(stores, await buildDataset(baseMs));
+    // The latest load issue came from the weekly baseline, because the serving model had no weather forecast.
+    await stores.forecasts.writeForecasts(Array.from({ length: 24 }, (_, h) => ({ site: 'town', feeder: 'all', target: 'load' as const, model: 'seasonal-naive-week', issuedAtMs: baseMs - 10 * 60_000, timeMs: baseMs + h * HOUR, p10Kw: 1, p50Kw: 2, p90Kw: 3 })));
+    const api = await startTestApi(stores, { host: '0.0.0.0', ui: true });
+    const registry = new ModelRegistry(api.modelsDir);
+    const series = { site: 'town', feeder: 'all', target: 'load' } as const;
+    await registry.setServing(series, { kind: 'baseline', name: 'seasonal-naive-day' }, 'manual', 'test');
+    await registry.recordFallback(series, { at: new Date(baseMs).toISOString(), used: 'seasonal-naive-week', reason: 'no open-meteo weather forecast issued by then covers 12 of the 48 steps asked for' });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${api.url}/`);
+      await page.fill('#key', api.keys.read);
+      await page.click('#key-form button');
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      expect(await page.textContent('#panel-load .note')).toContain('seasonal-naive-day could not forecast: no open-meteo weather forecast issued by then covers 12 of the 48 steps asked for.');
+      expect(await page.textContent('#panel-pv .note')).not.toContain('could not forecast');
     } finally {
       await page.close();
       await api.close();

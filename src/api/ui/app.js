@@ -59,10 +59,12 @@
     const q = (o) => new URLSearchParams(o).toString();
     // PV and wind: the weather forecast that drives them (irradiance, wind speed), on a second axis.
     const driver = WEATHER_DRIVER[target];
-    const [actual, forecast, weather] = await Promise.all([
+    const [actual, forecast, weather, models] = await Promise.all([
       api(`/telemetry?${q({ site: state.site, kind: target, field: 'power_kw', from: String(from), to: 'now', resolution: '1h', aggregation: 'mean', groupBy: 'site', combine: 'sum' })}`),
       api(`/forecasts?${q({ site: state.site, feeder: 'all', target, from: String(from), to: String(to) })}`),
       driver ? api(`/weather-forecasts?${q({ site: state.site, from: String(from + 24 * HOUR), to: String(to) })}`) : Promise.resolve({ points: [] }),
+      // Only to say why a baseline forecast where a model serves; a process without a registry answers 503.
+      api('/models').catch(() => []),
     ]);
     const rows = new Map();
     const row = (t) => rows.get(t) || rows.set(t, [null, null, null, null, null]).get(t);
@@ -79,11 +81,14 @@
     const points = actual.series.reduce((n, s) => n + s.points.length, 0) + forecast.points.length;
     panel.dataset.points = String(points);
     panel.dataset.weatherPoints = String(weatherPoints.length);
-    const models = [...new Set(forecast.points.map((p) => p.model))];
+    const usedModels = [...new Set(forecast.points.map((p) => p.model))];
     const read = forecast.weatherForecast ? ` It read the ${forecast.weatherForecast.source} weather forecast issued ${forecast.weatherForecast.issuedAt.slice(0, 16).replace('T', ' ')} UTC.` : '';
     const shown = weatherPoints.length ? ` Dotted: ${driver.label} forecast (${weatherPoints.at(-1).source}).` : '';
+    const series = models.find((m) => m.site === state.site && m.feeder === 'all' && m.target === target);
+    const newest = forecast.points.reduce((a, p) => (!a || p.issuedAt > a.issuedAt ? p : a), undefined);
+    const fellBack = series && series.lastFallback && newest && newest.model === series.lastFallback.used ? ` ${series.serving} could not forecast: ${series.lastFallback.reason}.` : '';
     panel.querySelector('.note').textContent =
-      points === 0 ? `No ${target} telemetry or forecast for ${state.site} yet.` : `${actual.series.length ? '' : 'No actuals yet. '}${models.length ? `Forecast by ${models.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.${read}` : 'No forecast yet.'}${shown}`;
+      points === 0 ? `No ${target} telemetry or forecast for ${state.site} yet.` : `${actual.series.length ? '' : 'No actuals yet. '}${usedModels.length ? `Forecast by ${usedModels.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.${read}${fellBack}` : 'No forecast yet.'}${shown}`;
     if (points === 0) return clear(target);
     const col = (i) => times.map((t) => rows.get(t)[i]);
     draw(target, panel.querySelector('.plot'), {
