@@ -2,7 +2,7 @@
  * npm run bench:forecast — day-ahead backtests of the LSTM next to its baselines on the shared
  * datasets, plus the training/forecast cost next to the same network in PyTorch (bench/forecastCost.ts).
  * Prints a table, writes .bench/forecast.json, ends with one JSON line. BENCH_FORECAST_CASES=pjme,solar
- * runs a subset; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
+ * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19); BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadReplaySeries, type PowerUnit } from '../simulators/index.js';
@@ -89,7 +89,8 @@ const CASES: Case[] = [
     holidays: ['us'],
     goal: 'P50 MAPE ≤ 6.5 % (naive week 11.2 %, gradient boosting 6.9 %)',
   },
-  ...[1, 2].flatMap((zone): Case[] => {
+  // Zones 1–20 with and without the temperature forecast (issue #10); past temperature only for zones 1–2.
+  ...Array.from({ length: 20 }, (_, i) => i + 1).flatMap((zone): Case[] => {
     const base = {
       csv: `${DATA}gefcom2012_load_temperature/load_hourly.csv`,
       timeCol: 'timestamp',
@@ -112,12 +113,16 @@ const CASES: Case[] = [
         forecast: { kind: 'perfect-temperature' as const },
         goal: 'MAPE ≥ 15 % lower than without weather (issue #10)',
       },
-      {
-        ...base,
-        name: `gefcom-load-z${zone}+temp`,
-        weather: { csv: `${DATA}gefcom2012_load_temperature/temperature_hourly.csv`, columns: Array.from({ length: 11 }, (_, i) => `station_${i + 1}`), fahrenheit: true },
-        goal: 'gain from temperature input',
-      },
+      ...(zone <= 2
+        ? [
+            {
+              ...base,
+              name: `gefcom-load-z${zone}+temp`,
+              weather: { csv: `${DATA}gefcom2012_load_temperature/temperature_hourly.csv`, columns: Array.from({ length: 11 }, (_, i) => `station_${i + 1}`), fahrenheit: true },
+              goal: 'gain from temperature input',
+            },
+          ]
+        : []),
     ];
   }),
   {
