@@ -2,9 +2,10 @@
  * npm run bench:forecast — day-ahead backtests of the LSTM next to its baselines on the shared
  * datasets, plus the training/forecast cost next to the same network in PyTorch (bench/forecastCost.ts).
  * Prints a table, writes .bench/forecast.json, ends with one JSON line. BENCH_FORECAST_CASES=pjme,solar
- * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19); BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
+ * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19; a trailing `$` asks for that name exactly, `gefcom-load-z1$`); BENCH_FORECAST_OUT names the JSON file (default .bench/forecast.json), so runs side by side don't overwrite each other; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loadReplaySeries, type PowerUnit } from '../simulators/index.js';
 import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
@@ -309,7 +310,7 @@ async function runCase(c: Case): Promise<CaseResult> {
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_FORECAST_CASES?.split(',');
-  const cases = CASES.filter((c) => !only || only.some((o) => c.name.startsWith(o)));
+  const cases = CASES.filter((c) => !only || only.some((o) => (o.endsWith('$') ? c.name === o.slice(0, -1) : c.name.startsWith(o))));
   const results: CaseResult[] = [];
   for (const c of cases) {
     const r = await runCase(c);
@@ -337,8 +338,9 @@ async function main(): Promise<void> {
       return [r.name, { lstmMapePct: lstm.mapePct, lstmNmaePct: lstm.nmaePct, lstmCoverage: lstm.coverageP10P90, bestBaseline: best, bestBaselineMapePct: models[best]!.overall.mapePct, bestBaselineNmaePct: models[best]!.overall.nmaePct, lstmToBestBaselineMae: lstm.maeKw / models[best]!.overall.maeKw, seconds: Math.round(r.seconds) }];
     }),
   );
-  await mkdir('.bench', { recursive: true });
-  await writeFile('.bench/forecast.json', `${JSON.stringify({ quick: QUICK, results, cost }, null, 2)}\n`);
+  const out = process.env.BENCH_FORECAST_OUT ?? '.bench/forecast.json';
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ quick: QUICK, results, cost }, null, 2)}\n`);
   console.log(JSON.stringify({ quick: QUICK, summary, cost }));
 }
 

@@ -234,7 +234,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.optional(),
     allowed: 'file path (YAML/JSON)',
     defaultText: '(unset)',
-    description: 'Site descriptions (time zone, latitude, longitude, holidays) used for local calendars and solar geometry; same `sites:` format as a simulator fleet file.',
+    description: 'Site descriptions (time zone, latitude, longitude, holidays; optionally pvArray tilt/azimuth and windTurbines hub height/power curve) used for local calendars, solar geometry and weather-forecast features; same `sites:` format as a simulator fleet file.',
   },
   DISPATCH_FILE: {
     schema: nonEmpty.optional(),

@@ -19,6 +19,26 @@ export const siteInfoSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
   /** Local dates (YYYY-MM-DD) treated like Sundays, or a calendar name such as `us` that stands for its dates. */
   holidays: z.array(z.string().refine(isHolidayEntry, HOLIDAY_ENTRY_HINT)).default([]).transform(expandHolidays),
+  /** The PV array's orientation: weather-forecast irradiance is turned onto its plane (plane-of-array). */
+  pvArray: z
+    .object({
+      tiltDeg: z.number().min(0).max(90),
+      azimuthDeg: z.number().min(0).lt(360).describe('north-based, clockwise: 180 = facing south'),
+    })
+    .strict()
+    .optional(),
+  /** The wind turbines: hub height (the forecast's speed is sheared to it) and the power curve, if known. */
+  windTurbines: z
+    .object({
+      hubHeightM: z.number().min(10).max(300).optional(),
+      powerCurve: z
+        .array(z.object({ speedMs: z.number().min(0).max(60), powerFraction: z.number().min(0).max(1) }).strict())
+        .min(2)
+        .refine((points) => points.every((p, i) => i === 0 || p.speedMs > points[i - 1]!.speedMs), 'points must go by strictly increasing speedMs')
+        .optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type SiteInfo = z.output<typeof siteInfoSchema>;
 
@@ -43,6 +63,14 @@ export function loadSites(path: string | undefined): Map<string, SiteInfo> {
 /** The forecasting context of a series at a site; unknown sites get the default time zone and no position. */
 export function seriesContext(target: SeriesContext['target'], site: SiteInfo | undefined, defaultTimeZone: string): SeriesContext {
   return site
-    ? { target, timeZone: site.timeZone, holidays: site.holidays, latitude: site.latitude, longitude: site.longitude }
+    ? {
+        target,
+        timeZone: site.timeZone,
+        holidays: site.holidays,
+        latitude: site.latitude,
+        longitude: site.longitude,
+        ...(target === 'pv' && site.pvArray ? { pvArray: site.pvArray } : {}),
+        ...(target === 'wind' && site.windTurbines ? { turbine: site.windTurbines } : {}),
+      }
     : { target, timeZone: defaultTimeZone, holidays: [] };
 }

@@ -1,3 +1,5 @@
+import type { PvArray } from './features/solar.js';
+import type { Turbine } from './features/wind.js';
 import type { ForecastTarget } from '../contract/index.js';
 import type { Logger } from '../common/logger.js';
 import type { WeatherForecastTable } from './features/weatherForecast.js';
@@ -34,6 +36,10 @@ export interface SeriesContext {
   longitude?: number;
   /** Installed capacity (PV, wind), for normalised errors; undefined: the observed maximum is used. */
   capacityKw?: number;
+  /** PV array orientation, when known: the weather forecast's irradiance is turned onto its plane. */
+  pvArray?: PvArray;
+  /** Wind turbines' hub height and power curve, when known. */
+  turbine?: Turbine;
 }
 
 /** Everything a forecaster may look at. The backtest hands it only what was observed before the issue time. */

@@ -5,6 +5,8 @@ import { solarClearSkyFraction } from './solar.js';
 import { forwardFill, seasonalLagIndex } from './windowing.js';
 import { forecastFeatureCount, forecastFeaturesFor, writeForecastFeatures, type ForecastFeature, type ForecastFeatureContext } from './weatherForecastFeatures.js';
 import type { ForecastTarget } from '../../../contract/index.js';
+import type { PvArray } from '../../features/solar.js';
+import type { Turbine } from '../../features/wind.js';
 
 /**
  * Turns a series into the network's three inputs per sample (origin = last observed step):
@@ -39,7 +41,7 @@ export interface FeatureSpec {
   /** Time of year (sin/cos) per target step (LstmHyperparameters.seasonOfYear); absent in older models. */
   seasonOfYear?: boolean;
   /** Weather-forecast inputs per target step, and the source they came from; absent: the model needs none. */
-  weatherForecast?: { features: ForecastFeature[]; source: string };
+  weatherForecast?: { features: ForecastFeature[]; source: string; pvArray?: PvArray; turbine?: Turbine };
 }
 
 export interface FeatureScalers {
@@ -129,7 +131,10 @@ export function prepareSeries(
     timeFromIndex: from,
     calendar: calendarFeatures(fromMs, series.stepMs, count, context.timeZone, context.holidays),
     solar: spec.solar ? solarClearSkyFraction(fromMs, series.stepMs, count, spec.solar.latitude, spec.solar.longitude) : undefined,
-    forecast: spec.weatherForecast && input.weatherForecast ? { table: input.weatherForecast, features: spec.weatherForecast.features, position: spec.solar } : undefined,
+    forecast:
+      spec.weatherForecast && input.weatherForecast
+        ? { table: input.weatherForecast, features: spec.weatherForecast.features, position: spec.solar, pvArray: spec.weatherForecast.pvArray, turbine: spec.weatherForecast.turbine }
+        : undefined,
   };
 }
 

@@ -344,7 +344,15 @@ export class LstmForecaster implements TrainableForecaster {
 
 function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureSpec {
   const { context, series, weather } = input;
-  const forecastFeatures = hp.useWeatherForecast ? forecastFeaturesFor(context.target, input.weatherForecast, context.latitude !== undefined && context.longitude !== undefined) : [];
+  const position = context.latitude !== undefined && context.longitude !== undefined;
+  const forecastFeatures = hp.useWeatherForecast
+    ? forecastFeaturesFor(context.target, input.weatherForecast, { position, pvArray: context.pvArray !== undefined, exclude: hp.excludeWeatherFeatures })
+    : [];
+  // The array and turbine are saved with the spec: a loaded model must compute the same features.
+  const site = {
+    ...(context.target === 'pv' && context.pvArray && forecastFeatures.includes('poa') ? { pvArray: { ...context.pvArray } } : {}),
+    ...(context.target === 'wind' && context.turbine ? { turbine: structuredClone(context.turbine) } : {}),
+  };
   const weatherChannel: WeatherChannel = WEATHER_FOR_TARGET[context.target];
   const values = weather[weatherChannel];
   // Weather is used only if the training data has some: a channel the model never saw filled can't help it.
@@ -361,7 +369,7 @@ function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureS
     weatherChannels: hasWeather ? [weatherChannel] : [],
     solar,
     ...(hp.seasonOfYear && trainingSpanMs(series, hp) >= MIN_SEASON_HISTORY_MS ? { seasonOfYear: true } : {}),
-    ...(forecastFeatures.length > 0 && input.weatherForecast ? { weatherForecast: { features: forecastFeatures, source: input.weatherForecast.source } } : {}),
+    ...(forecastFeatures.length > 0 && input.weatherForecast ? { weatherForecast: { features: forecastFeatures, source: input.weatherForecast.source, ...site } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { FORECAST_FEATURES, type ForecastFeature } from './weatherForecastFeatures.js';
 import type { TrainingRuntime } from '../../types.js';
 
 /** The numbers that define a model: saved with it, so a loaded model is rebuilt exactly. */
@@ -23,6 +24,8 @@ export interface LstmHyperparameters {
   seasonOfYear: boolean;
   /** Read the input's weather forecast (when it has one) at every target step; false: ignore it. */
   useWeatherForecast: boolean;
+  /** Weather-forecast features left out (ablation: bench:forecast measures what each adds); [] = all that apply. */
+  excludeWeatherFeatures: ForecastFeature[];
   batchSize: number;
   learningRate: number;
   seed: number;
@@ -50,6 +53,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   ensembleSize: 1,
   seasonOfYear: true,
   useWeatherForecast: true,
+  excludeWeatherFeatures: [],
   batchSize: 64,
   learningRate: 0.003,
   seed: 42,
@@ -81,6 +85,8 @@ export function resolveHyperparameters(options: Partial<LstmHyperparameters>): L
   for (const key of ['seasonOfYear', 'useWeatherForecast'] as const) {
     if (typeof merged[key] !== 'boolean') throw new RangeError(`LSTM option ${key} must be true or false, got ${String(merged[key])}`);
   }
+  const unknown = Array.isArray(merged.excludeWeatherFeatures) ? merged.excludeWeatherFeatures.filter((f) => !(FORECAST_FEATURES as readonly string[]).includes(f)) : ['(not a list)'];
+  if (unknown.length > 0) throw new RangeError(`LSTM option excludeWeatherFeatures must list weather-forecast features (${FORECAST_FEATURES.join(', ')}); unknown: ${unknown.join(', ')}`);
   if (!Number.isInteger(merged.epochs) || merged.epochs < 0) throw new RangeError(`LSTM option epochs must be a whole number ≥ 0 (0 = from trainingBudgetSamples), got ${merged.epochs}`);
   const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'ensembleSize', 'batchSize'] as const;
   for (const key of positiveIntegers) {

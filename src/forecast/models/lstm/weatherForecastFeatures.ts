@@ -1,5 +1,6 @@
 import type { ForecastTarget, WeatherForecastVariable } from '../../../contract/index.js';
-import { clearSkyGhiAt } from '../../features/solar.js';
+import { cellTemperatureC, clearSkyGhiWm2, planeOfArrayWm2, sunGeometry, temperatureDerate, type PvArray } from '../../features/solar.js';
+import { hubSpeed, powerFraction, type Turbine } from '../../features/wind.js';
 import { forecastValue, tableVariables, vintageIndexAt, type WeatherForecastTable } from '../../features/weatherForecast.js';
 
 /**
@@ -13,11 +14,14 @@ export const FORECAST_FEATURES = [
   'heating_degrees',
   'cooling_degrees',
   'temperature_24h',
-  // pv: irradiance, and irradiance relative to a clear sky (the cloudiness the clear-sky shape doesn't know).
+  // pv: irradiance, and irradiance relative to a clear sky (the cloudiness the clear-sky shape doesn't know);
+  // on the array's plane when its tilt and azimuth are known; derated for the cell's temperature.
   'ghi',
   'clear_sky_index',
   'cloud_cover',
-  // wind: speed at hub height, the cube law up to rated, direction.
+  'poa',
+  'derated_irradiance',
+  // wind: speed at hub height, the power curve (the site's, else the cube law up to rated), direction.
   'hub_speed',
   'hub_power_fraction',
   'direction_sin',
@@ -28,11 +32,6 @@ export type ForecastFeature = (typeof FORECAST_FEATURES)[number];
 /** Comfort band (°C): below it heating, above it cooling (the usual degree-day base temperatures). */
 const HEATING_BASE_C = 15.5;
 const COOLING_BASE_C = 22;
-/** Hub height the 10 m speed is extrapolated to with the 1/7 power law, when the 100 m speed is absent. */
-const HUB_SHEAR_FACTOR = (100 / 10) ** (1 / 7);
-/** Generic turbines: cut-in 3 m/s, rated 12 m/s (an optional per-site power curve is not in yet). */
-const CUT_IN_MS = 3;
-const RATED_MS = 12;
 
 /** What each feature needs of the forecast (any one of the alternatives). */
 const NEEDS: Record<ForecastFeature, WeatherForecastVariable[][]> = {
@@ -43,6 +42,8 @@ const NEEDS: Record<ForecastFeature, WeatherForecastVariable[][]> = {
   ghi: [['ghi_wm2']],
   clear_sky_index: [['ghi_wm2']],
   cloud_cover: [['cloud_cover_pct']],
+  poa: [['ghi_wm2']],
+  derated_irradiance: [['ghi_wm2', 'temperature_c']],
   hub_speed: [['wind_speed_100m_ms'], ['wind_speed_10m_ms']],
   hub_power_fraction: [['wind_speed_100m_ms'], ['wind_speed_10m_ms']],
   direction_sin: [['wind_direction_100m_deg']],
@@ -51,14 +52,32 @@ const NEEDS: Record<ForecastFeature, WeatherForecastVariable[][]> = {
 
 const FOR_TARGET: Record<ForecastTarget, ForecastFeature[]> = {
   load: ['temperature', 'heating_degrees', 'cooling_degrees', 'temperature_24h'],
-  pv: ['ghi', 'clear_sky_index', 'cloud_cover', 'temperature'],
+  pv: ['ghi', 'clear_sky_index', 'cloud_cover', 'temperature', 'poa', 'derated_irradiance'],
   wind: ['hub_speed', 'hub_power_fraction', 'direction_sin', 'direction_cos'],
 };
 
-/** The features a target gets from a table: those whose variables the table has (clear-sky index only with a position). */
-export function forecastFeaturesFor(target: ForecastTarget, table: WeatherForecastTable | undefined, hasPosition: boolean): ForecastFeature[] {
+/** What the site tells the features beyond the forecast itself. */
+export interface ForecastFeatureSite {
+  position: boolean;
+  pvArray?: boolean;
+  /** Features left out (ablation: bench:forecast measures what each adds). */
+  exclude?: readonly ForecastFeature[];
+}
+
+/**
+ * The features a target gets from a table: those whose variables the table has; the clear-sky index only
+ * with a position, plane-of-array irradiance only with an array too.
+ */
+export function forecastFeaturesFor(target: ForecastTarget, table: WeatherForecastTable | undefined, site: ForecastFeatureSite): ForecastFeature[] {
   const have = new Set(tableVariables(table));
-  return FOR_TARGET[target].filter((f) => (f !== 'clear_sky_index' || hasPosition) && NEEDS[f].some((alt) => alt.every((v) => have.has(v))));
+  const needsPosition = new Set<ForecastFeature>(['clear_sky_index', 'poa']);
+  return FOR_TARGET[target].filter(
+    (f) =>
+      (!needsPosition.has(f) || site.position) &&
+      (f !== 'poa' || site.pvArray === true) &&
+      !(site.exclude ?? []).includes(f) &&
+      NEEDS[f].some((alt) => alt.every((v) => have.has(v))),
+  );
 }
 
 /** Decoder inputs per target step: one value per feature and one "not covered" flag. */
@@ -70,6 +89,8 @@ export interface ForecastFeatureContext {
   table: WeatherForecastTable;
   features: readonly ForecastFeature[];
   position: { latitude: number; longitude: number } | undefined;
+  pvArray?: PvArray;
+  turbine?: Turbine;
 }
 
 /**
@@ -81,23 +102,30 @@ export function writeForecastFeatures(ctx: ForecastFeatureContext, asOfMs: numbe
   const latest = vintageIndexAt(ctx.table, asOfMs);
   const value = (variable: WeatherForecastVariable, timeMs: number) => (latest < 0 ? Number.NaN : forecastValue(ctx.table, latest, variable, timeMs));
   const needsTrailing = ctx.features.includes('temperature_24h');
+  const needsSun = ctx.position !== undefined && ctx.features.some((f) => f === 'clear_sky_index' || f === 'poa' || (f === 'derated_irradiance' && ctx.pvArray !== undefined));
   let missing = 0;
   for (let h = 0; h < steps; h++) {
     const timeMs = firstMs + h * stepMs;
     const t = value('temperature_c', timeMs);
     const ghi = value('ghi_wm2', timeMs);
-    const hub = hubSpeed(value('wind_speed_100m_ms', timeMs), value('wind_speed_10m_ms', timeMs));
+    const hub = hubSpeed(value('wind_speed_100m_ms', timeMs), value('wind_speed_10m_ms', timeMs), ctx.turbine?.hubHeightM);
     const dir = (value('wind_direction_100m_deg', timeMs) * Math.PI) / 180;
+    // Solar geometry at mid-step (the forecast is the step's mean), once per step.
+    const midMs = timeMs + stepMs / 2;
+    const sun = needsSun ? sunGeometry(midMs, ctx.position!.latitude, ctx.position!.longitude) : undefined;
+    const poa = sun && ctx.pvArray ? planeOfArrayWm2(ghi, value('direct_wm2', timeMs), value('diffuse_wm2', timeMs), sun, midMs, ctx.pvArray) : ghi;
     const row: Record<ForecastFeature, number> = {
       temperature: (t - 15) / 10,
       heating_degrees: Math.max(0, HEATING_BASE_C - t) / 10,
       cooling_degrees: Math.max(0, t - COOLING_BASE_C) / 10,
       temperature_24h: needsTrailing ? (trailingMean(value, 'temperature_c', timeMs, stepMs) - 15) / 10 : 0,
       ghi: ghi / 1000,
-      clear_sky_index: ctx.position ? clearSkyIndex(ghi, clearSkyGhiAt(timeMs + stepMs / 2, ctx.position.latitude, ctx.position.longitude)) : 0,
+      clear_sky_index: sun ? clearSkyIndex(ghi, clearSkyGhiWm2(sun.cosZenith)) : 0,
       cloud_cover: value('cloud_cover_pct', timeMs) / 100,
+      poa: poa / 1000,
+      derated_irradiance: (Math.max(0, poa) * temperatureDerate(cellTemperatureC(t, poa))) / 1000,
       hub_speed: hub / 15,
-      hub_power_fraction: powerFraction(hub),
+      hub_power_fraction: powerFraction(hub, ctx.turbine?.powerCurve),
       direction_sin: Math.sin(dir),
       direction_cos: Math.cos(dir),
     };
@@ -117,19 +145,7 @@ export function writeForecastFeatures(ctx: ForecastFeatureContext, asOfMs: numbe
   return missing;
 }
 
-/** Speed at hub height: the 100 m forecast, else the 10 m one sheared up. */
-export function hubSpeed(speed100m: number, speed10m: number): number {
-  if (Number.isFinite(speed100m)) return speed100m;
-  return speed10m * HUB_SHEAR_FACTOR;
-}
-
-/** The cube law between cut-in and rated speed, 1 above it (a generic power curve, no cut-out). */
-export function powerFraction(speedMs: number): number {
-  if (!Number.isFinite(speedMs)) return Number.NaN;
-  if (speedMs <= CUT_IN_MS) return 0;
-  if (speedMs >= RATED_MS) return 1;
-  return (speedMs ** 3 - CUT_IN_MS ** 3) / (RATED_MS ** 3 - CUT_IN_MS ** 3);
-}
+export { hubSpeed, powerFraction };
 
 /** Forecast over clear-sky irradiance, 0 at night (clear sky under 20 W/m²), capped at 1.5 (cloud enhancement). */
 export function clearSkyIndex(ghiWm2: number, clearSkyWm2: number): number {

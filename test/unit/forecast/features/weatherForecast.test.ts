@@ -43,12 +43,19 @@ describe('weather forecast table: what was known at an instant', () => {
 
 describe('weather forecast features', () => {
   it('picks the physically meaningful inputs each target can have', () => {
-    expect(forecastFeaturesFor('load', table, false)).toEqual(['temperature', 'heating_degrees', 'cooling_degrees', 'temperature_24h']);
+    expect(forecastFeaturesFor('load', table, { position: false })).toEqual(['temperature', 'heating_degrees', 'cooling_degrees', 'temperature_24h']);
     const pvTable = staticForecastTable('x', T0, H, { ghi_wm2: new Float64Array(3), cloud_cover_pct: new Float64Array(3) });
-    expect(forecastFeaturesFor('pv', pvTable, true)).toEqual(['ghi', 'clear_sky_index', 'cloud_cover']);
-    expect(forecastFeaturesFor('pv', pvTable, false)).toEqual(['ghi', 'cloud_cover']);
-    expect(forecastFeaturesFor('wind', staticForecastTable('x', T0, H, { wind_speed_10m_ms: new Float64Array(3) }), false)).toEqual(['hub_speed', 'hub_power_fraction']);
-    expect(forecastFeaturesFor('wind', undefined, false)).toEqual([]);
+    expect(forecastFeaturesFor('pv', pvTable, { position: true })).toEqual(['ghi', 'clear_sky_index', 'cloud_cover']);
+    expect(forecastFeaturesFor('pv', pvTable, { position: false })).toEqual(['ghi', 'cloud_cover']);
+    expect(forecastFeaturesFor('wind', staticForecastTable('x', T0, H, { wind_speed_10m_ms: new Float64Array(3) }), { position: false })).toEqual(['hub_speed', 'hub_power_fraction']);
+    expect(forecastFeaturesFor('wind', undefined, { position: false })).toEqual([]);
+    // With temperature too: the cell-temperature derating; with an array: irradiance on its plane.
+    const pvFull = staticForecastTable('x', T0, H, { ghi_wm2: new Float64Array(3), temperature_c: new Float64Array(3) });
+    expect(forecastFeaturesFor('pv', pvFull, { position: true })).toEqual(['ghi', 'clear_sky_index', 'temperature', 'derated_irradiance']);
+    expect(forecastFeaturesFor('pv', pvFull, { position: true, pvArray: true })).toEqual(['ghi', 'clear_sky_index', 'temperature', 'poa', 'derated_irradiance']);
+    expect(forecastFeaturesFor('pv', pvFull, { position: false, pvArray: true })).toEqual(['ghi', 'temperature', 'derated_irradiance']);
+    // Ablation leaves the named ones out.
+    expect(forecastFeaturesFor('pv', pvFull, { position: true, exclude: ['clear_sky_index', 'temperature'] })).toEqual(['ghi', 'derated_irradiance']);
   });
 
   it('computes degrees, hub speed, the cube law and the clear-sky index on hand-checked numbers', () => {
@@ -76,5 +83,21 @@ describe('weather forecast features', () => {
     const none = new Float32Array(5);
     expect(writeForecastFeatures({ table, features, position: undefined }, T0 - 1, T0 + 20 * H, H, 1, none, 0, 5)).toBe(1);
     expect([...none]).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it('derates irradiance for the cell temperature, and feeds the site\'s hub height and power curve', () => {
+    const pv = staticForecastTable('x', T0, H, { ghi_wm2: Float64Array.of(800), temperature_c: Float64Array.of(25) });
+    const out = new Float32Array(2);
+    // Cell 25 + 25/800·800 = 50 °C → 0.9 of 800 W/m² (no array known: GHI stands for the plane).
+    expect(writeForecastFeatures({ table: pv, features: ['derated_irradiance'], position: undefined }, T0, T0, H, 1, out, 0, 2)).toBe(0);
+    expect(out[0]).toBeCloseTo(0.72, 6);
+
+    const wind = staticForecastTable('x', T0, H, { wind_speed_100m_ms: Float64Array.of(8) });
+    const turbine = { hubHeightM: 150, powerCurve: [{ speedMs: 3, powerFraction: 0 }, { speedMs: 13, powerFraction: 1 }] };
+    const w = new Float32Array(3);
+    writeForecastFeatures({ table: wind, features: ['hub_speed', 'hub_power_fraction'], position: undefined, turbine }, T0, T0, H, 1, w, 0, 3);
+    const hub = 8 * 1.5 ** (1 / 7);
+    expect(w[0]).toBeCloseTo(hub / 15, 6);
+    expect(w[1]).toBeCloseTo((hub - 3) / 10, 6);
   });
 });

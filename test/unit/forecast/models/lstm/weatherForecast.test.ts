@@ -114,4 +114,33 @@ describe('LSTM with a weather forecast at every target step', () => {
     await expect(attempt).rejects.toBeInstanceOf(MissingWeatherForecastError);
     await expect(attempt).rejects.toThrow(/perfect weather forecast .* covers 18 of the 24 steps/);
   }, 60_000);
+
+  it("saves the site's turbine with the model (a reload computes the same features) and leaves out what an ablation excludes", async () => {
+    const rng = createRng(11);
+    const speed = Float64Array.from({ length: N }, (_, i) => 7 + 5 * Math.sin(i / 17) + rng() * 2);
+    const curve = [
+      { speedMs: 3, powerFraction: 0 },
+      { speedMs: 13, powerFraction: 1 },
+    ];
+    const values = Float64Array.from(speed, (v) => 1000 * Math.min(1, Math.max(0, (v - 3) / 10)));
+    const input: ForecastInput = {
+      series: { startMs: T0, stepMs: H, values },
+      weather: {},
+      weatherForecast: staticForecastTable('nwp', T0, H, { wind_speed_100m_ms: speed, wind_direction_100m_deg: new Float64Array(N).fill(270) }),
+      context: { target: 'wind', timeZone: 'UTC', holidays: [], turbine: { hubHeightM: 120, powerCurve: curve } },
+    };
+    const model = new LstmForecaster({ ...SMALL, epochs: 1, excludeWeatherFeatures: ['direction_sin', 'direction_cos'] });
+    await model.fit(fitOn(input, N - 48));
+    const saved = await model.saveFiles();
+    expect(saved.features.filter((f) => f.startsWith('forecast:'))).toEqual(['forecast:hub_speed', 'forecast:hub_power_fraction']);
+    const meta = JSON.parse(saved.files['lstm.json'] as string) as { featureSpec: { weatherForecast: { turbine: unknown } } };
+    expect(meta.featureSpec.weatherForecast.turbine).toEqual({ hubHeightM: 120, powerCurve: curve });
+    const files = saved.files;
+    const reloaded = await LstmForecaster.loadFiles(async (name) => (typeof files[name] === 'string' ? new TextEncoder().encode(files[name] as string) : (files[name] as Uint8Array)));
+    // The reloaded model reads the turbine from its own spec, not from the request's context.
+    const request = { issuedAtMs: T0 + (N - 40) * H, firstTargetMs: T0 + (N - 40) * H, horizon: 24 };
+    const withoutTurbine: ForecastInput = { ...fitOn(input, N - 40), context: { target: 'wind', timeZone: 'UTC', holidays: [] } };
+    expect((await reloaded.predict(withoutTurbine, request)).p50).toEqual((await model.predict(fitOn(input, N - 40), request)).p50);
+    expect(() => new LstmForecaster({ excludeWeatherFeatures: ['sunshine' as never] })).toThrow(/excludeWeatherFeatures .* unknown: sunshine/);
+  }, 60_000);
 });
