@@ -2,7 +2,8 @@
  * npm run bench:forecast — day-ahead backtests of the LSTM next to its baselines on the shared
  * datasets, plus the training/forecast cost next to the same network in PyTorch (bench/forecastCost.ts).
  * Prints a table, writes .bench/forecast.json, ends with one JSON line. BENCH_FORECAST_CASES=pjme,solar
- * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19; a trailing `$` asks for that name exactly, `gefcom-load-z1$`); BENCH_FORECAST_OUT names the JSON file (default .bench/forecast.json), so runs side by side don't overwrite each other; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures).
+ * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19; a trailing `$` asks for that name exactly, `gefcom-load-z1$`); BENCH_FORECAST_OUT names the JSON file (default .bench/forecast.json), so runs side by side don't overwrite each other; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures);
+ * BENCH_FORECAST_ABLATION=1 reruns each case that has a weather forecast once per input left out.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -14,6 +15,7 @@ import {
   DEFAULT_QUALITY,
   deaccumulateJoules,
   expandHolidays,
+  forecastFeaturesFor,
   loadVintagedForecastCsv,
   LstmForecaster,
   maskBadValues,
@@ -22,6 +24,7 @@ import {
   toRegularSeries,
   WeatherFallbackForecaster,
   type BacktestResult,
+  type ForecastFeature,
   type ForecastInput,
   type WeatherForecastTable,
   type WeatherInputs,
@@ -30,6 +33,9 @@ import type { ForecastTarget, WeatherForecastVariable } from '../src/contract/in
 
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 const QUICK = process.env.BENCH_FORECAST_QUICK === '1';
+// BENCH_FORECAST_ABLATION=1: a case with a weather forecast runs again once per input left out (issue #10: each
+// input measured for what it adds); direction's sin and cos go out together.
+const ABLATION = process.env.BENCH_FORECAST_ABLATION === '1';
 const HOUR = 3_600_000;
 
 interface Case {
@@ -289,11 +295,18 @@ interface CaseResult {
   result: Omit<BacktestResult, 'models'> & { models: Record<string, { overall: BacktestResult['models'][string]['overall'] }> };
 }
 
-async function runCase(c: Case): Promise<CaseResult> {
-  const input = await loadCase(c);
+/** The groups of weather-forecast inputs an ablation leaves out one at a time. */
+function ablationGroups(c: Case, input: ForecastInput): ForecastFeature[][] {
+  const features = forecastFeaturesFor(c.target, input.weatherForecast, { position: input.context.latitude !== undefined });
+  const groups = features.filter((f) => f !== 'direction_cos').map((f): ForecastFeature[] => (f === 'direction_sin' ? ['direction_sin', 'direction_cos'] : [f]));
+  return groups.filter((g) => g.every((f) => features.includes(f)));
+}
+
+async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: ForecastFeature[] = []): Promise<CaseResult> {
   const started = performance.now();
   // BENCH_FORECAST_LSTM='{"epochs":4}' overrides hyperparameters (experiments; the figures use the defaults).
-  const lstm = new LstmForecaster({ maxTrainingSamples: (c.trainDays ?? 365) * 24, ...(JSON.parse(process.env.BENCH_FORECAST_LSTM ?? '{}') as object) });
+  const overrides = JSON.parse(process.env.BENCH_FORECAST_LSTM ?? '{}') as object;
+  const lstm = new LstmForecaster({ maxTrainingSamples: (c.trainDays ?? 365) * 24, ...overrides, ...(excludeWeatherFeatures.length > 0 ? { excludeWeatherFeatures } : {}) });
   const baselines = baselinesFor(c.target, c.latitude !== undefined);
   // With a weather forecast, an issue it doesn't cover falls back to the first baseline (counted below).
   const model = input.weatherForecast ? new WeatherFallbackForecaster(lstm, baselinesFor(c.target, c.latitude !== undefined)[0]!) : lstm;
@@ -305,15 +318,26 @@ async function runCase(c: Case): Promise<CaseResult> {
   });
   const seconds = (performance.now() - started) / 1000;
   const fallbacks = model instanceof WeatherFallbackForecaster ? model.fallbacks.length : 0;
-  return { name: c.name, goal: c.goal, seconds, fallbacks, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall }])) } };
+  const name = excludeWeatherFeatures.length > 0 ? `${c.name} without ${excludeWeatherFeatures.join('+')}` : c.name;
+  return { name, goal: excludeWeatherFeatures.length > 0 ? 'ablation: what the input left out adds' : c.goal, seconds, fallbacks, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall }])) } };
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_FORECAST_CASES?.split(',');
   const cases = CASES.filter((c) => !only || only.some((o) => (o.endsWith('$') ? c.name === o.slice(0, -1) : c.name.startsWith(o))));
   const results: CaseResult[] = [];
+  const runs: { c: Case; exclude: ForecastFeature[] }[] = [];
+  const inputs = new Map<string, ForecastInput>();
   for (const c of cases) {
-    const r = await runCase(c);
+    runs.push({ c, exclude: [] });
+    if (ABLATION && c.forecast) {
+      const input = await loadCase(c);
+      inputs.set(c.name, input);
+      for (const group of ablationGroups(c, input)) runs.push({ c, exclude: group });
+    }
+  }
+  for (const { c, exclude } of runs) {
+    const r = await runCase(c, inputs.get(c.name) ?? (await loadCase(c)), exclude);
     results.push(r);
     const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
     console.log(`\n${r.name}: ${r.result.forecasts} day-ahead forecasts, ${r.result.testWindow.from.slice(0, 10)} .. ${r.result.testWindow.to.slice(0, 10)}, ${r.seconds.toFixed(0)} s${r.fallbacks ? `, ${r.fallbacks} without a weather forecast (fallback)` : ''} — goal: ${r.goal}`);

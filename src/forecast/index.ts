@@ -11,7 +11,7 @@ export { ForecastService, DEFAULT_SCORING_HOURS, type ScoringWindow, type TrainO
 export { ModelRegistry, type SeriesRef, type ModelMetadata, type ServingState } from './registry/registry.js';
 export { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 export { loadSites, seriesContext, siteInfoSchema, type SiteInfo } from './sites.js';
-export { LstmForecaster, DEFAULT_LSTM_HYPERPARAMETERS } from './models/lstm/index.js';
+export { LstmForecaster, DEFAULT_LSTM_HYPERPARAMETERS, forecastFeaturesFor, type ForecastFeature } from './models/lstm/index.js';
 // The LSTM's training internals, for bench/forecastCost.ts (it feeds PyTorch the very same batches).
 export { createRng, setTrainingTap, shuffleInPlace, toQuantiles, type TrainingRun, type TrainingSet } from './models/lstm/index.js';
 export { useTfBackendSetting } from './models/tfBackend.js';

@@ -12,3 +12,4 @@ export { WEIGHTS_FILE_NAME } from './serialise.js';
 export { toQuantiles } from './quantileLoss.js';
 export { createRng, shuffleInPlace } from './random.js';
 export { setTrainingTap, type TrainingRun, type TrainingSet } from './train.js';
+export { FORECAST_FEATURES, forecastFeaturesFor, type ForecastFeature } from './weatherForecastFeatures.js';
