@@ -52,7 +52,7 @@ async function forSite(site: string, configEnv: () => NodeJS.ProcessEnv): Promis
     process.stderr.write('gridcast dispatch: DISPATCH_FILE is not set; it lists each site\'s assets (see examples/dispatch.example.yaml)\n');
     process.exit(2);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const stores = openStores(config, logger);
   await stores.init();
   const publisher = config.mqtt.url ? mqttPlanPublisher(config.mqtt.url, config.mqtt) : undefined;

@@ -49,7 +49,7 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
     .description('Run only the forecast and retraining jobs (no ingester): for a deployment where ingesters run apart')
     .action(async () => {
       const config = loadConfig(configEnv());
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, config.logFormat);
       stopOnSignal(await buildPlatform(config, logger, { role: 'schedule' }), logger, 'stopping: finishing the job in progress');
     });
 
@@ -98,7 +98,7 @@ function filter(series: SeriesRef[], o: { site?: string; target?: string }): Ser
 
 async function withService(configEnv: () => NodeJS.ProcessEnv, task: (service: ForecastService, logger: Logger, config: GridcastConfig) => Promise<void>): Promise<void> {
   const config = loadConfig(configEnv());
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   useTfBackendSetting(config.forecast.tfBackend);
   const stores = openStores(config, logger);
   await stores.init();

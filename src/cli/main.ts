@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CONFIG_FILE_VAR, configReferenceMarkdown, loadConfig } from '../config/index.js';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
@@ -11,8 +12,28 @@ import { addKeysCommand } from './keysCommand.js';
 import { addDispatchCommand } from './dispatchCommand.js';
 import { addWeatherCommands } from './weatherCommand.js';
 
+/** The package's version (src/cli and dist/src/cli are both two levels below the package root). */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'gridcast' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level: try the next
+    }
+  }
+  return 'unknown';
+}
+
 const program = new Command();
-program.name('gridcast').description('Smart-grid energy forecasting platform').option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`);
+program
+  .name('gridcast')
+  .description('Smart-grid energy forecasting platform')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .option('-c, --config <file>', `config file (YAML/JSON; same keys as the environment; or set ${CONFIG_FILE_VAR})`)
+  // Usage errors (unknown command or option, a bad argument) exit 2 like config errors, not commander's 1;
+  // subcommands created after this inherit it.
+  .exitOverride();
 
 program
   .command('start')
@@ -66,11 +87,15 @@ function maskSecrets(value: unknown): unknown {
 
 async function run(role: 'standalone' | 'ingest', simulateMeters?: number): Promise<void> {
   const config = loadConfig(configEnv());
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   stopOnSignal(await buildPlatform(config, logger, { role, simulateMeters }), logger, 'stopping: no new messages, flushing everything');
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // --help and --version "fail" with exit code 0; commander already printed what went wrong otherwise.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(`gridcast: ${err.message}\n`);
     process.exit(2);

@@ -35,7 +35,7 @@ export function addWeatherCommands(program: Command, configEnv: () => NodeJS.Pro
       }
       const o = parsed.data;
       const config = loadConfig(configEnv());
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, config.logFormat);
       const sites = [...loadSites(config.forecast.sitesFile).values()].filter((s) => !o.site || s.id === o.site);
       if (sites.length === 0) throw new ConfigError([o.site ? `SITES_FILE: site '${o.site}' is not in it` : 'SITES_FILE: set it to the sites (latitude/longitude) to backfill']);
       const source = { baseUrl: config.weather.previousRunsUrl, days: o.days ?? config.weather.days, ...(config.weather.apiKey ? { apiKey: config.weather.apiKey } : {}) };

@@ -47,7 +47,13 @@ export const CONFIG_KEYS = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     allowed: 'fatal, error, warn, info, debug, trace, silent',
     defaultText: 'info',
-    description: 'Log level of the JSON logs on stdout.',
+    description: 'Log level of the logs on stdout.',
+  },
+  LOG_FORMAT: {
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    allowed: 'auto, pretty, json',
+    defaultText: 'auto',
+    description: 'How log lines look: pretty (one readable line per event, pino-pretty), json (one JSON object per line, for log collectors), or auto: pretty when stdout is a terminal, json otherwise (pipes, containers, files).',
   },
   HTTP_HOST: {
     schema: nonEmpty.default('127.0.0.1'),
@@ -420,6 +426,7 @@ export const configSchema = rawSchema.transform((c) => toConfig(c as Parsed));
 function toConfig(c: Parsed) {
   return {
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
     http: { host: c.HTTP_HOST, port: c.HTTP_PORT },
     mqtt: {
       url: c.MQTT_URL,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +156,20 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     expect(r.stderr).toContain("HTTP_PORT: got '80000' (from environment)");
     expect(r.stderr).toContain('Allowed: integer 0–65535');
     expect(r.stderr).toContain("MQTT_SESSION_EXPIRY_SECONDS: got 'soon'");
+  });
+
+  it('gridcast --version prints the package version; a usage error exits 2 like a config error', async () => {
+    const cli = fileURLToPath(new URL('../../bin/gridcast.js', import.meta.url));
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const version = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const unknown = spawnSync(process.execPath, [cli, 'strat'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'strat'/);
+    const badArgument = spawnSync(process.execPath, [cli, 'start', '--simulate', 'lots'], { encoding: 'utf8' });
+    expect(badArgument.status).toBe(2);
+    expect(badArgument.stderr).toMatch(/'lots' is not a whole number of meters/);
   });
 
   it('gridcast ingest without MQTT_URL says so', () => {
