@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { ApiConfig } from '../config/index.js';
 import type { DispatchPlan } from '../dispatch/index.js';
-import type { ModelRegistry } from '../forecast/index.js';
+import type { ModelRegistry, TrainingProgress } from '../forecast/index.js';
 import type { Stores } from '../storage/index.js';
 import type { ResponseCache } from './cache.js';
 import { isoTime, targetSchema } from './params.js';
@@ -29,6 +29,20 @@ export const trainingStartSchema = z
   .openapi('TrainingStart');
 export type TrainingStart = z.infer<typeof trainingStartSchema>;
 
+/** What GET /models/training answers: the training runs going on in this process. */
+export const trainingStatusSchema = z
+  .object({
+    training: z.array(
+      seriesRefSchema.extend({
+        startedAt: isoTime,
+        phase: z.enum(['preparing', 'training', 'validating']).openapi({ description: 'preparing: reading the history; training: epoch after epoch; validating: the day-ahead backtest next to the baselines that decides whether it serves.' }),
+        epoch: z.number().int(),
+        epochs: z.number().int().openapi({ description: '0 until the first epoch says how many there are.' }),
+      }),
+    ),
+  })
+  .openapi('TrainingStatus');
+
 /** The stores the API reads. */
 export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans' | 'weatherForecasts'>;
 
@@ -51,6 +65,8 @@ export interface ApiDependencies {
   runForecasts?: (request: { site?: string }) => Promise<ForecastRun>;
   /** Starts training in the background (POST /models/train); throws ConflictError when one is running; 503 when absent. */
   startTraining?: (request: { site?: string; target?: ForecastTarget }) => Promise<TrainingStart>;
+  /** The training runs going on in this process (GET /models/training); none when absent. */
+  trainingProgress?: () => TrainingProgress[];
   /** Solves and stores a dispatch plan for a site now (POST /dispatch/run); 503 when absent. */
   runDispatch?: (site: string) => Promise<DispatchPlan>;
   /** Injected clock (tests). */

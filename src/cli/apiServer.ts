@@ -50,6 +50,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpSe
     models: new ModelRegistry(o.config.forecast.modelsDir),
     ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: ForecastTarget }) => onDemand.startTraining(r) } : {}),
     ...(o.runDispatch ? { runDispatch: o.runDispatch } : {}),
+    ...(o.service ? { trainingProgress: () => o.service!.trainingInProgress() } : {}),
   });
   return {
     ...http,

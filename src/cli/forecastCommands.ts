@@ -61,7 +61,7 @@ export function addForecastCommands(program: Command, configEnv: () => NodeJS.Pr
       const config = loadConfig(configEnv());
       const registry = new ModelRegistry(config.forecast.modelsDir);
       const all = await registry.seriesList();
-      if (all.length === 0) process.stderr.write(`no models in ${config.forecast.modelsDir} yet: run 'gridcast train', or wait for RETRAIN_CRON (${config.forecast.retrainCron}); until then the weekly seasonal naive serves\n`);
+      if (all.length === 0) process.stderr.write(`no models in ${config.forecast.modelsDir} yet: run 'gridcast train', or wait for RETRAIN_CRON (${config.forecast.retrainCron}); until then each target's default baseline serves (load: seasonal-naive-week, pv: clear-sky-persistence, wind: persistence)\n`);
       for (const series of all) {
         const state = await registry.serving(series);
         const versions = await registry.versions(series);

@@ -38,7 +38,7 @@ program
 program
   .command('start')
   .description('Run the platform standalone: embedded MQTT broker (unless MQTT_URL), ingester, store (DuckDB unless INFLUX_URL), HTTP server')
-  .option('--simulate <meters>', 'also publish a demo fleet of this many simulated meters (with 8 days of history), forecast and plan at once', parseCount)
+  .option('--simulate <meters>', 'also publish a demo fleet of this many simulated meters (with 30 days of history), forecast and plan at once, and train a model for every series', parseCount)
   .action((opts: { simulate?: number }) => run('standalone', opts.simulate));
 
 program

@@ -10,8 +10,8 @@ import type { ReadinessCheck, RunningHttpServer } from '../api/index.js';
 import { startDispatch, type ConfiguredDispatch } from '../dispatch/index.js';
 import { Ingester, fetchOpenMeteoForecast, startEmbeddedBroker, type EmbeddedBroker } from '../ingest/index.js';
 import { openStores, type Stores } from '../storage/index.js';
-import { startFleetSimulation } from '../../simulators/index.js';
-import { ForecastService, loadSites, ModelRegistry, useTfBackendSetting } from '../forecast/index.js';
+import { defaultFleet, startFleetSimulation } from '../../simulators/index.js';
+import { ForecastService, loadSites, MIN_TRAINING_DAYS, ModelRegistry, useTfBackendSetting, type SiteInfo } from '../forecast/index.js';
 import { startScheduler, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
 import { startApiServer, storesForApi } from './apiServer.js';
 import { ServiceRegistry } from './lifecycle.js';
@@ -38,8 +38,15 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** A week of history plus a day: enough for the weekly seasonal naive, the first model that serves. */
-const DEMO_BACKFILL_MS = 8 * 86_400_000;
+/**
+ * The demo trains a model at once: five weeks to train on (the minimum, MIN_TRAINING_DAYS, is three) and a
+ * week to validate it against the baselines (DEMO_VALIDATION_DAYS), plus two days to spare, at a reading
+ * every 15 minutes (seconds to ingest; live readings then come every minute).
+ */
+const DEMO_VALIDATION_DAYS = 7;
+const DEMO_TRAINING_DAYS = Math.max(MIN_TRAINING_DAYS, 35);
+const DEMO_BACKFILL_MS = (DEMO_TRAINING_DAYS + DEMO_VALIDATION_DAYS + 2) * 86_400_000;
+const DEMO_BACKFILL_INTERVAL_MS = 15 * 60_000;
 /** The example site settings the demo (`start --simulate`) plans with when DISPATCH_FILE is unset. */
 const DEMO_DISPATCH_FILE = fileURLToPath(new URL('../../examples/dispatch.example.yaml', import.meta.url));
 
@@ -87,12 +94,16 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     stop: () => stores.close(),
   });
 
+  const demo = role === 'standalone' && simulateMeters > 0;
   if (forecasts) useTfBackendSetting(config.forecast.tfBackend);
+  // The demo knows its own site (position, calendar: the clear-sky PV baseline needs them) unless SITES_FILE says otherwise;
+  // it validates on a week, so that a first model trains on the backfill.
+  const sites: Map<string, SiteInfo> = config.forecast.sitesFile || !demo ? loadSites(config.forecast.sitesFile) : new Map(defaultFleet(simulateMeters).sites.map((site) => [site.id, site]));
+  const forecastConfig = demo ? { ...config.forecast, validationDays: Math.min(config.forecast.validationDays, DEMO_VALIDATION_DAYS) } : config.forecast;
   const service = forecasts
-    ? new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: config.forecast, sites: loadSites(config.forecast.sitesFile), logger: logger.child({ component: 'forecast' }) })
+    ? new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: forecastConfig, sites, logger: logger.child({ component: 'forecast' }) })
     : undefined;
 
-  const demo = role === 'standalone' && simulateMeters > 0;
   const dispatchFile = config.dispatch.file ?? (demo && existsSync(DEMO_DISPATCH_FILE) ? DEMO_DISPATCH_FILE : undefined);
   let dispatch: ConfiguredDispatch | undefined;
   if (forecasts && dispatchFile) {
@@ -168,11 +179,30 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     services.add({
       name: 'simulator',
       start: async () => {
-        const simulation = await startFleetSimulation({ url: mqttUrl()!, meters: simulateMeters, backfillMs: DEMO_BACKFILL_MS, intervalMs: 60_000, logger: logger.child({ component: 'simulator' }) });
+        const simulation = await startFleetSimulation({
+          url: mqttUrl()!,
+          meters: simulateMeters,
+          backfillMs: DEMO_BACKFILL_MS,
+          backfillIntervalMs: DEMO_BACKFILL_INTERVAL_MS,
+          intervalMs: 60_000,
+          logger: logger.child({ component: 'simulator' }),
+        });
         stopSimulation = () => simulation.stop();
-        // The demo shouldn't wait for the next cron tick: forecast (and plan) once the backfill has landed.
+        // The demo shouldn't wait for the next cron tick: once the backfill has landed, forecast (and plan) with
+        // the baselines, train a model for every series (it serves only where it beats them), then forecast again.
         const forecastJob = scheduler?.jobs.find((j) => j.name === 'forecast');
-        if (forecastJob) cancelFirstRun = whenIngestSettles(metrics, () => void forecastJob.runOnce()).cancel;
+        const retrainJob = scheduler?.jobs.find((j) => j.name === 'retrain');
+        if (forecastJob) {
+          cancelFirstRun = whenIngestSettles(metrics, () => {
+            void (async () => {
+              await forecastJob.runOnce();
+              if (!retrainJob) return;
+              logger.info('demo: training a model for every series now (the page shows its progress); each serves only if it beats the baselines');
+              await retrainJob.runOnce();
+              await forecastJob.runOnce();
+            })();
+          }).cancel;
+        }
       },
       stop: async () => {
         cancelFirstRun?.();

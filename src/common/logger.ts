@@ -14,7 +14,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', fo
   const options = { level, base: { service: 'gridcast' }, timestamp: pino.stdTimeFunctions.isoTime };
   if (resolveLogFormat(format, process.stdout.isTTY === true) === 'json') return pino(options);
   // As a stream in this thread, not a transport worker: the lines written just before process.exit still show.
-  return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  return pino(options, pretty({ sync: true, singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
 }
 
 export function resolveLogFormat(format: LogFormat, stdoutIsTerminal: boolean): 'pretty' | 'json' {

@@ -19,8 +19,21 @@ export function modelFor(_target: ForecastTarget): ModelKind<TrainedModelOptions
   return TRAINED_MODEL;
 }
 
-/** What serves a series before any training: the weekly seasonal naive (fitted on what there is). */
-export const DEFAULT_BASELINE = new SeasonalNaiveForecaster('week').name;
+/**
+ * What serves a series before any model, the one an operator would pick (fitted on what there is): the
+ * weekly seasonal naive for load; for PV yesterday's clear-sky index on today's clear sky (a position is
+ * needed; else yesterday's profile); for wind the last value (a week-old wind says nothing of tomorrow's).
+ */
+export function defaultBaselineFor(target: ForecastTarget, hasPosition: boolean): Forecaster {
+  switch (target) {
+    case 'load':
+      return new SeasonalNaiveForecaster('week');
+    case 'pv':
+      return hasPosition ? new ClearSkyPersistenceForecaster() : new SeasonalNaiveForecaster('day');
+    case 'wind':
+      return new PersistenceForecaster();
+  }
+}
 
 /** Observed history a first model needs besides its validation days: three weeks (weekly lags and input windows). */
 export const MIN_TRAINING_DAYS = 21;

@@ -9,7 +9,7 @@ import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
 import { sliceInput } from './data/series.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
-import { baselinesFor, DEFAULT_BASELINE, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
+import { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 import { ModelRegistry, type SeriesRef } from './registry/registry.js';
 import { scoreForecastPoints } from './scoring.js';
@@ -51,6 +51,17 @@ export interface ForecastServiceDeps {
   model?: Partial<TrainedModelOptions>;
 }
 
+/** A training run going on in this process, for the page and GET /api/v1/models/training. */
+export interface TrainingProgress {
+  series: SeriesRef;
+  startedAtMs: number;
+  /** `preparing` until the first epoch, `training` during them, `validating` after the last (the backtest next to the baselines). */
+  phase: 'preparing' | 'training' | 'validating';
+  epoch: number;
+  /** 0 until the first epoch says how many there are. */
+  epochs: number;
+}
+
 export interface TrainOutcome {
   series: SeriesRef;
   version: string;
@@ -66,8 +77,37 @@ export interface TrainOutcome {
  */
 export class ForecastService {
   private readonly now: () => number;
+  private readonly progress = new Map<string, TrainingProgress>();
   constructor(private readonly d: ForecastServiceDeps) {
     this.now = d.now ?? Date.now;
+  }
+
+  /** The training runs going on in this process now (another instance's runs are not seen here). */
+  trainingInProgress(): TrainingProgress[] {
+    return [...this.progress.values()].map((p) => ({ ...p, series: { ...p.series } }));
+  }
+
+  /**
+   * Trains a new model on the history, validates it day-ahead on the held-out last days next to the
+   * serving model and the baselines, saves it, and lets it serve only if it beats both.
+   */
+  async train(ref: SeriesRef, runtime: TrainingRuntime = {}): Promise<TrainOutcome> {
+    const key = `${ref.site}/${ref.feeder}/${ref.target}`;
+    const progress: TrainingProgress = { series: { ...ref }, startedAtMs: this.now(), phase: 'preparing', epoch: 0, epochs: 0 };
+    this.progress.set(key, progress);
+    try {
+      return await this.trainSeries(ref, {
+        ...runtime,
+        onEpoch: (p) => {
+          progress.epoch = p.epoch;
+          progress.epochs = p.epochs;
+          progress.phase = p.epoch >= p.epochs ? 'validating' : 'training';
+          runtime.onEpoch?.(p);
+        },
+      });
+    } finally {
+      this.progress.delete(key);
+    }
   }
 
   /** Site totals of every target that has telemetry, and every feeder's when FORECAST_LEVELS asks. */
@@ -123,11 +163,7 @@ export class ForecastService {
     return vintagedForecastTable(sources, HOUR_MS, points);
   }
 
-  /**
-   * Trains a new model on the history, validates it day-ahead on the held-out last days next to the
-   * serving model and the baselines, saves it, and lets it serve only if it beats both.
-   */
-  async train(ref: SeriesRef, runtime: TrainingRuntime = {}): Promise<TrainOutcome> {
+  private async trainSeries(ref: SeriesRef, runtime: TrainingRuntime): Promise<TrainOutcome> {
     const { config, registry, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, config.historyDays, nowMs);
@@ -139,7 +175,7 @@ export class ForecastService {
         series,
         observedDays,
         neededDays,
-        `${series}: ${observedDays.toFixed(1)} days of data; training needs at least ${neededDays} (${MIN_TRAINING_DAYS / 7} weeks plus FORECAST_VALIDATION_DAYS=${config.validationDays} to validate on). The weekly seasonal naive serves meanwhile.`,
+        `${series}: ${observedDays.toFixed(1)} days of data; training needs at least ${neededDays} (${MIN_TRAINING_DAYS / 7} weeks plus FORECAST_VALIDATION_DAYS=${config.validationDays} to validate on). ${defaultBaselineFor(ref.target, input.context.latitude !== undefined).name} serves meanwhile.`,
       );
     }
     const kind = modelFor(ref.target);
@@ -193,7 +229,7 @@ export class ForecastService {
     const { config, stores, logger } = this.d;
     const nowMs = this.now();
     const input = await this.input(ref, ISSUE_HISTORY_DAYS, nowMs);
-    let serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(ref, input));
+    let serving = (await this.servingForecaster(ref)) ?? (await this.defaultBaseline(input));
     const firstTargetMs = Math.ceil(nowMs / input.series.stepMs) * input.series.stepMs;
     const request = { issuedAtMs: nowMs, firstTargetMs, horizon: Math.round((config.horizonHours * HOUR_MS) / input.series.stepMs) };
     let f;
@@ -297,19 +333,19 @@ export class ForecastService {
     return { serving: s, forecaster: baseline };
   }
 
-  /** The baseline with the lowest validation MAE next to the serving model (DEFAULT_BASELINE when unknown), fitted. */
+  /** The baseline with the lowest validation MAE next to the serving model (the target's default when unknown), fitted. */
   private async fallbackBaseline(ref: SeriesRef, input: ForecastInput, serving: Serving): Promise<{ serving: Serving; forecaster: Forecaster }> {
     const validation = serving.kind === 'model' ? (await this.d.registry.metadata(ref, serving.version)).validation.baselines : {};
-    const best = Object.entries(validation).filter(([, m]) => Number.isFinite(m.maeKw)).sort(([, a], [, b]) => a.maeKw - b.maeKw)[0]?.[0] ?? DEFAULT_BASELINE;
-    const baselines = baselinesFor(ref.target, input.context.latitude !== undefined);
-    const f = baselines.find((b) => b.name === best) ?? baselines.find((b) => b.name === DEFAULT_BASELINE)!;
+    const best = Object.entries(validation).filter(([, m]) => Number.isFinite(m.maeKw)).sort(([, a], [, b]) => a.maeKw - b.maeKw)[0]?.[0];
+    const hasPosition = input.context.latitude !== undefined;
+    const f = baselinesFor(ref.target, hasPosition).find((b) => b.name === best) ?? defaultBaselineFor(ref.target, hasPosition);
     await f.fit(input);
     return { serving: { kind: 'baseline', name: f.name }, forecaster: f };
   }
 
-  /** Before any training: DEFAULT_BASELINE (fitted on what there is). */
-  private async defaultBaseline(ref: SeriesRef, input: ForecastInput): Promise<{ serving: Serving; forecaster: Forecaster }> {
-    const f = baselinesFor(ref.target, false).find((b) => b.name === DEFAULT_BASELINE)!;
+  /** Before any training: the target's default baseline (fitted on what there is). */
+  private async defaultBaseline(input: ForecastInput): Promise<{ serving: Serving; forecaster: Forecaster }> {
+    const f = defaultBaselineFor(input.context.target, input.context.latitude !== undefined);
     await f.fit(input);
     return { serving: { kind: 'baseline', name: f.name }, forecaster: f };
   }

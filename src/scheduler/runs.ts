@@ -33,7 +33,7 @@ export async function trainEach(service: ForecastService, series: readonly Serie
   for (const s of series) {
     if (signal.aborted) break;
     await service
-      .train(s, { signal, onEpoch: (p) => log[progressLevel]({ series: s, epoch: p.epoch, epochs: p.epochs, loss: p.loss }, 'training') })
+      .train(s, { signal, onEpoch: (p) => log[progressLevel]({ series: s, epoch: p.epoch, epochs: p.epochs, loss: p.loss }, `training ${s.target} model of ${s.site}/${s.feeder}: epoch ${p.epoch}/${p.epochs}`) })
       .catch((err: unknown) => log.warn({ series: s, err: errorMessage(err) }, 'training failed for series'));
   }
 }

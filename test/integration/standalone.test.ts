@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
@@ -11,6 +12,8 @@ import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
 const dirs: string[] = [];
+/** Screenshots kept with the test output (as the page test does). */
+const ARTIFACTS = new URL('../../.artifacts/', import.meta.url).pathname;
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -58,9 +61,10 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     expect(series[0]!.points.reduce((n, p) => n + p.value, 0)).toBe((499 * 500) / 4);
   });
 
-  describe('start --simulate 6: the demo', { timeout: 180_000 }, () => {
+  describe('start --simulate 12: the demo, as a newcomer meets it', { timeout: 240_000 }, () => {
     let proc: GridcastProcess;
-    let backfill: { meters: number; backfillMinutes: number };
+    let startedAtMs: number;
+    let backfill: { meters: number; backfillMinutes: number; backfillIntervalSeconds: number; intervalSeconds: number };
     interface ForecastAnswer {
       points: { time: string; issuedAt: string; model: string; p10Kw: number; p50Kw: number; p90Kw: number }[];
     }
@@ -77,35 +81,38 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
       const dir = await mkdtemp(join(tmpdir(), 'gridcast-standalone-sim-'));
       dirs.push(dir);
       const env = { MQTT_BROKER_PORT: String(await freePort()), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool'), MODELS_DIR: join(dir, 'models') };
-      proc = new GridcastProcess('start', env, await freePort(), [], ['--simulate', '6']);
+      proc = new GridcastProcess('start', env, await freePort(), [], ['--simulate', '12']);
+      startedAtMs = Date.now();
       await proc.start();
       // The demo forecasts (and plans) once the backfill has landed: wait for that run to finish.
       const deadline = Date.now() + 150_000;
       while (!/"job":"forecast"[^\n]*"msg":"job done"/.test(proc.output) && Date.now() < deadline) await sleep(500);
       const started = /\{[^\n]*"msg":"simulated meters publishing"[^\n]*\}/.exec(proc.output);
-      backfill = JSON.parse(started![0]) as { meters: number; backfillMinutes: number };
+      backfill = JSON.parse(started![0]) as typeof backfill;
     }, 180_000);
     afterAll(async () => {
       if (proc) expect(await proc.kill('SIGTERM')).toBe(0);
     });
 
-    it('backfills 8 days, one reading a minute per meter: every reading is accounted for, none refused for a bad field', async () => {
-      expect(backfill.backfillMinutes).toBe(8 * 24 * 60);
+    it('backfills 44 days (5 weeks to train on, 1 to validate), a reading every 15 minutes per meter, then one a minute: every reading is accounted for, none refused for a bad field', async () => {
+      expect(backfill).toMatchObject({ backfillMinutes: 44 * 24 * 60, backfillIntervalSeconds: 900, intervalSeconds: 60 });
       const accepted = await proc.metric('gridcast_ingest_readings_accepted_total');
       const tooOld = await proc.metric('gridcast_ingest_readings_rejected_total{reason="timestamp_too_old"}');
-      // The backfill, plus the live minutes since (none to a few, as the test runs).
+      // The backfill's ticks (one more where both ends fall on a quarter hour), plus the live minutes since.
       const perMeter = (accepted + tooOld) / backfill.meters;
+      const backfillTicks = (backfill.backfillMinutes * 60) / backfill.backfillIntervalSeconds;
+      const liveMinutes = Math.ceil((Date.now() - startedAtMs) / 60_000) + 1;
       expect(Number.isInteger(perMeter)).toBe(true);
-      expect(perMeter).toBeGreaterThanOrEqual(backfill.backfillMinutes);
-      expect(perMeter).toBeLessThanOrEqual(backfill.backfillMinutes + 4);
+      expect(perMeter).toBeGreaterThanOrEqual(backfillTicks);
+      expect(perMeter).toBeLessThanOrEqual(backfillTicks + 1 + liveMinutes);
       for (const reason of ['invalid_field', 'missing_field', 'implausible_value', 'invalid_payload_shape', 'processing_failed']) {
         expect(await proc.metric(`gridcast_ingest_readings_rejected_total{reason="${reason}"}`), reason).toBe(0);
       }
       expect(await proc.metric('gridcast_spool_depth_readings')).toBe(0);
     });
 
-    // The demo backfills 8 days while INGEST_MAX_AGE_HOURS defaults to 7: the demo's ingester raises its own limit.
-    it('stores the whole 8-day backfill (nothing dead-lettered as too old)', async () => {
+    // The demo backfills 44 days while INGEST_MAX_AGE_HOURS defaults to 7: the demo's ingester raises its own limit.
+    it('stores the whole backfill (nothing dead-lettered as too old)', async () => {
       expect(await proc.metric('gridcast_ingest_readings_rejected_total{reason="timestamp_too_old"}')).toBe(0);
     });
 
@@ -135,6 +142,52 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
       for (const step of plan.steps) {
         expect(step.loadKw, step.time).toBeCloseTo(p50At.get(step.time)!, 6);
         expect(step.netLoadKw, step.time).toBeCloseTo(step.loadKw - step.pvAvailableKw - step.windAvailableKw, 6);
+      }
+    });
+
+    it('wind and PV baselines an operator would accept before a model serves: persistence for wind, clear-sky persistence for PV', async () => {
+      const first = async (target: string) => {
+        const f = (await (await fetch(forecastUrl(target))).json()) as ForecastAnswer;
+        return f.points[0]!.model;
+      };
+      // Before training has finished (or where the model lost): the target's default baseline, never the week-old wind.
+      expect(await first('wind')).toMatch(/^(persistence|lstm@.+)$/);
+      expect(await first('pv')).toMatch(/^(clear-sky-persistence|lstm@.+)$/);
+    });
+
+    it('within 3 minutes of a fresh start the page (headless Chromium) shows training progress, then names an LSTM for load and draws its band', async () => {
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+        await page.goto(`${proc.httpUrl}/?site=demo-site&refresh=2`);
+        const note = () => page.$eval('#panel-load .note', (el) => el.textContent ?? '');
+        const model = () => page.$eval('#panel-load', (el) => (el as unknown as { dataset: Record<string, string> }).dataset.model ?? '');
+        let sawTraining = false;
+        while (!(await model()).startsWith('lstm@') && Date.now() - startedAtMs < 180_000) {
+          if (/Training (load|pv|wind) model/.test(await note())) sawTraining = true;
+          if (/The last model trained does not serve/.test(await note())) break;
+          await sleep(1000);
+        }
+        await mkdir(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'demo-first-run.png'), fullPage: true });
+        expect(await model(), `after ${((Date.now() - startedAtMs) / 1000).toFixed(0)} s the load panel says: ${await note()}`).toMatch(/^lstm@/);
+        expect(Date.now() - startedAtMs).toBeLessThan(180_000);
+        expect(sawTraining || /lstm@/.test(proc.output), 'the page showed training progress, or the LSTM was already there').toBe(true);
+        expect(proc.output).toMatch(/training load model of demo-site\/all: epoch 1\/\d+/);
+        // Its band: P10 < P90 on the forecast the page draws, and the chart has ink.
+        const f = (await (await fetch(forecastUrl('load'))).json()) as ForecastAnswer;
+        expect(f.points[0]!.model).toMatch(/^lstm@/);
+        expect(f.points.filter((p) => p.p90Kw > p.p10Kw).length).toBeGreaterThan(f.points.length / 2);
+        const inked = await page.$eval('#panel-load canvas', (c) => {
+          const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+          return n;
+        });
+        expect(inked).toBeGreaterThan(1000);
+      } finally {
+        await browser.close();
       }
     });
   });

@@ -1,6 +1,6 @@
 import { ConflictError } from '../../common/errors.js';
 import { baselinesFor, servingName, type ModelMetadata, type ModelRegistry, type PointMetrics, type SeriesRef, type Serving } from '../../forecast/index.js';
-import { trainingStartSchema, type ApiDependencies } from '../deps.js';
+import { trainingStartSchema, trainingStatusSchema, type ApiDependencies } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { allowed, ID_ALLOWED, ID_PATTERN, idParam, isoTime, targetParam, targetSchema } from '../params.js';
 import { FORECAST_TARGETS } from '../../contract/index.js';
@@ -43,7 +43,7 @@ export const modelSeriesSchema = z
     site: z.string(),
     feeder: z.string(),
     target: targetSchema,
-    serving: z.string().nullable().openapi({ description: 'What serves the series now (lstm@<version> or a baseline); null: nothing chosen yet, the weekly seasonal naive serves.' }),
+    serving: z.string().nullable().openapi({ description: 'What serves the series now (lstm@<version> or a baseline); null: nothing chosen yet, the default baseline of the target serves (load: seasonal-naive-week; pv: clear-sky-persistence with a known position, else seasonal-naive-day; wind: persistence).' }),
     lastDecision: decisionSchema.nullable(),
     lastFallback: z
       .object({ at: isoTime, used: z.string(), reason: z.string() })
@@ -126,6 +126,20 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       }
       return out;
     },
+  });
+
+  // Before /models/{id}, which would take 'training' for a model id.
+  routes.add({
+    method: 'get',
+    path: '/models/training',
+    tag: 'models',
+    summary: 'The training runs going on in this process: which series, which phase, which epoch',
+    scope: 'read',
+    response: trainingStatusSchema,
+    errors: [],
+    handler: async () => ({
+      training: (d.trainingProgress?.() ?? []).map((p) => ({ ...p.series, startedAt: new Date(p.startedAtMs).toISOString(), phase: p.phase, epoch: p.epoch, epochs: p.epochs })),
+    }),
   });
 
   routes.add({

@@ -52,19 +52,18 @@
   }
 
   /** Actual (site total per hour) vs the latest forecast's P50 with its P10–P90 band, 24 h back to 48 h ahead. */
-  async function targetPanel(target) {
+  async function targetPanel(target, shared) {
     const panel = $(`#panel-${target}`);
     const from = Math.floor(Date.now() / HOUR) * HOUR - 24 * HOUR;
     const to = from + 72 * HOUR;
     const q = (o) => new URLSearchParams(o).toString();
     // PV and wind: the weather forecast that drives them (irradiance, wind speed), on a second axis.
     const driver = WEATHER_DRIVER[target];
-    const [actual, forecast, weather, models] = await Promise.all([
+    const { models, training } = shared;
+    const [actual, forecast, weather] = await Promise.all([
       api(`/telemetry?${q({ site: state.site, kind: target, field: 'power_kw', from: String(from), to: 'now', resolution: '1h', aggregation: 'mean', groupBy: 'site', combine: 'sum' })}`),
       api(`/forecasts?${q({ site: state.site, feeder: 'all', target, from: String(from), to: String(to) })}`),
       driver ? api(`/weather-forecasts?${q({ site: state.site, from: String(from + 24 * HOUR), to: String(to) })}`) : Promise.resolve({ points: [] }),
-      // Only to say why a baseline forecast where a model serves; a process without a registry answers 503.
-      api('/models').catch(() => []),
     ]);
     const rows = new Map();
     const row = (t) => rows.get(t) || rows.set(t, [null, null, null, null, null]).get(t);
@@ -87,8 +86,17 @@
     const series = models.find((m) => m.site === state.site && m.feeder === 'all' && m.target === target);
     const newest = forecast.points.reduce((a, p) => (!a || p.issuedAt > a.issuedAt ? p : a), undefined);
     const fellBack = series && series.lastFallback && newest && newest.model === series.lastFallback.used ? ` ${series.serving} could not forecast: ${series.lastFallback.reason}.` : '';
+    // A model trained but a baseline still serves: say why (the decision's reason names both MAEs).
+    const decision = series && series.lastDecision;
+    const notPromoted = decision && decision.action === 'keep' && series.serving && !series.serving.startsWith('lstm@') ? ` The last model trained does not serve: ${decision.reason}.` : '';
+    const run = training.find((t) => t.site === state.site && t.feeder === 'all' && t.target === target);
+    const trainingNote = !run ? '' : run.phase === 'training' ? ` Training ${target} model: epoch ${run.epoch}/${run.epochs}.` : run.phase === 'validating' ? ` Training ${target} model: validating it against the baselines.` : ` Training ${target} model: reading the history.`;
+    panel.dataset.model = newest ? newest.model : '';
+    panel.dataset.training = run ? run.phase : '';
     panel.querySelector('.note').textContent =
-      points === 0 ? `No ${target} telemetry or forecast for ${state.site} yet.` : `${actual.series.length ? '' : 'No actuals yet. '}${usedModels.length ? `Forecast by ${usedModels.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.${read}${fellBack}` : 'No forecast yet.'}${shown}`;
+      points === 0
+        ? `No ${target} telemetry or forecast for ${state.site} yet.${trainingNote}`
+        : `${actual.series.length ? '' : 'No actuals yet. '}${usedModels.length ? `Forecast by ${usedModels.join(', ')}, issued ${forecast.points.at(-1).issuedAt.slice(0, 16).replace('T', ' ')} UTC.${read}${fellBack}${notPromoted}` : 'No forecast yet.'}${trainingNote}${shown}`;
     if (points === 0) return clear(target);
     const col = (i) => times.map((t) => rows.get(t)[i]);
     draw(target, panel.querySelector('.plot'), {
@@ -199,7 +207,12 @@
         document.body.dataset.ready = 'true';
         return;
       }
-      const counts = await Promise.all([...TARGETS.map(targetPanel), dispatchPanel(), ingestPanel()]);
+      // Once per refresh for every panel: what serves and why, and any training going on (a process without a
+      // registry or forecasting answers 503: nothing to say then).
+      const [models, status] = await Promise.all([api('/models').catch(() => []), api('/models/training').catch(() => ({ training: [] }))]);
+      const shared = { models, training: status.training };
+      state.training = shared.training.length > 0;
+      const counts = await Promise.all([...TARGETS.map((t) => targetPanel(t, shared)), dispatchPanel(), ingestPanel()]);
       const total = counts.reduce((n, c) => n + (c || 0), 0);
       document.body.dataset.points = String(total);
       $('#points').textContent = `${total} points`;
@@ -230,6 +243,10 @@
     localStorage.setItem('gridcast.key', state.key);
     refresh();
   });
-  refresh();
-  setInterval(refresh, refreshSeconds * 1000);
+  // While a model trains, every 3 s (its epochs are seconds apart), else every refreshSeconds.
+  const loop = async () => {
+    await refresh();
+    setTimeout(loop, (state.training ? Math.min(3, refreshSeconds) : refreshSeconds) * 1000);
+  };
+  loop();
 })();

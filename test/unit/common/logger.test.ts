@@ -24,7 +24,7 @@ describe('log format', () => {
   it('pretty writes a readable line, json one JSON object per line', () => {
     const pretty = logOnce('pretty');
     expect(pretty).toMatch(/INFO.*forecast issued/);
-    expect(pretty).toContain('site: "demo-site"');
+    expect(pretty).toContain('"site":"demo-site"');
     expect(() => JSON.parse(pretty)).toThrow();
     const json = JSON.parse(logOnce('auto')) as { msg: string; site: string; level: number };
     expect(json).toMatchObject({ msg: 'forecast issued', site: 'demo-site', level: 30 });
