@@ -66,7 +66,7 @@ interface Case {
   capacityKw?: number;
   /** The LSTM trains on at most this many days before each refit (default 365), epochs from its budget. */
   trainDays?: number;
-  /** Holiday dates or calendar names of the site (see src/forecast/data/holidays.ts). */
+  /** Holidays of the site: country/region codes and/or dates (see src/forecast/data/holidays.ts). */
   holidays?: string[];
   /** What the issue asks of this case, for the table. */
   goal: string;
@@ -92,7 +92,7 @@ const CASES: Case[] = [
     // Cold refits every 60 days: 7 fits keep the backtest under 15 minutes here (every 30 days took 17).
     // BENCH_FORECAST_RETRAIN_DAYS overrides it (experiments).
     retrainDays: Number(process.env.BENCH_FORECAST_RETRAIN_DAYS ?? 60),
-    // PJM East is a US grid: its load drops on the US holidays (src/forecast/data/holidays.ts).
+    // PJM East is a US grid: its load drops on the US holidays (date-holidays' federal list, `us` = `US`).
     holidays: ['us'],
     goal: 'P50 MAPE ≤ 6.5 % (naive week 11.2 %, gradient boosting 6.9 %)',
   },

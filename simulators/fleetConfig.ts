@@ -51,7 +51,8 @@ export function defaultFleet(meters: number): FleetConfig {
         latitude: 52.09,
         longitude: 5.12,
         timeZone: 'Europe/Amsterdam',
-        holidays: ['2026-01-01', '2026-04-05', '2026-04-06', '2026-04-27', '2026-05-14', '2026-05-25', '2026-12-25', '2026-12-26', '2027-01-01'],
+        // The Dutch public (and bank) holidays of every year, from date-holidays.
+        holidays: ['NL'],
         feeders: Array.from({ length: feeders }, (_, i) => ({
           id: `feeder-${i + 1}`,
           load: { residential: share(0.55, i), commercial: share(0.12, i), industrial: share(0.03, i) },

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadReplaySeries, parseDurationMs, UNIT_TO_KW, type PowerUnit } from '../../simulators/index.js';
-import { baselinesFor, DEFAULT_BACKTEST, LstmForecaster, DEFAULT_QUALITY, expandHolidays, HOLIDAY_CALENDARS, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
+import { baselinesFor, DEFAULT_BACKTEST, LstmForecaster, DEFAULT_QUALITY, expandHolidays, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
 import { FORECAST_TARGETS, WEATHER_FORECAST_VARIABLES, type ForecastTarget, type WeatherForecastVariable } from '../contract/index.js';
 import {
   convertForecastColumn,
@@ -46,7 +46,7 @@ export function addBacktestCommand(program: Command): void {
     .option('--latitude <deg>', 'site latitude (PV clear-sky baseline and features)', Number)
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
-    .option('--holidays <list>', `local holidays, comma-separated: dates YYYY-MM-DD and/or a calendar (${HOLIDAY_CALENDARS.join(', ')})`, holidayList, [] as string[])
+    .option('--holidays <list>', 'local holidays, comma-separated: country/region codes date-holidays knows (NL, US, US-CA, DE-BY) and/or dates YYYY-MM-DD', holidayList, [] as string[])
     .option('--baselines-only', 'skip the LSTM (seconds instead of minutes)')
     .option('--epochs <n>', 'LSTM training epochs per refit (default: from the training budget, 12 for a year of history, 3 for five)', positiveInt)
     .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 1825)

@@ -3,7 +3,7 @@ export { runBacktest, dayAheadIssueTimes, DEFAULT_BACKTEST, type BacktestOptions
 export { pointMetrics, pinball, seasonalNaiveScaleKw, nearZeroKwFor, countsForMape, type PointMetrics } from './evaluation/metrics.js';
 export { scoreForecastPoints, scoreStep, type StepScore } from './scoring.js';
 export { maskBadValues, DEFAULT_QUALITY, type QualityReport } from './data/quality.js';
-export { expandHolidays, holidayDates, HOLIDAY_CALENDARS, type HolidayCalendar } from './data/holidays.js';
+export { expandHolidays, holidayDates, holidayEntryProblem, HOLIDAY_YEARS, type HolidayRegion } from './data/holidays.js';
 export { cutInput, sliceInput, toRegularSeries, valueAt } from './data/series.js';
 export { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS } from './presets.js';
 export { clearSkyGhiAt, clearSkyGhiWm2, sunGeometry, type SunGeometry } from './features/solar.js';

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../common/errors.js';
 import { isTimeZone } from '../common/timeZone.js';
-import { expandHolidays, HOLIDAY_ENTRY_HINT, isHolidayEntry } from './data/holidays.js';
+import { expandHolidays, holidayEntryProblem } from './data/holidays.js';
 import type { SeriesContext } from './types.js';
 import { idSchema } from '../contract/index.js';
 
@@ -17,8 +17,11 @@ export const siteInfoSchema = z.object({
   longitude: z.number().min(-180).max(180),
   /** IANA time zone, e.g. Europe/Amsterdam: drives daily profiles, holidays and DST. */
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Amsterdam or America/New_York'),
-  /** Local dates (YYYY-MM-DD) treated like Sundays, or a calendar name such as `us` that stands for its dates. */
-  holidays: z.array(z.string().refine(isHolidayEntry, HOLIDAY_ENTRY_HINT)).default([]).transform(expandHolidays),
+  /**
+   * Days treated like Sundays: country/region codes as date-holidays knows them (NL, US-CA, DE-BY; any
+   * case), which stand for their public and bank holidays, and/or extra local dates (YYYY-MM-DD).
+   */
+  holidays: z.array(z.string().superRefine(holidayEntryIssue)).default([]).transform(expandHolidays),
   /** The PV array's orientation: weather-forecast irradiance is turned onto its plane (plane-of-array). */
   pvArray: z
     .object({
@@ -41,6 +44,11 @@ export const siteInfoSchema = z.object({
     .optional(),
 });
 export type SiteInfo = z.output<typeof siteInfoSchema>;
+
+function holidayEntryIssue(entry: string, ctx: z.RefinementCtx): void {
+  const problem = holidayEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
 
 const sitesFileSchema = z.object({ sites: z.array(siteInfoSchema.passthrough()) });
 

@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import { getPosition, getTimes } from 'suncalc';
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERN } from '../../../src/contract/index.js';
-import { defaultFleet, fleetConfigSchema, type FleetConfig } from '../../../simulators/fleetConfig.js';
+import { defaultFleet, fleetConfigSchema, loadFleetConfig, type FleetConfig } from '../../../simulators/fleetConfig.js';
 import { FleetModel, type SimMeter } from '../../../simulators/fleetModel.js';
 import { applyBatteryPower, requestedBatteryKw, type BatteryParams } from '../../../simulators/physics/battery.js';
 import { COOLING_THRESHOLD_C, HEATING_THRESHOLD_C, loadShape, temperatureResponse } from '../../../simulators/physics/load.js';
@@ -344,6 +345,15 @@ describe('holidays', () => {
     expect(clock.at(Date.parse('2026-06-20T10:00:00Z')).dayType).toBe('saturday');
     // Local dates: 23:30 UTC on the 16th is already the 17th in Amsterdam.
     expect(clock.at(Date.parse('2026-06-16T23:30:00Z')).dayType).toBe('sunday');
+  });
+
+  it('the demo site and the example fleet use the Dutch holidays (NL), the example with a local date added', () => {
+    const demo = defaultFleet(10).sites[0]!.holidays;
+    // King's Day (Monday 27 April 2026), Ascension (14 May 2026), Christmas; Good Friday is no day off.
+    expect(demo).toEqual(expect.arrayContaining(['2026-04-27', '2026-05-14', '2026-12-25', '2026-12-26', '2027-01-01']));
+    expect(demo).not.toContain('2026-04-03');
+    const example = loadFleetConfig(fileURLToPath(new URL('../../../simulators/fleet.example.yaml', import.meta.url))).sites[0]!.holidays;
+    expect(example).toEqual([...demo, '2026-08-28'].sort());
   });
 
   it('business load on a holiday looks like Sunday, and other days are untouched', () => {
