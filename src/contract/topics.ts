@@ -1,4 +1,5 @@
 /** MQTT topics (docs/telemetry.md). Simulators publish by them, the ingester and dispatch use them. */
+import { ID_PATTERN } from './ids.js';
 
 export const TOPIC_PREFIX = 'gridcast/v1';
 export const TELEMETRY_SUBSCRIPTION = `${TOPIC_PREFIX}/+/+/+/telemetry`;
@@ -6,6 +7,20 @@ export const DEADLETTER_TOPIC = `${TOPIC_PREFIX}/deadletter`;
 
 export function telemetryTopic(site: string, feeder: string, meter: string): string {
   return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/telemetry`;
+}
+
+export interface MeterIds {
+  site: string;
+  feeder: string;
+  meter: string;
+}
+
+/** The meter a telemetry topic belongs to, or undefined when the topic breaks the contract (shape or id rule). */
+export function telemetryTopicMeter(topic: string): MeterIds | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[5] !== 'telemetry') return undefined;
+  const [site, feeder, meter] = [parts[2]!, parts[3]!, parts[4]!];
+  return [site, feeder, meter].every((id) => ID_PATTERN.test(id)) ? { site, feeder, meter } : undefined;
 }
 
 /** Where the latest dispatch plan of a site is published, retained (src/dispatch). */
