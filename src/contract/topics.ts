@@ -3,10 +3,21 @@ import { ID_PATTERN } from './ids.js';
 
 export const TOPIC_PREFIX = 'gridcast/v1';
 export const TELEMETRY_SUBSCRIPTION = `${TOPIC_PREFIX}/+/+/+/telemetry`;
+/** Every dead letter, for operators (docs/telemetry.md: Dead letters). */
 export const DEADLETTER_TOPIC = `${TOPIC_PREFIX}/deadletter`;
+/** Every meter's own dead-letter topic: what the ingester may write (deploy/mosquitto/acl). */
+export const METER_DEADLETTER_SUBSCRIPTION = `${TOPIC_PREFIX}/+/+/+/deadletter`;
 
 export function telemetryTopic(site: string, feeder: string, meter: string): string {
   return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/telemetry`;
+}
+
+/**
+ * A meter's own copy of its dead letters. Next to its telemetry topic, so the broker's ACL grants it to the meter
+ * by the same `%u` pattern (username `<site>/<feeder>/<meter>`) and to no other meter.
+ */
+export function meterDeadLetterTopic(site: string, feeder: string, meter: string): string {
+  return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/deadletter`;
 }
 
 export interface MeterIds {
