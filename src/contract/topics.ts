@@ -1,11 +1,37 @@
 /** MQTT topics (docs/telemetry.md). Simulators publish by them, the ingester and dispatch use them. */
+import { ID_PATTERN } from './ids.js';
 
 export const TOPIC_PREFIX = 'gridcast/v1';
 export const TELEMETRY_SUBSCRIPTION = `${TOPIC_PREFIX}/+/+/+/telemetry`;
+/** Every dead letter, for operators (docs/telemetry.md: Dead letters). */
 export const DEADLETTER_TOPIC = `${TOPIC_PREFIX}/deadletter`;
+/** Every meter's own dead-letter topic: what the ingester may write (deploy/mosquitto/acl). */
+export const METER_DEADLETTER_SUBSCRIPTION = `${TOPIC_PREFIX}/+/+/+/deadletter`;
 
 export function telemetryTopic(site: string, feeder: string, meter: string): string {
   return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/telemetry`;
+}
+
+/**
+ * A meter's own copy of its dead letters. Next to its telemetry topic, so the broker's ACL grants it to the meter
+ * by the same `%u` pattern (username `<site>/<feeder>/<meter>`) and to no other meter.
+ */
+export function meterDeadLetterTopic(site: string, feeder: string, meter: string): string {
+  return `${TOPIC_PREFIX}/${site}/${feeder}/${meter}/deadletter`;
+}
+
+export interface MeterIds {
+  site: string;
+  feeder: string;
+  meter: string;
+}
+
+/** The meter a telemetry topic belongs to, or undefined when the topic breaks the contract (shape or id rule). */
+export function telemetryTopicMeter(topic: string): MeterIds | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[5] !== 'telemetry') return undefined;
+  const [site, feeder, meter] = [parts[2]!, parts[3]!, parts[4]!];
+  return [site, feeder, meter].every((id) => ID_PATTERN.test(id)) ? { site, feeder, meter } : undefined;
 }
 
 /** Where the latest dispatch plan of a site is published, retained (src/dispatch). */

@@ -1,9 +1,9 @@
 import type { Rejection } from './parse.js';
-import { DEADLETTER_TOPIC } from '../contract/index.js';
+import { DEADLETTER_TOPIC, meterDeadLetterTopic, telemetryTopicMeter } from '../contract/index.js';
 
 export const DEADLETTER_PAYLOAD_MAX_BYTES = 4096;
 
-/** What is published on gridcast/v1/deadletter (docs/telemetry.md: "Dead letters"). */
+/** What is published on gridcast/v1/deadletter and the meter's own gridcast/v1/<site>/<feeder>/<meter>/deadletter (docs/telemetry.md: "Dead letters"). */
 export interface DeadLetter {
   topic: string;
   reason: Rejection['reason'];
@@ -16,8 +16,11 @@ export interface DeadLetter {
   payload: string;
 }
 
-/** Builds the dead-letter message: the original topic, the reason and the payload cut to 4 KiB. */
-export function deadLetterMessage(originalTopic: string, rejection: Rejection, receivedAtMs: number): { topic: string; body: string } {
+/**
+ * Builds the dead-letter message: the original topic, the reason and the payload cut to 4 KiB. It goes to the
+ * global topic and, when the original topic names a meter, to that meter's own, so the meter can learn why.
+ */
+export function deadLetterMessage(originalTopic: string, rejection: Rejection, receivedAtMs: number): { topics: string[]; body: string } {
   const raw = rejection.payload;
   const cut = raw.subarray(0, DEADLETTER_PAYLOAD_MAX_BYTES);
   const utf8 = isUtf8(cut) || (raw.length > DEADLETTER_PAYLOAD_MAX_BYTES && isUtf8(trimPartialUtf8(cut)));
@@ -32,7 +35,9 @@ export function deadLetterMessage(originalTopic: string, rejection: Rejection, r
     truncated: raw.length > DEADLETTER_PAYLOAD_MAX_BYTES,
     payload: utf8 ? trimPartialUtf8(cut).toString('utf8') : cut.toString('base64'),
   };
-  return { topic: DEADLETTER_TOPIC, body: JSON.stringify(letter) };
+  const meter = telemetryTopicMeter(originalTopic);
+  const topics = meter ? [DEADLETTER_TOPIC, meterDeadLetterTopic(meter.site, meter.feeder, meter.meter)] : [DEADLETTER_TOPIC];
+  return { topics, body: JSON.stringify(letter) };
 }
 
 function isUtf8(buf: Buffer): boolean {

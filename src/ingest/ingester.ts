@@ -278,7 +278,9 @@ export class Ingester {
     const letter = deadLetterMessage(topic, rejection, receivedAtMs);
     this.log.debug({ topic, reason: rejection.reason, detail: rejection.detail }, 'dead-lettered');
     try {
-      await this.client!.publishAsync(letter.topic, letter.body, { qos: 1 });
+      // Both copies (global and the meter's own) must reach the broker before the message is acknowledged;
+      // if either fails, it is redelivered and both are sent again (a duplicate rather than a loss).
+      await Promise.all(letter.topics.map((t) => this.client!.publishAsync(t, letter.body, { qos: 1 })));
     } catch (err) {
       throw new DeadLetterUnsent(errorMessage(err));
     }

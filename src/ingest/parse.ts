@@ -8,6 +8,7 @@ import {
   READING_FIELDS,
   TOPIC_PREFIX,
   readingSchema,
+  telemetryTopicMeter,
   type ReadingKind,
   type TelemetryField,
   type TelemetryPoint,
@@ -66,16 +67,9 @@ export function parseTelemetryMessage(topic: string, payload: Buffer, opts: Pars
     rejections: [{ reason, detail, payload }],
   });
 
-  const parts = topic.split('/');
-  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[5] !== 'telemetry') {
-    return whole('invalid_topic', `topic '${topic}' has the wrong shape: ${TOPIC_HINT}`);
-  }
-  const [site, feeder, meter] = [parts[2]!, parts[3]!, parts[4]!];
-  for (const [name, value] of [['site', site], ['feeder', feeder], ['meter', meter]] as const) {
-    if (!ID_PATTERN.test(value)) {
-      return whole('invalid_topic', `topic segment ${name}='${value.slice(0, 80)}' is not allowed: ${TOPIC_HINT}`);
-    }
-  }
+  const ids = telemetryTopicMeter(topic);
+  if (!ids) return whole('invalid_topic', topicProblem(topic));
+  const { site, feeder, meter } = ids;
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return whole('payload_too_large', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes: split it into several messages`);
   }
@@ -111,6 +105,15 @@ export function parseTelemetryMessage(topic: string, payload: Buffer, opts: Pars
     }
   });
   return { points, rejections };
+}
+
+/** Why telemetryTopicMeter refused `topic`, for the dead letter's detail. */
+function topicProblem(topic: string): string {
+  const parts = topic.split('/');
+  const shaped = parts.length === 6 && `${parts[0]}/${parts[1]}` === TOPIC_PREFIX && parts[5] === 'telemetry';
+  const bad = shaped ? (['site', 'feeder', 'meter'] as const).map((name, i) => [name, parts[i + 2]!] as const).find(([, v]) => !ID_PATTERN.test(v)) : undefined;
+  if (!bad) return `topic '${topic}' has the wrong shape: ${TOPIC_HINT}`;
+  return `topic segment ${bad[0]}='${bad[1].slice(0, 80)}' is not allowed: ${TOPIC_HINT}`;
 }
 
 const FIELD_COLUMNS = Object.entries(READING_FIELDS) as [keyof typeof READING_FIELDS, TelemetryField][];

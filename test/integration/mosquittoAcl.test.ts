@@ -1,8 +1,18 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLETTER_TOPIC, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic, weatherForecastTopic } from '../../src/contract/index.js';
+import {
+  DEADLETTER_TOPIC,
+  METER_DEADLETTER_SUBSCRIPTION,
+  TELEMETRY_SUBSCRIPTION,
+  WEATHER_FORECAST_SUBSCRIPTION,
+  meterDeadLetterTopic,
+  telemetryTopic,
+  weatherForecastTopic,
+} from '../../src/contract/index.js';
+import type { DeadLetter } from '../../src/ingest/index.js';
 import { DeployMosquitto } from '../support/deployMosquitto.js';
-import { sleep } from '../support/services.js';
+import { startIngester, type InProcessIngester } from '../support/platformHarness.js';
+import { Influxd, sleep } from '../support/services.js';
 
 /**
  * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), started by its own
@@ -14,11 +24,19 @@ const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
 const WEATHER = { username: 'gridcast-weather', password: 'pw-weather-5b0a' };
+// An operator watching every dead letter, added to meters.passwd and the ACL as docs/security.md says.
+const OPS = { username: 'gridcast-ops', password: 'pw-ops-c4e2' };
 
 let broker: DeployMosquitto;
 
 beforeAll(async () => {
-  broker = await DeployMosquitto.start({ meters: [METER_A, METER_B], ingestPassword: INGEST.password, simulatorPassword: 'pw-sim-19a0', weatherPassword: WEATHER.password });
+  broker = await DeployMosquitto.start({
+    meters: [METER_A, METER_B, OPS],
+    ingestPassword: INGEST.password,
+    simulatorPassword: 'pw-sim-19a0',
+    weatherPassword: WEATHER.password,
+    aclAppend: `user ${OPS.username}\ntopic read ${DEADLETTER_TOPIC}`,
+  });
 });
 afterAll(async () => {
   await broker?.destroy();
@@ -96,9 +114,12 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     expect(seen).toEqual([]);
 
     await expect(snooper.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    // Nor its own dead-letter topic: only the ingester says why a reading was refused.
+    await expectForgedPublishRefused(5, meterDeadLetterTopic('north', 'feeder-7', 'm-0042'));
 
     const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-dl' }, 'services');
     await expect(ingester.publishAsync(DEADLETTER_TOPIC, '{}', { qos: 1 })).resolves.toBeDefined();
+    await expect(ingester.publishAsync(meterDeadLetterTopic('north', 'feeder-7', 'm-0042'), '{}', { qos: 1 })).resolves.toBeDefined();
   });
 
   it('lets the weather user publish weather forecasts, which the ingester reads; a meter may not publish them', async () => {
@@ -125,5 +146,75 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     // and the ingesters' account does not open the meters' listener.
     await expect(connect({ clientId: 'acl-meter-on-services', ...METER_A }, 'services')).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
     await expect(connect({ clientId: 'acl-ingest-on-meters', ...INGEST })).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
+  });
+});
+
+/** Subscribes and collects what arrives, parsed as dead letters. */
+async function inboxOf(client: MqttClient, topics: string[]): Promise<{ topic: string; letter: DeadLetter }[]> {
+  const inbox: { topic: string; letter: DeadLetter }[] = [];
+  client.on('message', (topic, payload) => inbox.push({ topic, letter: JSON.parse(payload.toString()) as DeadLetter }));
+  const granted = await client.subscribeAsync(topics, { qos: 1 });
+  expect(granted.map((g) => g.qos)).toEqual(topics.map(() => 1));
+  return inbox;
+}
+
+describe("per-meter dead letters through gridcast's ingester and deploy/mosquitto's ACL", () => {
+  let influxd: Influxd;
+  let ing: InProcessIngester;
+  beforeAll(async () => {
+    influxd = await Influxd.start();
+    ing = await startIngester(broker.servicesUrl, influxd.url, 'acldeadletters', {
+      MQTT_USERNAME: INGEST.username,
+      MQTT_PASSWORD: INGEST.password,
+      MQTT_CLIENT_ID: 'gridcast-ingest-acl',
+    });
+  });
+  afterAll(async () => {
+    await ing?.stop();
+    await influxd?.destroy();
+  });
+
+  it('a meter reads why its own reading was refused: the same record as on the global topic', async () => {
+    const ops = await inboxOf(await connect({ ...OPS, clientId: 'acl-ops-a' }), [DEADLETTER_TOPIC]);
+    // One connection for the meter: on the meters' listener its client id is its username, a second would take over.
+    const meter = await connect({ ...METER_A, clientId: 'acl-meter-a-dl' });
+    const own = await inboxOf(meter, [meterDeadLetterTopic('north', 'feeder-7', 'm-0042')]);
+    const now = Date.now();
+    await meter.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), JSON.stringify([{ ts: now, kind: 'load', powerKw: 1.5 }, { ts: now, kind: 'load' }]), { qos: 1 });
+
+    await waitFor(() => own.length >= 1 && ops.length >= 1);
+    await sleep(300);
+    expect(own).toHaveLength(1);
+    expect(ops).toHaveLength(1);
+    expect(own[0]!.topic).toBe('gridcast/v1/north/feeder-7/m-0042/deadletter');
+    expect(own[0]!.letter).toEqual(ops[0]!.letter);
+    expect(own[0]!.letter).toEqual({
+      topic: 'gridcast/v1/north/feeder-7/m-0042/telemetry',
+      reason: 'missing_field',
+      detail: expect.stringContaining('reading [1]: powerKw is missing') as unknown as string,
+      index: 1,
+      receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
+      payloadBytes: Buffer.byteLength(JSON.stringify({ ts: now, kind: 'load' })),
+      payloadEncoding: 'utf8',
+      truncated: false,
+      payload: JSON.stringify({ ts: now, kind: 'load' }),
+    });
+  });
+
+  it("keeps a meter from reading another meter's dead letters, by name or by wildcard", async () => {
+    const ops = await inboxOf(await connect({ ...OPS, clientId: 'acl-ops-b' }), [DEADLETTER_TOPIC]);
+    // Mosquitto grants these subscriptions and checks read access per message: nothing may arrive.
+    const snooper = await connect({ ...METER_A, clientId: 'acl-meter-a-snoop' });
+    const snooped = await inboxOf(snooper, [meterDeadLetterTopic('north', 'feeder-7', 'm-0043'), METER_DEADLETTER_SUBSCRIPTION, DEADLETTER_TOPIC]);
+    const meterB = await connect({ ...METER_B, clientId: 'acl-meter-b-dl' });
+    const own = await inboxOf(meterB, [meterDeadLetterTopic('north', 'feeder-7', 'm-0043')]);
+    await meterB.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0043'), 'not json', { qos: 1 });
+
+    await waitFor(() => own.length >= 1 && ops.length >= 1);
+    // The letter has been delivered to its readers; give a wrongly forwarded copy time to show up too.
+    await sleep(500);
+    expect(ops.map((m) => [m.topic, m.letter.reason, m.letter.topic])).toEqual([[DEADLETTER_TOPIC, 'invalid_json', 'gridcast/v1/north/feeder-7/m-0043/telemetry']]);
+    expect(own.map((m) => m.letter)).toEqual(ops.map((m) => m.letter));
+    expect(snooped).toEqual([]);
   });
 });
