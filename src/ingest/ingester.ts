@@ -70,6 +70,8 @@ export class Ingester {
   /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
   private connection = 0;
   private stopping = false;
+  /** Off once the broker has refused a meter's dead-letter copy (an older ACL): only the global one is sent then. */
+  private meterDeadLetters = true;
   private subscribed = false;
 
   constructor(private readonly opts: IngesterOptions) {
@@ -277,12 +279,26 @@ export class Ingester {
     this.metrics.readingsRejected.inc({ reason: rejection.reason });
     const letter = deadLetterMessage(topic, rejection, receivedAtMs);
     this.log.debug({ topic, reason: rejection.reason, detail: rejection.detail }, 'dead-lettered');
+    const [global, ...meterCopies] = this.meterDeadLetters ? letter.topics : letter.topics.slice(0, 1);
+    const sent = Promise.all(meterCopies.map((t) => this.client!.publishAsync(t, letter.body, { qos: 1 }).then(() => undefined, (err: unknown) => ({ topic: t, err }))));
     try {
-      // Both copies (global and the meter's own) must reach the broker before the message is acknowledged;
-      // if either fails, it is redelivered and both are sent again (a duplicate rather than a loss).
-      await Promise.all(letter.topics.map((t) => this.client!.publishAsync(t, letter.body, { qos: 1 })));
+      // The global dead letter is the record: the message is acknowledged only once the broker has it.
+      await this.client!.publishAsync(global!, letter.body, { qos: 1 });
     } catch (err) {
       throw new DeadLetterUnsent(errorMessage(err));
+    }
+    // The meter's own copy tells it why; a broker that refuses it (an ACL from before that topic) must not hold
+    // up the message, which is recorded already. Mosquitto also drops the connection of a client that publishes
+    // where it may not, so the message may come again once (a duplicate global dead letter): meter copies stop
+    // until restart, or every redelivery would be refused and redelivered again.
+    const refused = (await sent).filter((r) => r !== undefined);
+    if (refused.length > 0) {
+      this.metrics.meterDeadLettersRefused.inc(refused.length);
+      this.meterDeadLetters = false;
+      this.log.error(
+        { topic: refused[0]!.topic, err: errorMessage(refused[0]!.err) },
+        "the broker refused the meter's dead-letter copy (the global one was sent); meters' own dead letters are off until restart. Fix: let the ingester's user write gridcast/v1/+/+/+/deadletter in the ACL (deploy/mosquitto/acl)",
+      );
     }
   }
 

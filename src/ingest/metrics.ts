@@ -15,6 +15,7 @@ export class IngestMetrics {
   readonly messagesStuck: Gauge;
   readonly sessionsLost: Counter;
   readonly spoolCorruptRecords: Counter;
+  readonly meterDeadLettersRefused: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -28,6 +29,11 @@ export class IngestMetrics {
     });
     // Every reason shows up at 0 from the start, so dashboards and alerts see the series before the first failure.
     for (const reason of REJECT_REASONS) this.readingsRejected.inc({ reason }, 0);
+    this.meterDeadLettersRefused = new Counter({
+      name: 'gridcast_ingest_meter_deadletters_refused_total',
+      help: "Meter dead-letter copies the broker refused (an ACL without the ingester's write line); the global dead letter was sent",
+      registers,
+    });
     this.readingsSpooled = new Counter({ name: 'gridcast_ingest_readings_spooled_total', help: 'Readings written to the on-disk spool because the store was unavailable', registers });
     this.readingsReplayed = new Counter({ name: 'gridcast_ingest_readings_replayed_total', help: 'Spooled readings replayed into the store', registers });
     this.writeSeconds = new Histogram({

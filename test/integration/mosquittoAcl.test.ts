@@ -11,7 +11,7 @@ import {
 } from '../../src/contract/index.js';
 import type { DeadLetter } from '../../src/ingest/index.js';
 import { DeployMosquitto } from '../support/deployMosquitto.js';
-import { startIngester, type InProcessIngester } from '../support/platformHarness.js';
+import { metricValue, startIngester, type InProcessIngester } from '../support/platformHarness.js';
 import { Influxd, sleep } from '../support/services.js';
 
 /**
@@ -77,9 +77,9 @@ async function expectForgedPublishRefused(protocolVersion: 4 | 5, topic: string)
   await closed;
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate() && Date.now() < deadline) await sleep(25);
+  while (!(await predicate()) && Date.now() < deadline) await sleep(25);
 }
 
 describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
@@ -216,5 +216,64 @@ describe("per-meter dead letters through gridcast's ingester and deploy/mosquitt
     expect(ops.map((m) => [m.topic, m.letter.reason, m.letter.topic])).toEqual([[DEADLETTER_TOPIC, 'invalid_json', 'gridcast/v1/north/feeder-7/m-0043/telemetry']]);
     expect(own.map((m) => m.letter)).toEqual(ops.map((m) => m.letter));
     expect(snooped).toEqual([]);
+  });
+});
+
+describe('an operator ACL from before the per-meter dead-letter topic', () => {
+  let older: DeployMosquitto;
+  let influxd: Influxd;
+  let ing: InProcessIngester;
+  beforeAll(async () => {
+    const line = 'topic write gridcast/v1/+/+/+/deadletter\n';
+    older = await DeployMosquitto.start({
+      meters: [METER_A, OPS],
+      ingestPassword: INGEST.password,
+      simulatorPassword: 'pw-sim-19a0',
+      aclAppend: `user ${OPS.username}\ntopic read ${DEADLETTER_TOPIC}`,
+      aclEdit: (acl) => {
+        if (!acl.includes(line)) throw new Error(`deploy/mosquitto/acl changed shape: '${line.trim()}' missing`);
+        return acl.replace(line, '');
+      },
+    });
+    influxd = await Influxd.start();
+    ing = await startIngester(older.servicesUrl, influxd.url, 'acloldacl', { MQTT_USERNAME: INGEST.username, MQTT_PASSWORD: INGEST.password, MQTT_CLIENT_ID: 'gridcast-ingest-old-acl' });
+  });
+  afterAll(async () => {
+    await ing?.stop();
+    await influxd?.destroy();
+    await older?.destroy();
+  });
+
+  it("still dead-letters on the global topic and acknowledges the message; the refused meter copy is counted, nothing is stuck", async () => {
+    const open = (opts: IClientOptions) => mqtt.connectAsync(older.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const ops = await open({ ...OPS, clientId: 'old-acl-ops' });
+    const meter = await open({ ...METER_A, clientId: 'old-acl-meter' });
+    try {
+      const global = await inboxOf(ops, [DEADLETTER_TOPIC]);
+      await meter.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), 'not json', { qos: 1 });
+      await waitFor(async () => global.length >= 1 && (await metricValue(ing.registry, 'gridcast_ingest_meter_deadletters_refused_total')) >= 1);
+      expect(await metricValue(ing.registry, 'gridcast_ingest_meter_deadletters_refused_total')).toBeGreaterThanOrEqual(1);
+      // Mosquitto drops the ingester's connection for the refused copy: the message comes once more and the
+      // global copy in flight is sent again (duplicates, never a loss), and then no more, since meter copies
+      // stop after the first refusal.
+      await waitFor(() => ing.ingester.stuckMessages() === 0 && ing.ingester.isConnected, 10_000);
+      await sleep(1500);
+      expect(global.length).toBeGreaterThanOrEqual(1);
+      expect(global.length).toBeLessThanOrEqual(3);
+      expect(new Set(global.map((m) => `${m.letter.reason} ${m.letter.topic}`))).toEqual(new Set(['invalid_json gridcast/v1/north/feeder-7/m-0042/telemetry']));
+      expect(ing.ingester.stuckMessages()).toBe(0);
+      // The next refused reading: one global dead letter, no refusal.
+      const before = global.length;
+      const refused = await metricValue(ing.registry, 'gridcast_ingest_meter_deadletters_refused_total');
+      const again = await open({ ...METER_A, clientId: 'old-acl-meter-2' });
+      await again.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), JSON.stringify({ ts: Date.now(), kind: 'load' }), { qos: 1 });
+      await waitFor(() => global.length > before);
+      await sleep(500);
+      expect(global.slice(before).map((m) => m.letter.reason)).toEqual(['missing_field']);
+      expect(await metricValue(ing.registry, 'gridcast_ingest_meter_deadletters_refused_total')).toBe(refused);
+      await again.endAsync(true);
+    } finally {
+      await Promise.all([ops.endAsync(true), meter.endAsync(true)]);
+    }
   });
 });

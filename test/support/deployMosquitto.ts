@@ -43,9 +43,10 @@ export class DeployMosquitto extends Service {
 
   /**
    * `meters` go into meters.passwd (listener 1883) as operators add them; `aclAppend` is added to the end of the
-   * repository's acl unchanged, as docs/security.md tells an operator to add a user (e.g. one that reads dead letters).
+   * repository's acl unchanged, as docs/security.md tells an operator to add a user (e.g. one that reads dead letters);
+   * `aclEdit` changes the repository's acl first (an operator's older copy of it).
    */
-  static async start(o: { meters: BrokerUser[]; ingestPassword: string; simulatorPassword: string; weatherPassword?: string; aclAppend?: string }): Promise<DeployMosquitto> {
+  static async start(o: { meters: BrokerUser[]; ingestPassword: string; simulatorPassword: string; weatherPassword?: string; aclAppend?: string; aclEdit?: (acl: string) => string }): Promise<DeployMosquitto> {
     const mosquitto = findBinary('mosquitto', 'mosquitto');
     const passwd = findBinary('mosquitto_passwd', 'mosquitto');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-deploy-mosquitto-'));
@@ -63,7 +64,8 @@ export class DeployMosquitto extends Service {
       if (!conf.includes(expected)) throw new Error(`deploy/mosquitto/mosquitto.conf changed shape: '${expected}' missing after rewriting`);
     }
     await writeFile(join(config, 'mosquitto.conf'), conf, { mode: 0o644 });
-    await writeFile(join(config, 'acl'), `${await readFile(join(DEPLOY, 'acl'), 'utf8')}${o.aclAppend ? `\n${o.aclAppend}\n` : ''}`, { mode: 0o644 });
+    const acl = (o.aclEdit ?? ((text: string) => text))(await readFile(join(DEPLOY, 'acl'), 'utf8'));
+    await writeFile(join(config, 'acl'), `${acl}${o.aclAppend ? `\n${o.aclAppend}\n` : ''}`, { mode: 0o644 });
     // meters.passwd as README.md tells operators to make it.
     const meters = join(config, 'meters.passwd');
     await writeFile(meters, '', { mode: 0o644 });
