@@ -76,6 +76,8 @@ describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () =>
       '/api/v1/docs/ui/gridcast-swagger-ui.js': /^application\/javascript/,
       '/api/v1/docs/ui/swagger-ui-bundle.js': /javascript/,
       '/api/v1/docs/ui/swagger-ui.css': /^text\/css/,
+      '/api/v1/asyncapi.json': /^application\/json/,
+      '/api/v1/schemas/reading.json': /^application\/schema\+json/,
     };
     for (const [path, type] of Object.entries(documents)) {
       for (const init of [{}, { headers: { 'x-forwarded-for': '203.0.113.9' } }]) {

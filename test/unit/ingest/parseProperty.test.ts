@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deadLetterMessage } from '../../../src/ingest/deadletter.js';
+import { deadLetterMessage, deadLetterSchema } from '../../../src/ingest/deadletter.js';
 import { REJECT_REASONS, parseTelemetryMessage } from '../../../src/ingest/parse.js';
 
 /**
@@ -17,7 +17,8 @@ function checkOutcome(topic: string, payload: Buffer): void {
   for (const rej of r.rejections) {
     expect(REJECT_REASONS).toContain(rej.reason);
     expect(rej.detail.length).toBeGreaterThan(10);
-    const letter = JSON.parse(deadLetterMessage(topic, rej, NOW).body) as { reason: string; payload: string; payloadEncoding: 'utf8' | 'base64' };
+    // Every dead letter is what its published schema (AsyncAPI) says.
+    const letter = deadLetterSchema.parse(JSON.parse(deadLetterMessage(topic, rej, NOW).body));
     expect(letter.reason).toBe(rej.reason);
     expect(Buffer.byteLength(letter.payload, letter.payloadEncoding === 'base64' ? 'base64' : 'utf8')).toBeLessThanOrEqual(4096);
   }
