@@ -10,8 +10,8 @@ import { z } from './zod.js';
 
 /**
  * The API's documents (OpenAPI; the MQTT contract as AsyncAPI and JSON Schema) and docs pages, below /api/v1.
- * They are public (no key, whatever the loopback rule):
- * they describe the contract, which is the same in every installation and open source, and hold no data.
+ * They are public (no key, whatever the loopback rule): they describe the contract, which is the same in every
+ * installation and open source, and hold no data.
  */
 const INTERACTIVE_DIR = '/docs/ui';
 export const DOCS_PATHS = {
@@ -25,7 +25,7 @@ export const DOCS_PATHS = {
 /** Swagger UI's files, served from node_modules/swagger-ui-dist: no CDN. */
 const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/swagger-ui-bundle.js'));
 /** The files the page loads; the rest of the package (its petstore initializer, its index.html) is never served. */
-const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/favicon-32x32.png', '/favicon-16x16.png']);
+const SWAGGER_UI_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/favicon-32x32.png']);
 const INTERACTIVE = `${API_PREFIX}${DOCS_PATHS.interactive}`;
 const INITIALIZER = 'gridcast-swagger-ui.js';
 
