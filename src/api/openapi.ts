@@ -1,19 +1,26 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { PROBLEM_KINDS } from './problem.js';
-import { API_PREFIX } from './route.js';
+import { API_PREFIX, KEY_SECURITY } from './route.js';
 import { z } from './zod.js';
 
-type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** package.json's `license` (SPDX); a test keeps the two the same. */
+export const PROJECT_LICENSE_SPDX = 'Apache-2.0';
+/** No key: an empty security requirement, as OpenAPI spells "public" when the document's default needs one. */
+export const PUBLIC_SECURITY: [] = [];
 
 export function createOpenApiRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key> (gridcast keys create).' });
   registry.registerComponent('securitySchemes', 'headerKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   const text = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
-  registry.registerPath({ method: 'get', path: '/health', tags: ['operations'], summary: 'Liveness (no key needed)', responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } } } } });
+  registry.registerPath({ method: 'get', path: '/health', operationId: 'getHealth', security: PUBLIC_SECURITY, tags: ['operations'], summary: 'Liveness (no key needed)', responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } } } } });
   registry.registerPath({
     method: 'get',
     path: '/ready',
+    operationId: 'getReadiness',
+    security: PUBLIC_SECURITY,
     tags: ['operations'],
     summary: 'Readiness: broker connected, store reachable (no key needed)',
     responses: {
@@ -21,7 +28,7 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
       503: { description: 'Not ready (same body)' },
     },
   });
-  registry.registerPath({ method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics (read key, unless METRICS_PUBLIC=true)', security: [{ bearerKey: [] }, { headerKey: [] }], responses: { 200: text('Prometheus text format') } });
+  registry.registerPath({ method: 'get', path: '/metrics', operationId: 'getMetrics', tags: ['operations'], summary: 'Prometheus metrics (read key, unless METRICS_PUBLIC=true)', security: KEY_SECURITY, responses: { 200: text('Prometheus text format') } });
   return registry;
 }
 
@@ -32,11 +39,15 @@ export function generateOpenApi(registry: OpenAPIRegistry): OpenApiDocument {
       title: 'gridcast API',
       version: '1',
       description:
-        'Forecasts, dispatch plans, telemetry and models of a gridcast installation. Every endpoint except /health and /ready needs an API key ' +
+        'Forecasts, dispatch plans, telemetry and models of a gridcast installation. Every endpoint except /health, /ready and the ' +
+        'documents (tag docs: they describe, they hold no data) needs an API key ' +
         '(scopes read ⊂ operate ⊂ admin). Times are ISO-8601 UTC; units are in field names. Errors are application/problem+json. ' +
         'List and series endpoints answer CSV with Accept: text/csv.',
+      license: { name: 'Apache License 2.0', identifier: PROJECT_LICENSE_SPDX },
     },
     servers: [{ url: '/' }],
+    // A key unless an operation says otherwise (security: []), so a route added without thought is documented as protected.
+    security: KEY_SECURITY,
   });
 }
 
@@ -51,8 +62,8 @@ interface Operation {
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
 }
 
-/** A plain HTML page rendered from the OpenAPI document: no scripts, no CDN. */
-export function docsHtml(doc: OpenApiDocument): string {
+/** A plain HTML page rendered from the OpenAPI document: no scripts, no CDN. `links`: the other documents. */
+export function docsHtml(doc: OpenApiDocument, links: { href: string; label: string }[]): string {
   const ops: string[] = [];
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, raw] of Object.entries(item as Record<string, Operation>)) {
@@ -85,7 +96,7 @@ code,pre{font-family:ui-monospace,monospace;font-size:12.5px}pre{background:#f4f
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
 .m{display:inline-block;min-width:3.5em;font-weight:600;color:#0a5}section{border-top:1px solid #eee;padding-top:.3em}
 </style></head><body><h1>gridcast API v1</h1><p>${esc(doc.info.description ?? '')}</p>
-<p>Machine-readable: <a href="${API_PREFIX}/openapi.json">${API_PREFIX}/openapi.json</a> (OpenAPI ${esc(doc.openapi)}).</p>
+<p>${links.map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ')}. These documents need no key.</p>
 <h2>Authentication</h2><p>Send <code>Authorization: Bearer &lt;key&gt;</code> or <code>X-API-Key: &lt;key&gt;</code>. Create keys with
 <code>gridcast keys create --scope read|operate|admin --name &lt;who&gt;</code>. Scopes: <b>read</b> (telemetry, forecasts, plans, models),
 <b>operate</b> (also run forecasts and dispatch), <b>admin</b> (also promote, roll back and train models).</p>

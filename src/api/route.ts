@@ -9,6 +9,8 @@ import { ApiProblem, issuesToParams, PROBLEM_KINDS, problemSchema, type ProblemK
 import { z } from './zod.js';
 
 export const API_PREFIX = '/api/v1';
+/** Either key header will do (OpenAPI: one entry per alternative). */
+export const KEY_SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }];
 const JSON_TYPE = 'application/json; charset=utf-8';
 const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
 
@@ -30,6 +32,8 @@ export interface RouteSpec<Q extends AnyObject, P extends AnyObject, B extends z
   method: 'get' | 'post';
   /** OpenAPI form, below /api/v1: `/sites/{site}/meters`. */
   path: string;
+  /** Unique, camelCase and stable (client generators name their methods by it): chosen, not derived from the path. */
+  operationId: string;
   tag: string;
   summary: string;
   description?: string;
@@ -125,10 +129,11 @@ export class ApiRoutes {
     this.openapi.registerPath({
       method: spec.method,
       path: `${API_PREFIX}${spec.path}`,
+      operationId: spec.operationId,
       tags: [spec.tag],
       summary: spec.summary,
       description: `${spec.description ? `${spec.description}\n\n` : ''}Scope: \`${spec.scope}\`.`,
-      security: [{ bearerKey: [] }, { headerKey: [] }],
+      security: KEY_SECURITY,
       'x-scope': spec.scope,
       request: {
         ...(Object.keys(params.shape).length ? { params } : {}),

@@ -2,7 +2,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { principalOf } from './auth/authenticate.js';
 import type { ApiDependencies } from './deps.js';
-import { docsHtml, generateOpenApi, createOpenApiRegistry } from './openapi.js';
+import { docsRouter, registerDocsPaths } from './docs.js';
+import { generateOpenApi, createOpenApiRegistry } from './openapi.js';
 import { ApiProblem } from './problem.js';
 import { ApiRoutes } from './route.js';
 import type { ResponseCache } from './cache.js';
@@ -22,7 +23,7 @@ export const SCENARIO_BODY_LIMIT = '1mb';
 
 /**
  * The /api/v1 router: rate limit (per key, per client address without one), JSON bodies, every resource
- * module, the OpenAPI document and its HTML rendering, and a 404 problem for anything else.
+ * module, the public documents and docs pages (docs.ts), and a 404 problem for anything else.
  * Expects authenticate() to have run.
  */
 export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Router {
@@ -54,17 +55,8 @@ export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Route
   backtestRoutes(routes, d);
   ingestRoutes(routes, d);
 
-  const document = generateOpenApi(openapi);
-  const documentJson = JSON.stringify(document);
-  const docs = docsHtml(document);
-  router.get('/openapi.json', (_req, res) => {
-    principalOf(res);
-    res.type('application/json').send(documentJson);
-  });
-  router.get('/docs', (_req, res) => {
-    principalOf(res);
-    res.type('html').send(docs);
-  });
+  registerDocsPaths(openapi);
+  router.use(docsRouter(generateOpenApi(openapi)));
   router.use((req: Request, res: Response) => {
     principalOf(res);
     throw new ApiProblem('not-found', `No endpoint ${req.method} /api/v1${req.path}; GET /api/v1/docs lists them.`);

@@ -62,32 +62,57 @@ export function impossibleDateTime(iso: string): string | undefined {
 }
 
 const nonNegative = z.number().min(0);
+/** A weather reading carries at least one of these. */
+const WEATHER_VALUES = ['temperatureC', 'irradianceWm2', 'windSpeedMs'] as const;
 
+// Descriptions (units, signs) go into the published JSON Schema and AsyncAPI document; docs/telemetry.md has the same table.
 export const readingSchema = z
   .strictObject({
-    ts: timestampSchema,
+    ts: timestampSchema.describe('ISO-8601 with an offset (2026-11-22T10:00:00Z, …+01:00) or integer epoch milliseconds'),
     kind: z.enum(READING_KINDS),
-    powerKw: z.number().optional(),
-    energyKwh: z.number().optional(),
-    voltageV: nonNegative.optional(),
-    socPct: z.number().min(0).max(100).optional(),
-    temperatureC: z.number().min(-90).max(70).optional(),
-    irradianceWm2: nonNegative.max(2000).optional(),
-    windSpeedMs: nonNegative.max(120).optional(),
+    powerKw: z.number().describe('kW; positive = consumption for load, production for pv/wind, discharge for battery. Required except for weather').optional(),
+    energyKwh: z.number().describe('kWh, meter register').optional(),
+    voltageV: nonNegative.describe('V').optional(),
+    socPct: z.number().min(0).max(100).describe('%, battery state of charge').optional(),
+    temperatureC: z.number().min(-90).max(70).describe('°C').optional(),
+    irradianceWm2: nonNegative.max(2000).describe('W/m²').optional(),
+    windSpeedMs: nonNegative.max(120).describe('m/s').optional(),
   })
   .superRefine((r, ctx) => {
     if (r.kind !== 'weather' && r.powerKw === undefined) {
       ctx.addIssue({ code: 'custom', path: ['powerKw'], message: `required for kind '${r.kind}'`, params: { missing: true } });
     }
-    if (r.kind === 'weather' && r.temperatureC === undefined && r.irradianceWm2 === undefined && r.windSpeedMs === undefined) {
+    if (r.kind === 'weather' && WEATHER_VALUES.every((f) => r[f] === undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: ['temperatureC'],
-        message: 'a weather reading needs at least one of temperatureC, irradianceWm2, windSpeedMs',
+        message: `a weather reading needs at least one of ${WEATHER_VALUES.join(', ')}`,
         params: { missing: true },
       });
     }
   });
+
+/**
+ * readingSchema as JSON Schema, for those who validate before publishing (served at /api/v1/schemas/reading.json).
+ * z.toJSONSchema leaves refinements out, so the two rules of the superRefine above are added here as if/then;
+ * test/integration/apiDocs.test.ts checks that this schema and readingSchema agree on every kind and field mix.
+ */
+export function readingJsonSchema(target: 'draft-2020-12' | 'draft-7'): Record<string, unknown> {
+  const kindIs = (kind: unknown) => ({ properties: { kind }, required: ['kind'] });
+  return {
+    ...z.toJSONSchema(readingSchema, { target, io: 'input' }),
+    title: 'gridcast telemetry reading',
+    description:
+      'One reading as a meter publishes it on gridcast/v1/<site>/<feeder>/<meter>/telemetry (docs/telemetry.md); a payload is ' +
+      `one reading or an array of up to ${MAX_READINGS_PER_MESSAGE}. The ingester also refuses what JSON Schema can't say: ` +
+      `a ts that names no real date (2026-11-31), more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead or older than INGEST_MAX_AGE_HOURS, ` +
+      'and |powerKw| beyond INGEST_POWER_LIMITS_KW.',
+    allOf: [
+      { if: kindIs({ not: { const: 'weather' } }), then: { required: ['powerKw'] } },
+      { if: kindIs({ const: 'weather' }), then: { anyOf: WEATHER_VALUES.map((f) => ({ required: [f] })) } },
+    ],
+  };
+}
 
 /** A reading as published by a meter. */
 export type Reading = z.input<typeof readingSchema>;

@@ -1,20 +1,25 @@
-import type { Rejection } from './parse.js';
+import { z } from 'zod';
+import { REJECT_REASONS, type Rejection } from './parse.js';
 import { DEADLETTER_TOPIC, meterDeadLetterTopic, telemetryTopicMeter } from '../contract/index.js';
 
 export const DEADLETTER_PAYLOAD_MAX_BYTES = 4096;
 
-/** What is published on gridcast/v1/deadletter and the meter's own gridcast/v1/<site>/<feeder>/<meter>/deadletter (docs/telemetry.md: "Dead letters"). */
-export interface DeadLetter {
-  topic: string;
-  reason: Rejection['reason'];
-  detail: string;
-  index?: number;
-  receivedAt: string;
-  payloadBytes: number;
-  payloadEncoding: 'utf8' | 'base64';
-  truncated: boolean;
-  payload: string;
-}
+/**
+ * What is published on gridcast/v1/deadletter and the meter's own gridcast/v1/<site>/<feeder>/<meter>/deadletter
+ * (docs/telemetry.md: "Dead letters"); a schema so the AsyncAPI document can carry it.
+ */
+export const deadLetterSchema = z.strictObject({
+  topic: z.string().describe('The topic the refused message came on'),
+  reason: z.enum(REJECT_REASONS),
+  detail: z.string().describe('What was wrong and how to fix it'),
+  index: z.number().int().min(0).describe('Position in an array payload, when one reading of several was refused').optional(),
+  receivedAt: z.iso.datetime(),
+  payloadBytes: z.number().int().min(0).describe('Size of the refused payload (or reading), bytes'),
+  payloadEncoding: z.enum(['utf8', 'base64']),
+  truncated: z.boolean().describe(`true when the payload was cut to ${DEADLETTER_PAYLOAD_MAX_BYTES} bytes`),
+  payload: z.string(),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
 /**
  * Builds the dead-letter message: the original topic, the reason and the payload cut to 4 KiB. It goes to the

@@ -73,4 +73,14 @@ describe('loopback reads require a loopback Host (DNS rebinding)', () => {
     // A key still works whatever the Host says.
     expect((await get('/api/v1/sites', { host: `evil.example:${port}`, authorization: `Bearer ${api.keys.read}` })).status).toBe(200);
   });
+
+  it('the public documents answer a rebinding page too (they hold no data); the data beside them still refuses it', async () => {
+    const { port } = new URL(api.url);
+    for (const path of ['/api/v1/openapi.json', '/api/v1/docs', '/api/v1/docs/ui/', '/api/v1/asyncapi.json', '/api/v1/schemas/reading.json']) {
+      expect((await get(path, { host: `evil.example:${port}` })).status, path).toBe(200);
+    }
+    for (const path of ['/api/v1/sites', '/api/v1/docs/nothing', '/api/v1/docs/ui/index.html']) {
+      expect((await get(path, { host: `evil.example:${port}` })).status, path).toBe(401);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/common/logger.js';
 import { ModelRegistry } from '../../src/forecast/index.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, HOUR } from '../support/apiData.js';
-import { startTestApi } from '../support/apiHarness.js';
+import { call, startTestApi } from '../support/apiHarness.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
@@ -149,6 +149,35 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
       expect(await page.isHidden('#key-form')).toBe(true);
       expect((await panels(page)).find((p) => p.id === 'panel-load')!.canvases).toBeGreaterThanOrEqual(1);
+    } finally {
+      await page.close();
+      await api.close();
+      await stores.close();
+    }
+  }, 30_000);
+
+  it('interactive docs (Swagger UI from node_modules): every operation rendered, nothing fetched from elsewhere, no key, no CSP violation', async () => {
+    const stores = openDuckDbStores({ path: ':memory:' }, silentLogger);
+    await stores.init();
+    const api = await startTestApi(stores, { host: '0.0.0.0' });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    try {
+      const doc = (await call<{ paths: Record<string, Record<string, unknown>> }>(`${api.url}/api/v1/openapi.json`, undefined)).json;
+      const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // A blocked script or fetch shows as a console error naming the Content Security Policy.
+      page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      await page.goto(`${api.url}/api/v1/docs/ui/`);
+      await page.waitForSelector('.opblock', { timeout: 20_000 });
+      expect(await page.$$('.opblock')).toHaveLength(operations);
+      expect(await page.textContent('.info')).toContain('Apache License 2.0');
+      expect(await page.$('.btn.authorize')).not.toBeNull();
+      expect(errors).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(api.url))).toEqual([]);
+      expect(requests).toEqual(expect.arrayContaining([`${api.url}/api/v1/docs/ui/swagger-ui-bundle.js`, `${api.url}/api/v1/openapi.json`]));
     } finally {
       await page.close();
       await api.close();

@@ -45,11 +45,11 @@ function expectProblem(r: { status: number; type: string; json: unknown }, statu
 }
 
 describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () => {
-  it('needs a key everywhere but /health and /ready; wrong or missing keys are 401 problems; scopes nest read ⊂ operate ⊂ admin', async () => {
+  it('needs a key everywhere but /health, /ready and the documents; wrong or missing keys are 401 problems; scopes nest read ⊂ operate ⊂ admin', async () => {
     const a = await api({ host: '0.0.0.0', deps: { runForecasts: async () => ({ issued: [], failed: [] }) } });
     expect((await call(`${a.url}/health`, undefined)).status).toBe(200);
     expect((await call(`${a.url}/ready`, undefined)).status).toBe(200);
-    for (const path of ['/api/v1/sites', '/api/v1/forecasts?site=town', '/api/v1/openapi.json', '/api/v1/docs', '/api/v1/no-such-thing', '/metrics']) {
+    for (const path of ['/api/v1/sites', '/api/v1/forecasts?site=town', '/api/v1/no-such-thing', '/api/v1/docs/ui/index.html', '/api/v1/docs/ui/swagger-initializer.js', '/metrics']) {
       const r = await call(`${a.url}${path}`, undefined);
       expect(expectProblem(r, 401, 'unauthorized').detail).toMatch(/gridcast keys create/);
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -65,6 +65,38 @@ describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () =>
     expect((await run(a.keys.operate)).status).toBe(200);
     expect((await run(a.keys.admin)).status).toBe(200);
     expectProblem(await postJson(`${a.url}/api/v1/models/train`, a.keys.operate, {}), 403, 'forbidden');
+  });
+
+  it('serves the documents and docs pages to anyone (no key, a wrong key, through a proxy); only the Swagger UI files the page loads', async () => {
+    const a = await api({ host: '0.0.0.0' });
+    const documents = {
+      '/api/v1/openapi.json': /^application\/json/,
+      '/api/v1/docs': /^text\/html/,
+      '/api/v1/docs/ui/': /^text\/html/,
+      '/api/v1/docs/ui/gridcast-swagger-ui.js': /^application\/javascript/,
+      '/api/v1/docs/ui/swagger-ui-bundle.js': /javascript/,
+      '/api/v1/docs/ui/swagger-ui.css': /^text\/css/,
+      '/api/v1/asyncapi.json': /^application\/json/,
+      '/api/v1/schemas/reading.json': /^application\/schema\+json/,
+    };
+    for (const [path, type] of Object.entries(documents)) {
+      for (const init of [{}, { headers: { 'x-forwarded-for': '203.0.113.9' } }]) {
+        const r = await call(`${a.url}${path}`, undefined, init);
+        expect(r.status, `${path} ${JSON.stringify(init)}`).toBe(200);
+        expect(r.type, path).toMatch(type);
+      }
+      expect((await call(`${a.url}${path}`, 'gck_not-a-real-key-but-long-enough-to-look-like-one')).status, path).toBe(200);
+    }
+    // Every operation the document calls public answers without a key; every other one refuses.
+    const doc = (await call<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(`${a.url}/api/v1/openapi.json`, undefined)).json;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const url = `${a.url}${path.replace('{site}', SITE).replace('{id}', `${SITE}:all:load:20260101T000000Z`)}`;
+        const r = method === 'get' ? await call(url, undefined) : await postJson(url, undefined, {});
+        if (op.security?.length === 0) expect(r.status, `${method} ${path}`).toBe(200);
+        else expectProblem(r, 401, 'unauthorized');
+      }
+    }
   });
 
   it('accepts keys given in API_KEYS; METRICS_PUBLIC opens /metrics only', async () => {
@@ -213,14 +245,14 @@ describe('POST /dispatch/run with an injected planner, and the OpenAPI document'
 
   it('documents every route it serves (OpenAPI 3.1 from the zod schemas), and the docs page lists them', async () => {
     const a = await api();
-    const doc = (await call<{ openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; required?: boolean }[]; 'x-scope'?: string }>> }>(`${a.url}/api/v1/openapi.json`, a.keys.read)).json;
+    const doc = (await call<{ openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; required?: boolean }[]; security?: unknown[]; 'x-scope'?: string }>> }>(`${a.url}/api/v1/openapi.json`, a.keys.read)).json;
     expect(doc.openapi).toBe('3.1.0');
     const docs = (await call(`${a.url}/api/v1/docs`, a.keys.read)).text;
     for (const [path, ops] of Object.entries(doc.paths)) {
       expect(docs).toContain(path);
       for (const [method, op] of Object.entries(ops)) {
         if (!path.startsWith('/api/v1')) continue;
-        expect(['read', 'operate', 'admin']).toContain(op['x-scope']);
+        if (op.security?.length !== 0) expect(['read', 'operate', 'admin']).toContain(op['x-scope']);
         // Call each documented route with made-up but valid-looking values: never the router's 404 for unknown endpoints.
         const url = `${a.url}${path.replace('{site}', SITE).replace('{id}', `${SITE}:all:load:20260101T000000Z`)}${(op.parameters ?? []).some((p) => p.name === 'site' && p.required) ? `?site=${SITE}` : ''}`;
         const r = method === 'get' ? await call(url, a.keys.admin) : await postJson(url, a.keys.admin, {});

@@ -25,6 +25,7 @@ export function backtestRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/backtests',
+    operationId: 'listBacktests',
     tag: 'models',
     summary: 'Validation backtests of the trained models, model vs baselines on the same days',
     scope: 'read',

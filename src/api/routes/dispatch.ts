@@ -16,6 +16,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/dispatch',
+    operationId: 'getDispatchPlan',
     tag: 'dispatch',
     summary: 'The dispatch plan of a site: the latest, or the latest issued at or before `asOf`',
     description: 'CSV: one row per step, with a column per battery and generator value.',
@@ -39,6 +40,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/dispatch/run',
+    operationId: 'runDispatch',
     tag: 'dispatch',
     summary: 'Solve and store a dispatch plan for a site now, from its latest forecasts',
     scope: 'operate',
@@ -54,6 +56,7 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/dispatch/solve',
+    operationId: 'solveDispatchScenario',
     tag: 'dispatch',
     summary: 'Solve a self-contained scenario (assets, forecasts, prices) and return the plan, without storing it',
     description: 'The same schema as `gridcast dispatch --scenario FILE` (docs/dispatch.md): what-if studies and offline reproduction of a decision.',

@@ -59,6 +59,7 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/forecasts',
+    operationId: 'getForecast',
     tag: 'forecasts',
     summary: 'Forecast of one target for a site or feeder: P10/P50/P90 per step, latest or as of a past instant',
     description: 'One point per step: the forecast issued last (at or before `asOf` when given). Default range: the current hour to 48 h later.',
@@ -107,6 +108,7 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/forecasts/run',
+    operationId: 'runForecasts',
     tag: 'forecasts',
     summary: 'Issue forecasts now (every series with telemetry, or one site), with whatever serves each',
     scope: 'operate',

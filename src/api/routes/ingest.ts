@@ -22,6 +22,7 @@ export function ingestRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/ingest/status',
+    operationId: 'getIngestStatus',
     tag: 'ingest',
     summary: 'Ingestion health: readings, rejections by reason, spool depth, newest reading, silent meters',
     scope: 'read',

@@ -89,6 +89,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/models',
+    operationId: 'listModels',
     tag: 'models',
     summary: 'Every forecast series: what serves it, the last decision, and its trained versions',
     scope: 'read',
@@ -132,6 +133,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/models/training',
+    operationId: 'getTrainingStatus',
     tag: 'models',
     summary: 'The training runs going on in this process: which series, which phase, which epoch',
     scope: 'read',
@@ -145,6 +147,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/models/{id}',
+    operationId: 'getModel',
     tag: 'models',
     summary: 'One trained model: training window, features, validation next to the baselines, decisions',
     scope: 'read',
@@ -174,6 +177,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/models/{id}/promote',
+    operationId: 'promoteModel',
     tag: 'models',
     summary: 'Make a model version (or a baseline: <site>:<feeder>:<target>:baseline:<name>) serve its series',
     scope: 'admin',
@@ -201,6 +205,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/models/rollback',
+    operationId: 'rollbackModel',
     tag: 'models',
     summary: 'Go back to what served a series before the current choice',
     scope: 'admin',
@@ -222,6 +227,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'post',
     path: '/models/train',
+    operationId: 'trainModels',
     tag: 'models',
     summary: 'Train (validate, maybe promote) every series now, or one site or target; answers at once, trains in the background',
     scope: 'admin',

@@ -17,6 +17,7 @@ export function siteRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/sites',
+    operationId: 'listSites',
     tag: 'sites',
     summary: 'Sites and their feeders, with meter counts and last-seen times',
     scope: 'read',
@@ -31,6 +32,7 @@ export function siteRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/sites/{site}/meters',
+    operationId: 'listSiteMeters',
     tag: 'sites',
     summary: 'Meters of a site: feeder, reading kinds and last-seen time',
     scope: 'read',

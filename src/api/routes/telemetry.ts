@@ -48,6 +48,7 @@ export function telemetryRoutes(routes: ApiRoutes, d: ApiDependencies): void {
   routes.add({
     method: 'get',
     path: '/telemetry',
+    operationId: 'getTelemetry',
     tag: 'telemetry',
     summary: 'Telemetry at a chosen resolution and aggregation',
     description: 'Buckets without data are left out. Times are bucket starts.',

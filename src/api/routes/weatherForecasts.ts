@@ -51,6 +51,7 @@ export function weatherForecastRoutes(routes: ApiRoutes, d: ApiDependencies): vo
   routes.add({
     method: 'get',
     path: '/weather-forecasts',
+    operationId: 'getWeatherForecast',
     tag: 'forecasts',
     summary: 'Weather forecast (NWP) of a site per hour: the latest run issued, or as of a past instant',
     description: 'What the models read at the target hours (docs/forecasting.md). Default range: the current hour to 48 h later.',

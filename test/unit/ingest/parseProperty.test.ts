@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deadLetterMessage } from '../../../src/ingest/deadletter.js';
+import { deadLetterMessage, deadLetterSchema } from '../../../src/ingest/deadletter.js';
 import { REJECT_REASONS, parseTelemetryMessage } from '../../../src/ingest/parse.js';
 
 /**
@@ -20,7 +20,8 @@ function checkOutcome(topic: string, payload: Buffer): void {
     const message = deadLetterMessage(topic, rej, NOW);
     // The meter gets its own copy exactly when the parser could tell which meter sent it.
     expect(message.topics.length).toBe(rej.reason === 'invalid_topic' ? 1 : 2);
-    const letter = JSON.parse(message.body) as { reason: string; payload: string; payloadEncoding: 'utf8' | 'base64' };
+    // Every dead letter is what its published schema (AsyncAPI) says.
+    const letter = deadLetterSchema.parse(JSON.parse(message.body));
     expect(letter.reason).toBe(rej.reason);
     expect(Buffer.byteLength(letter.payload, letter.payloadEncoding === 'base64' ? 'base64' : 'utf8')).toBeLessThanOrEqual(4096);
   }
