@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DEADLETTER_TOPIC,
+  meterDeadLetterTopic,
   ID_ALLOWED,
   MAX_PAYLOAD_BYTES,
   MAX_READINGS_PER_MESSAGE,
@@ -85,6 +86,13 @@ export function generateAsyncApi(): AsyncApiDocument {
         description: 'A payload or reading that broke the contract: the original topic, the reason, and the payload cut to 4 KiB.',
         messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } },
       },
+      meterDeadLetters: {
+        address: meterDeadLetterTopic('{site}', '{feeder}', '{meter}'),
+        title: "A meter's own dead letters",
+        description: "The same letter as on the global topic, for the meter that sent the refused payload or reading: the ACL lets each meter read its own (and nobody else's). Not sent where the topic names no meter.",
+        parameters: { site: id('Site'), feeder: id('Feeder'), meter: id('Meter') },
+        messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } },
+      },
       dispatchPlans: {
         address: dispatchTopic('{site}'),
         title: 'Dispatch plans',
@@ -113,6 +121,13 @@ export function generateAsyncApi(): AsyncApiDocument {
         channel: { $ref: '#/channels/deadLetters' },
         summary: 'The ingester publishes what it refused, one letter per refused payload or reading.',
         messages: [{ $ref: '#/channels/deadLetters/messages/deadLetter' }],
+        bindings: mqtt(1, false),
+      },
+      sendMeterDeadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/meterDeadLetters' },
+        summary: "The ingester sends the meter its own copy of each dead letter it can attribute to it.",
+        messages: [{ $ref: '#/channels/meterDeadLetters/messages/deadLetter' }],
         bindings: mqtt(1, false),
       },
       sendDispatchPlan: {
