@@ -313,7 +313,8 @@ async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: Fo
   const result = await runBacktest(input, [model, ...baselines], {
     horizonSteps: 24,
     issueHourLocal: 10,
-    testDays: QUICK ? 14 : c.testDays,
+    // BENCH_FORECAST_TEST_DAYS shortens every test window (one fit per window when ≤ the refit interval): ablations.
+    testDays: QUICK ? 14 : Math.min(c.testDays, Number(process.env.BENCH_FORECAST_TEST_DAYS ?? c.testDays)),
     retrainDays: QUICK ? 14 : c.retrainDays,
   });
   const seconds = (performance.now() - started) / 1000;
