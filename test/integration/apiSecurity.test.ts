@@ -142,7 +142,9 @@ describe('standalone loopback rule', () => {
     for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
       expectProblem(await call(`${a.url}/api/v1/sites`, undefined, { headers: { [header]: '203.0.113.9' } }), 401, 'unauthorized');
     }
-    expectProblem(await postJson(`${a.url}/api/v1/forecasts/run`, undefined, {}), 403, 'forbidden');
+    // Writing needs a key, and the answer says how to make one.
+    const refused = expectProblem(await postJson(`${a.url}/api/v1/forecasts/run`, undefined, {}), 403, 'forbidden');
+    expect(refused.detail).toMatch(/may only read\. Create a key with 'gridcast keys create --scope operate --name <who>'/);
     // A key given is always checked, loopback or not.
     expectProblem(await call(`${a.url}/api/v1/sites`, 'gck_wrong-key-wrong-key-wrong-key-wrong-key-00'), 401, 'unauthorized');
   });

@@ -98,6 +98,11 @@ export function principalOf(res: Response): Principal {
 /** 403 unless the principal's scope includes `need`. */
 export function requireScope(principal: Principal, need: Scope): void {
   if (!scopeAllows(principal.scope, need)) {
-    throw new ApiProblem('forbidden', `This needs a key with scope '${need}' (scopes: read ⊂ operate ⊂ admin); the key '${principal.name}' has '${principal.scope}'.`);
+    // Without a key, loopback reads are open; writing needs a key, and the answer says how to get one.
+    const how =
+      principal.via === 'loopback'
+        ? ` Requests from this machine without a key may only read. Create a key with 'gridcast keys create --scope ${need} --name <who>' and send it as 'Authorization: Bearer <key>'.`
+        : '';
+    throw new ApiProblem('forbidden', `This needs a key with scope '${need}' (scopes: read ⊂ operate ⊂ admin); the key '${principal.name}' has '${principal.scope}'.${how}`);
   }
 }
