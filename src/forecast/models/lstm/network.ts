@@ -30,6 +30,32 @@ export interface Ensemble {
  * (member layers prefixed m1_, m2_, …), so it saves and loads like a single network.
  */
 export function buildEnsemble(shape: NetworkShape, size: NetworkSize, count: number): Ensemble {
+  return withoutOrthogonalNotice(() => buildEnsembleGraph(shape, size, count));
+}
+
+/**
+ * tfjs prints "Orthogonal initializer is being called on a matrix with more than 2000 (…) elements: Slowness
+ * may result." for every recurrent kernel of this size: a one-off millisecond cost here, but it reads like a
+ * problem on an operator's terminal. Only that notice is dropped, and only while a network is built or loaded.
+ */
+export function withoutOrthogonalNotice<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called on a matrix with more than')) return;
+    warn(...args);
+  };
+  try {
+    const out = build();
+    if (out instanceof Promise) return out.finally(() => (console.warn = warn)) as T;
+    console.warn = warn;
+    return out;
+  } catch (err) {
+    console.warn = warn;
+    throw err;
+  }
+}
+
+function buildEnsembleGraph(shape: NetworkShape, size: NetworkSize, count: number): Ensemble {
   const history = tf.input({ shape: [shape.inputSteps, shape.historyFeatures], name: 'history' });
   const context = tf.input({ shape: [shape.contextFeatures], name: 'context' });
   const targetSteps = tf.input({ shape: [shape.horizonSteps, shape.stepFeatures], name: 'targetSteps' });

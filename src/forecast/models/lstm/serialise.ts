@@ -1,3 +1,4 @@
+import { withoutOrthogonalNotice } from './network.js';
 import * as tf from '@tensorflow/tfjs';
 
 /** Name of the weights file the topology points at, for a registry that writes model.json + weights.bin. */
@@ -42,5 +43,5 @@ export async function deserialiseNetwork(network: SerialisedNetwork): Promise<tf
   // An exact ArrayBuffer: the Uint8Array may be a view into a larger (e.g. file read) buffer.
   const { buffer, byteOffset, byteLength } = network.weightData;
   const weightData = buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: network.modelJson.modelTopology, weightSpecs, weightData }));
+  return withoutOrthogonalNotice(() => tf.loadLayersModel(tf.io.fromMemory({ modelTopology: network.modelJson.modelTopology, weightSpecs, weightData })));
 }
