@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { ModelRegistry } from '../../src/forecast/index.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, HOUR } from '../support/apiData.js';
 import { call, startTestApi } from '../support/apiHarness.js';
+import { ARTIFACTS, launchChromium, panels } from '../support/browser.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
@@ -18,14 +18,11 @@ import { freePort, sleep } from '../support/services.js';
  * `gridcast start`: charts must render with data, assets must come from the instance itself (no CDN),
  * and a screenshot is kept in .artifacts/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../.artifacts/', import.meta.url).pathname;
 let browser: Browser;
 let dir: string;
 const baseMs = Math.floor(Date.now() / HOUR) * HOUR;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the page test drives Debian's Chromium. Install it with: sudo apt-get install -y chromium`);
   dir = await mkdtemp(join(tmpdir(), 'gridcast-page-'));
   // The standalone process owns the DuckDB file while it runs: fill it first.
   const stores = openDuckDbStores({ path: join(dir, 'gridcast.duckdb') }, silentLogger);
@@ -36,39 +33,12 @@ beforeAll(async () => {
     Array.from({ length: 48 }, (_, h) => ({ site: 'town', source: 'open-meteo', issuedAtMs: baseMs - HOUR, timeMs: baseMs + h * HOUR, values: { ghi_wm2: 50 * (h % 12), wind_speed_100m_ms: 6 + (h % 5) } })),
   );
   await stores.close();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-interface PanelState {
-  id: string;
-  points: number;
-  canvases: number;
-  /** Pixels of the chart canvas that something was drawn on. */
-  inked: number;
-}
-
-async function panels(page: Page): Promise<PanelState[]> {
-  // Runs in the page; the project compiles without DOM types, so the browser objects are described here.
-  type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
-  return page.$$eval('section.panel', (sections) =>
-    sections.map((s) => {
-      const canvases = [...s.querySelectorAll('.uplot canvas')] as unknown as Canvas[];
-      let inked = 0;
-      for (const c of canvases) {
-        const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
-      }
-      return { id: s.id, points: Number((s as unknown as { dataset: Record<string, string | undefined> }).dataset.points ?? 0), canvases: canvases.length, inked };
-    }),
-  );
-}
 
 describe('built-in page (gridcast start, headless Chromium)', () => {
   it('renders load, PV and wind actual vs forecast, the dispatch plan and ingestion health from the instance, refreshing itself', async () => {

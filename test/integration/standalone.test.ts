@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { openDuckDbStores } from '../../src/storage/index.js';
+import { ARTIFACTS, launchChromium, panels } from '../support/browser.js';
 import { GridcastProcess } from '../support/gridcastProcess.js';
 import { freePort, sleep } from '../support/services.js';
 
 const dirs: string[] = [];
-/** Screenshots kept with the test output (as the page test does). */
-const ARTIFACTS = new URL('../../.artifacts/', import.meta.url).pathname;
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -157,7 +155,7 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
     });
 
     it('within 3 minutes of a fresh start the page (headless Chromium) shows training progress, then names an LSTM for load and draws its band', async () => {
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
         await page.goto(`${proc.httpUrl}/?site=demo-site&refresh=2`);
@@ -178,13 +176,7 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
         const f = (await (await fetch(forecastUrl('load'))).json()) as ForecastAnswer;
         expect(f.points[0]!.model).toMatch(/^lstm@/);
         expect(f.points.filter((p) => p.p90Kw > p.p10Kw).length).toBeGreaterThan(f.points.length / 2);
-        const inked = await page.$eval('#panel-load canvas', (c) => {
-          const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
-          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-          let n = 0;
-          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-          return n;
-        });
+        const inked = (await panels(page)).find((p) => p.id === 'panel-load')!.inked;
         expect(inked).toBeGreaterThan(1000);
       } finally {
         await browser.close();
