@@ -19,12 +19,14 @@ export class PersistenceForecaster implements Forecaster {
     const last = lastObserved(input.series);
     const lastStart = input.series.startMs + (input.series.values.length - 1) * input.series.stepMs;
     const out: QuantileForecast = { issuedAtMs: req.issuedAtMs, timesMs: [], p10: [], p50: [], p90: [] };
+    const floorKw = input.context.target === 'load' ? Number.NEGATIVE_INFINITY : Math.min(0, last);
     for (let h = 0; h < req.horizon; h++) {
       const t = req.firstTargetMs + h * input.series.stepMs;
       const spread = this.spread(Math.round((t - lastStart) / input.series.stepMs));
       out.timesMs.push(t);
       out.p50.push(last);
-      out.p10.push(Math.min(last, last + spread.lo));
+      // PV and wind output can't go below zero: a calm hour's band starts at 0 (as the LSTM's does).
+      out.p10.push(Math.max(floorKw, Math.min(last, last + spread.lo)));
       out.p90.push(Math.max(last, last + spread.hi));
     }
     return out;

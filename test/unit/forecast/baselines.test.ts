@@ -78,6 +78,16 @@ describe('baselines use only what is known at issue time', () => {
     expect(width[23]!).toBeGreaterThan(2 * width[0]!);
     expect(width[47]!).toBeGreaterThan(width[23]!);
     for (let i = 1; i < width.length; i++) expect(width[i]!, `lead ${i + 1}`).toBeGreaterThan(0.8 * width[i - 1]!);
+
+    // Wind that has just fallen calm: the band reaches up, never below zero output.
+    const gusty = Float64Array.from({ length: 30 * 24 }, (_, i) => (i % 5 === 0 ? 0 : 300 + (i % 7) * 20));
+    gusty[gusty.length - 1] = 0;
+    const wind: ForecastInput = { ...input, series: { startMs: T0, stepMs: H, values: gusty }, context: { ...input.context, target: 'wind' } };
+    const calm = new PersistenceForecaster();
+    await calm.fit(wind);
+    const w = await calm.predict(wind, { issuedAtMs: T0 + 30 * DAY, firstTargetMs: T0 + 30 * DAY, horizon: 24 });
+    expect(Math.min(...w.p10)).toBe(0);
+    expect(Math.max(...w.p90)).toBeGreaterThan(100);
   });
 
   it('clear-sky persistence: zero at night, scaled clear-sky by day', async () => {
