@@ -235,7 +235,7 @@ async function loadCase(c: Case): Promise<ForecastInput> {
   }
   const weatherForecast = c.forecast ? await loadForecast(c, series.startMs, series.values.length) : undefined;
   return {
-    series: { ...series, values: maskBadValues(series.values, DEFAULT_QUALITY[c.target]).values },
+    series: { ...series, values: maskBadValues(series.values, DEFAULT_QUALITY[c.target], series.stepMs).values },
     weather,
     ...(weatherForecast ? { weatherForecast } : {}),
     context: { target: c.target, timeZone: c.timeZone, holidays: expandHolidays(c.holidays ?? []), ...(c.latitude !== undefined ? { latitude: c.latitude, longitude: c.longitude! } : {}), ...(c.capacityKw !== undefined ? { capacityKw: c.capacityKw } : {}) },

@@ -57,7 +57,7 @@ export function addBacktestCommand(program: Command): void {
         loadReplaySeries({ csvPath: o.csv, timeColumn: o.timeCol, valueColumns: [column], timeZone: o.tz, timeLabel: o.timeLabel, stepMs, unit });
       const target = await load(o.valueCol, o.unit);
       const series = toRegularSeries(target.rows.map((r) => ({ timeMs: r.timeMs, value: r.valuesKw[0] })), stepMs);
-      const quality = maskBadValues(series.values, DEFAULT_QUALITY[o.target]);
+      const quality = maskBadValues(series.values, DEFAULT_QUALITY[o.target], stepMs);
       const forecastSpecs = o.forecastCol.map(parseForecastColumnSpec);
       const weatherForecast = forecastSpecs.length === 0 ? undefined : await forecastTable(o, forecastSpecs, series.startMs, series.values.length, stepMs, load);
       const input: ForecastInput = {

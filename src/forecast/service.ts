@@ -140,7 +140,7 @@ export class ForecastService {
     const stepMs = this.stepMs;
     const toMs = Math.floor(untilMs / stepMs) * stepMs;
     const raw = await loadTargetSeries(this.d.stores.telemetry, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
-    const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
+    const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target], raw.stepMs).values };
     const weatherForecast = await this.weatherForecastTable(ref.site, series.startMs, toMs + (this.d.config.horizonHours + 24) * HOUR_MS, untilMs);
     return {
       series,
@@ -286,7 +286,7 @@ export class ForecastService {
     const firstIssueMs = Math.min(...issues.keys());
     const raw = await loadTargetSeries(stores.telemetry, { ...ref, fromMs: Math.floor(firstIssueMs / stepMs) * stepMs - ISSUE_HISTORY_DAYS * DAY_MS, toMs, stepMs });
     const rawInput: ForecastInput = { series: raw, weather: await loadWeather(stores.telemetry, ref.site, raw), context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone) };
-    const actuals = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target]).values };
+    const actuals = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target], raw.stepMs).values };
 
     const baselines = baselinesFor(ref.target, rawInput.context.latitude !== undefined);
     const replayed: ForecastPoint[] = [];
@@ -317,7 +317,7 @@ export class ForecastService {
     const untilMs = Math.floor(issuedAtMs / this.stepMs) * this.stepMs;
     const window = sliceInput(raw, untilMs - ISSUE_HISTORY_DAYS * DAY_MS, issuedAtMs);
     const target = window.context.target;
-    return { ...window, series: { ...window.series, values: maskBadValues(window.series.values, DEFAULT_QUALITY[target]).values } };
+    return { ...window, series: { ...window.series, values: maskBadValues(window.series.values, DEFAULT_QUALITY[target], window.series.stepMs).values } };
   }
 
   private async servingForecaster(ref: SeriesRef): Promise<{ serving: Serving; forecaster: Forecaster } | undefined> {

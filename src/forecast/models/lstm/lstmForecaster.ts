@@ -34,6 +34,8 @@ import { WEIGHTS_FILE_NAME, deserialiseNetwork, serialiseNetwork, type Serialise
 import { trainNetwork } from './train.js';
 import { trainingOrigins } from './windowing.js';
 import type { ForecastTarget } from '../../../contract/index.js';
+import { DEFAULT_QUALITY, LEVEL_WINDOW_DAYS, findLevelShifts, type LevelShift } from '../../data/quality.js';
+import { endMs, sliceInput } from '../../data/series.js';
 
 const DAY_MS = 86_400_000;
 
@@ -89,10 +91,11 @@ export class LstmForecaster implements TrainableForecaster {
     return this.fitted?.metadata.training;
   }
 
-  async fit(input: ForecastInput): Promise<void> {
+  async fit(whole: ForecastInput): Promise<void> {
     const backend = await resolveTfBackend({ logger: this.logger });
     const startMs = Date.now();
     const hp = this.hyperparameters;
+    const { input, levelShift } = this.fromCurrentLevel(whole);
     const spec = featureSpecFor(input, hp);
     const previous = this.fitted;
     // Warm starts continue one network; an ensemble always starts over.
@@ -198,6 +201,7 @@ export class LstmForecaster implements TrainableForecaster {
       aborted: result.aborted,
       durationMs: Date.now() - startMs,
       tfBackend: backend.tfBackendName,
+      ...(levelShift ? { levelShift: { at: new Date(levelShift.atMs).toISOString(), ratio: Number(levelShift.ratio.toFixed(3)) } } : {}),
     };
     this.logger.info(training, result.aborted ? 'LSTM training aborted; keeping the weights learned so far' : 'LSTM trained');
     this.replaceFitted({
@@ -213,6 +217,22 @@ export class LstmForecaster implements TrainableForecaster {
         ...(calibration ? { calibration } : {}),
       },
     });
+  }
+
+  /** The training input: from the last level shift on, when the option is on and four weeks of the new level exist. */
+  private fromCurrentLevel(input: ForecastInput): { input: ForecastInput; levelShift?: LevelShift } {
+    const ratio = DEFAULT_QUALITY[input.context.target].levelShiftRatio;
+    if (!this.hyperparameters.trainFromLevelShift || ratio === undefined) return { input };
+    const shift = findLevelShifts(input.series, ratio).at(-1);
+    if (shift === undefined) return { input };
+    const at = new Date(shift.atMs).toISOString();
+    const daysAfter = ((input.series.values.length - shift.index) * input.series.stepMs) / DAY_MS;
+    if (daysAfter < LEVEL_WINDOW_DAYS) {
+      this.logger.warn({ levelShiftAt: at, ratio: shift.ratio, daysAfter }, `the load's level changed ${shift.ratio.toFixed(2)}× on ${at}, less than ${LEVEL_WINDOW_DAYS} days ago: training on both levels until there is more of the new one`);
+      return { input };
+    }
+    this.logger.info({ levelShiftAt: at, ratio: shift.ratio, daysAfter }, `the load's level changed ${shift.ratio.toFixed(2)}× on ${at}: training on the new level only`);
+    return { input: sliceInput(input, shift.atMs, endMs(input.series)), levelShift: shift };
   }
 
   async predict(input: ForecastInput, request: ForecastRequest): Promise<QuantileForecast> {

@@ -38,6 +38,11 @@ export interface LstmHyperparameters {
    * epochs instead of starting over: rolling backtests refit often on mostly the same data. 0 = always start over.
    */
   warmStartEpochs: number;
+  /**
+   * Load only: after a persistent level shift with at least four weeks of the new level, train on the new
+   * level alone (the old level's response to weather and calendar no longer holds after a reconfiguration).
+   */
+  trainFromLevelShift: boolean;
 }
 
 export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
@@ -60,6 +65,7 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   maxMissingInputFraction: 0.25,
   maxTrainingSamples: 0,
   warmStartEpochs: 0,
+  trainFromLevelShift: true,
 };
 
 export type { EpochProgress } from '../../types.js';
@@ -72,6 +78,8 @@ export interface TrainingSummary {
   aborted: boolean;
   durationMs: number;
   tfBackend: string;
+  /** Set when training started at a level shift instead of the start of the history (ISO-8601 and the step's ratio). */
+  levelShift?: { at: string; ratio: number };
 }
 
 /** Run-time hooks that are never saved: the same for every model kind. */
@@ -82,7 +90,7 @@ export type LstmOptions = Partial<LstmHyperparameters> & LstmRuntimeOptions;
 export function resolveHyperparameters(options: Partial<LstmHyperparameters>): LstmHyperparameters {
   const defined = Object.fromEntries(Object.entries(options).filter(([key, v]) => v !== undefined && key in DEFAULT_LSTM_HYPERPARAMETERS));
   const merged: LstmHyperparameters = { ...DEFAULT_LSTM_HYPERPARAMETERS, ...defined };
-  for (const key of ['seasonOfYear', 'useWeatherForecast'] as const) {
+  for (const key of ['seasonOfYear', 'useWeatherForecast', 'trainFromLevelShift'] as const) {
     if (typeof merged[key] !== 'boolean') throw new RangeError(`LSTM option ${key} must be true or false, got ${String(merged[key])}`);
   }
   const unknown = Array.isArray(merged.excludeWeatherFeatures) ? merged.excludeWeatherFeatures.filter((f) => !(FORECAST_FEATURES as readonly string[]).includes(f)) : ['(not a list)'];
