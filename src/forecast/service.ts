@@ -189,6 +189,8 @@ export class ForecastService {
       issueHourLocal: 10,
       testDays: config.validationDays,
       retrainDays: config.validationDays + 1,
+      // Live forecasts carry the bands as the model makes them, so validation scores those.
+      bandRecalibrationDays: 0,
     });
     const score = (name: string) => validation.models[name]!.overall.maeKw;
     const decision = decidePromotion(

@@ -2,6 +2,7 @@ import { InsufficientDataError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
+import { fitBandScale, scaleBand } from '../evaluation/recalibration.js';
 import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
 
 export interface BacktestOptions {
@@ -13,9 +14,16 @@ export interface BacktestOptions {
   testDays: number;
   /** Models are refitted every this many days, on data before the issue time only. */
   retrainDays: number;
+  /**
+   * Each forecast's band is re-scaled from the steps of this many days before its issue time that were
+   * already scored (fitBandScale); 0 = off, the bands as each forecaster made them. Default 28.
+   */
+  bandRecalibrationDays?: number;
 }
 
-export const DEFAULT_BACKTEST: BacktestOptions = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30 };
+export const DEFAULT_BACKTEST: Required<BacktestOptions> = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30, bandRecalibrationDays: 28 };
+/** Fewest days of scored steps a band is re-scaled from. */
+export const MIN_RECALIBRATION_DAYS = 7;
 
 export interface LeadMetrics extends PointMetrics {
   leadHours: number;
@@ -23,6 +31,8 @@ export interface LeadMetrics extends PointMetrics {
 
 export interface ModelBacktest {
   overall: PointMetrics;
+  /** P10–P90 coverage of the bands as the forecaster made them, before re-scaling (same as overall's when off). */
+  rawCoverageP10P90: number;
   perLead: LeadMetrics[];
   /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test). */
   forecasts: QuantileForecast[];
@@ -84,9 +94,13 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
 
   const models: Record<string, ModelBacktest> = {};
   const total = issues.length * forecasters.length;
+  const recalibrationDays = o.bandRecalibrationDays ?? DEFAULT_BACKTEST.bandRecalibrationDays;
+  const stepMs = input.series.stepMs;
+  const floorKw = input.context.target === 'load' ? Number.NEGATIVE_INFINITY : 0;
   let done = 0;
   for (const f of forecasters) {
     const pairs: (Pair & { leadHours: number })[] = [];
+    const raw: (Pair & { timeMs: number })[] = [];
     const forecasts: QuantileForecast[] = [];
     let fittedAt = Number.NEGATIVE_INFINITY;
     for (const issue of issues) {
@@ -94,7 +108,11 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
         await f.fit(cutInput(input, issue.issuedAtMs));
         fittedAt = issue.issuedAtMs;
       }
-      const forecast = await f.predict(cutInput(input, issue.issuedAtMs), { ...issue, horizon: o.horizonSteps });
+      const made = await f.predict(cutInput(input, issue.issuedAtMs), { ...issue, horizon: o.horizonSteps });
+      // Only steps that ended by the issue time are scored yet: the band is re-fitted from what was known then.
+      const known = recalibrationDays > 0 ? raw.filter((p) => p.timeMs + stepMs <= issue.issuedAtMs && p.timeMs >= issue.issuedAtMs - recalibrationDays * 86_400_000) : [];
+      const forecast = recalibrationDays > 0 ? scaleBand(made, fitBandScale(known, MIN_RECALIBRATION_DAYS * stepsPerDay), floorKw) : made;
+      made.timesMs.forEach((timeMs, i) => raw.push({ timeMs, actual: valueAt(input.series, timeMs), p10: made.p10[i]!, p50: made.p50[i]!, p90: made.p90[i]! }));
       forecasts.push(forecast);
       pairs.push(...pairForecast(forecast, (t) => valueAt(input.series, t)));
       onForecast?.(++done, total);
@@ -103,6 +121,7 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
     for (const p of pairs) byLead.set(p.leadHours, [...(byLead.get(p.leadHours) ?? []), p]);
     models[f.name] = {
       overall: pointMetrics(pairs, metricOptions),
+      rawCoverageP10P90: pointMetrics(raw, metricOptions).coverageP10P90,
       perLead: [...byLead].sort(([a], [b]) => a - b).map(([leadHours, ps]) => ({ leadHours, ...pointMetrics(ps, metricOptions) })),
       forecasts,
     };

@@ -1,0 +1,55 @@
+import type { QuantileForecast } from '../types.js';
+import type { Pair } from './metrics.js';
+
+/**
+ * Bands re-fitted from the forecaster's own scored errors (rolling, normalised split conformal). A model's
+ * band is calibrated once, on the days before its fit; when the errors then grow (a cooling season, a
+ * windier month), its P10–P90 covers less and less until the next fit. Scaling each half of the band by
+ * what the last weeks' scored steps needed keeps it at 80 % without touching P50.
+ */
+export interface BandScale {
+  /** Factor on P50 − P10: the 90 % conformal quantile of (P50 − actual) / (P50 − P10). */
+  lower: number;
+  /** Factor on P90 − P50: the 90 % conformal quantile of (actual − P50) / (P90 − P50). */
+  upper: number;
+  /** Scored steps it was fitted on; 0: too few, the band is left as it is (factors 1). */
+  scoredSteps: number;
+}
+
+export const UNSCALED: BandScale = { lower: 1, upper: 1, scoredSteps: 0 };
+
+/** The finite-sample conformal quantile: the ⌈(n+1)·level⌉-th smallest score. */
+function conformal(scores: number[], level: number): number {
+  scores.sort((a, b) => a - b);
+  const k = Math.min(scores.length, Math.ceil((scores.length + 1) * level)) - 1;
+  return scores[Math.max(0, k)]!;
+}
+
+/**
+ * Factors from scored steps (actual known). Steps with a zero-width half (PV at night) say nothing about
+ * the width and are skipped. Fewer than `minSteps` usable steps: UNSCALED. A factor is never below 0, so an
+ * edge never crosses P50.
+ */
+export function fitBandScale(scored: readonly Pair[], minSteps: number): BandScale {
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (const p of scored) {
+    if (!Number.isFinite(p.actual)) continue;
+    const down = p.p50 - p.p10;
+    const up = p.p90 - p.p50;
+    if (down > 0) lower.push((p.p50 - p.actual) / down);
+    if (up > 0) upper.push((p.actual - p.p50) / up);
+  }
+  if (lower.length < minSteps || upper.length < minSteps) return UNSCALED;
+  return { lower: Math.max(0, conformal(lower, 0.9)), upper: Math.max(0, conformal(upper, 0.9)), scoredSteps: Math.min(lower.length, upper.length) };
+}
+
+/** The forecast with each half of its band scaled; P50 unchanged, P10 never below `floorKw` (0 for PV and wind). */
+export function scaleBand(f: QuantileForecast, s: BandScale, floorKw = Number.NEGATIVE_INFINITY): QuantileForecast {
+  if (s.lower === 1 && s.upper === 1) return f;
+  return {
+    ...f,
+    p10: f.p10.map((p10, i) => Math.min(f.p50[i]!, Math.max(floorKw, f.p50[i]! - s.lower * (f.p50[i]! - p10)))),
+    p90: f.p90.map((p90, i) => f.p50[i]! + s.upper * (p90 - f.p50[i]!)),
+  };
+}
