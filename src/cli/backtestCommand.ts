@@ -43,6 +43,7 @@ export function addBacktestCommand(program: Command): void {
     .option('--issue-hour <hour>', 'local hour on D−1 when forecasts are issued', hourOfDay, DEFAULT_BACKTEST.issueHourLocal)
     .option('--test-days <days>', 'days D evaluated (the last ones in the file)', positiveInt, DEFAULT_BACKTEST.testDays)
     .option('--retrain-days <days>', 'refit every this many days, on data before the issue time', positiveInt, DEFAULT_BACKTEST.retrainDays)
+    .option('--band-recalibration-days <days>', 're-scale each P10–P90 band from the errors scored in this many days before its issue time (0: bands as each model makes them)', wholeNumber, DEFAULT_BACKTEST.bandRecalibrationDays)
     .option('--latitude <deg>', 'site latitude (PV clear-sky baseline and features)', Number)
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
@@ -80,7 +81,7 @@ export function addBacktestCommand(program: Command): void {
       const forecasters = o.baselinesOnly ? baselines : [model, ...baselines];
       const bar = process.stderr.isTTY && !o.json ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {value}/{total} forecasts' }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
-      const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays }, (done, total) => {
+      const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays, bandRecalibrationDays: o.bandRecalibrationDays }, (done, total) => {
         if (!started) bar?.start(total, 0);
         started = true;
         bar?.update(done);
@@ -119,6 +120,7 @@ interface BacktestFlags {
   issueHour: number;
   testDays: number;
   retrainDays: number;
+  bandRecalibrationDays: number;
   latitude?: number;
   longitude?: number;
   capacityKw?: number;
@@ -172,18 +174,18 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function withoutForecasts(r: BacktestResult) {
-  return { ...r, models: Object.fromEntries(Object.entries(r.models).map(([k, m]) => [k, { overall: m.overall, perLead: m.perLead }])) };
+  return { ...r, models: Object.fromEntries(Object.entries(r.models).map(([k, m]) => [k, { overall: m.overall, rawCoverageP10P90: m.rawCoverageP10P90, perLead: m.perLead }])) };
 }
 
 function formatTable(r: BacktestResult): string {
   const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const lines = [
     `test window ${r.testWindow.from} .. ${r.testWindow.to}: ${r.forecasts} forecasts issued at ${r.issueHourLocal}:00 local on D−1, ${r.horizonSteps} steps`,
-    `${'model'.padEnd(24)} ${'MAE kW'.padStart(12)} ${'RMSE kW'.padStart(12)} ${'MAPE %'.padStart(8)} ${'nMAE %'.padStart(8)} ${'MASE'.padStart(6)} ${'pinball'.padStart(10)} ${'P10–P90'.padStart(8)}`,
+    `${'model'.padEnd(24)} ${'MAE kW'.padStart(12)} ${'RMSE kW'.padStart(12)} ${'MAPE %'.padStart(8)} ${'nMAE %'.padStart(8)} ${'MASE'.padStart(6)} ${'pinball'.padStart(10)} ${'P10–P90'.padStart(8)} ${'as made'.padStart(8)}`,
   ];
   for (const [name, m] of Object.entries(r.models)) {
     const o = m.overall;
-    lines.push(`${(name + (name === r.best ? ' *' : '')).padEnd(24)} ${fmt(o.maeKw).padStart(12)} ${fmt(o.rmseKw).padStart(12)} ${fmt(o.mapePct).padStart(8)} ${fmt(o.nmaePct).padStart(8)} ${fmt(o.mase).padStart(6)} ${fmt(o.pinballKw).padStart(10)} ${fmt(o.coverageP10P90 * 100, 1).padStart(8)}`);
+    lines.push(`${(name + (name === r.best ? ' *' : '')).padEnd(24)} ${fmt(o.maeKw).padStart(12)} ${fmt(o.rmseKw).padStart(12)} ${fmt(o.mapePct).padStart(8)} ${fmt(o.nmaePct).padStart(8)} ${fmt(o.mase).padStart(6)} ${fmt(o.pinballKw).padStart(10)} ${fmt(o.coverageP10P90 * 100, 1).padStart(8)} ${fmt(m.rawCoverageP10P90 * 100, 1).padStart(8)}`);
   }
   return lines.join('\n');
 }
@@ -199,6 +201,12 @@ function holidayList(value: string): string[] {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' must be a whole number ≥ 1`);
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' must be a whole number ≥ 0`);
   return n;
 }
 
