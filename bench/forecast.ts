@@ -22,6 +22,7 @@ import {
   runBacktest,
   staticForecastTable,
   toRegularSeries,
+  valueAt,
   WeatherFallbackForecaster,
   type BacktestResult,
   type ForecastFeature,
@@ -320,6 +321,14 @@ async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: Fo
   const seconds = (performance.now() - started) / 1000;
   const fallbacks = model instanceof WeatherFallbackForecaster ? model.fallbacks.length : 0;
   const name = excludeWeatherFeatures.length > 0 ? `${c.name} without ${excludeWeatherFeatures.join('+')}` : c.name;
+  // Every forecast as made, with the actuals, so band methods can be compared on them without a rerun.
+  if (process.env.BENCH_FORECAST_SAVE_FORECASTS) {
+    const times = result.models[model.name]!.forecastsAsMade.flatMap((f) => f.timesMs);
+    const actuals = Object.fromEntries(times.map((t) => [t, valueAt(input.series, t)]));
+    const file = `${process.env.BENCH_FORECAST_SAVE_FORECASTS}/${name.replace(/[^A-Za-z0-9+_-]+/g, '_')}.json`;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ name, target: c.target, stepMs: input.series.stepMs, capacityKw: c.capacityKw ?? null, actuals, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, m.forecastsAsMade])) }));
+  }
   return { name, goal: excludeWeatherFeatures.length > 0 ? 'ablation: what the input left out adds' : c.goal, seconds, fallbacks, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall, rawCoverageP10P90: m.rawCoverageP10P90 }])) } };
 }
 

@@ -3,8 +3,9 @@ import type { ForecastTarget } from './targets.js';
 /**
  * Forecasts, as stored: measurement `forecast`, tags `site`, `feeder` (`all` for the site total),
  * `target`, `model`, `lead` (whole hours from issue to target time, 0–168: bounds the series count the
- * way OpenSTEF's horizon tag does), fields `p10_kw`, `p50_kw`, `p90_kw`, `issued_at_ms`; time = the
- * start of the forecast step. Every issued forecast stays retrievable by its issue time.
+ * way OpenSTEF's horizon tag does), fields `p10_kw`, `p50_kw`, `p90_kw`, `issued_at_ms`,
+ * `band_scale_lower`, `band_scale_upper`; time = the start of the forecast step. Every issued forecast
+ * stays retrievable by its issue time.
  */
 export const FORECAST_MEASUREMENT = 'forecast';
 export const SITE_TOTAL_FEEDER = 'all';
@@ -24,6 +25,13 @@ export interface ForecastPoint {
   p10Kw: number;
   p50Kw: number;
   p90Kw: number;
+  /**
+   * The factors the band's halves (P50 − P10, P90 − P50) were re-scaled by from the scored errors before the
+   * issue (src/forecast/evaluation/recalibration.ts), so the band as the model made it can be recovered.
+   * Absent: not re-scaled (1).
+   */
+  bandScaleLower?: number;
+  bandScaleUpper?: number;
 }
 
 /** Whole hours from issue to target time: round((timeMs − issuedAtMs) / 1 h), the `lead` tag. Never -0. */

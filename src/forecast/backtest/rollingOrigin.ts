@@ -2,7 +2,7 @@ import { InsufficientDataError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
-import { fitBandScale, scaleBand } from '../evaluation/recalibration.js';
+import { recalibrateForecasts } from '../evaluation/recalibration.js';
 import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
 
 export interface BacktestOptions {
@@ -34,8 +34,10 @@ export interface ModelBacktest {
   /** P10–P90 coverage of the bands as the forecaster made them, before re-scaling (same as overall's when off). */
   rawCoverageP10P90: number;
   perLead: LeadMetrics[];
-  /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test). */
+  /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test), bands re-scaled. */
   forecasts: QuantileForecast[];
+  /** The same forecasts with the bands as the forecaster made them (the same objects when re-scaling is off). */
+  forecastsAsMade: QuantileForecast[];
 }
 
 export interface BacktestResult {
@@ -99,24 +101,21 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
   const floorKw = input.context.target === 'load' ? Number.NEGATIVE_INFINITY : 0;
   let done = 0;
   for (const f of forecasters) {
-    const pairs: (Pair & { leadHours: number })[] = [];
-    const raw: (Pair & { timeMs: number })[] = [];
-    const forecasts: QuantileForecast[] = [];
+    const made: QuantileForecast[] = [];
     let fittedAt = Number.NEGATIVE_INFINITY;
     for (const issue of issues) {
       if (issue.issuedAtMs - fittedAt >= o.retrainDays * 86_400_000) {
         await f.fit(cutInput(input, issue.issuedAtMs));
         fittedAt = issue.issuedAtMs;
       }
-      const made = await f.predict(cutInput(input, issue.issuedAtMs), { ...issue, horizon: o.horizonSteps });
-      // Only steps that ended by the issue time are scored yet: the band is re-fitted from what was known then.
-      const known = recalibrationDays > 0 ? raw.filter((p) => p.timeMs + stepMs <= issue.issuedAtMs && p.timeMs >= issue.issuedAtMs - recalibrationDays * 86_400_000) : [];
-      const forecast = recalibrationDays > 0 ? scaleBand(made, fitBandScale(known, MIN_RECALIBRATION_DAYS * stepsPerDay), floorKw) : made;
-      made.timesMs.forEach((timeMs, i) => raw.push({ timeMs, actual: valueAt(input.series, timeMs), p10: made.p10[i]!, p50: made.p50[i]!, p90: made.p90[i]! }));
-      forecasts.push(forecast);
-      pairs.push(...pairForecast(forecast, (t) => valueAt(input.series, t)));
+      made.push(await f.predict(cutInput(input, issue.issuedAtMs), { ...issue, horizon: o.horizonSteps }));
       onForecast?.(++done, total);
     }
+    const actualAt = (t: number) => valueAt(input.series, t);
+    // Each band re-scaled from what was scored before its own issue time: a pass over the forecasts made.
+    const forecasts = recalibrationDays > 0 ? recalibrateForecasts(made, actualAt, { stepMs, windowDays: recalibrationDays, minDays: MIN_RECALIBRATION_DAYS, floorKw }) : made;
+    const pairs = forecasts.flatMap((fc) => pairForecast(fc, actualAt));
+    const raw = made.flatMap((fc) => pairForecast(fc, actualAt));
     const byLead = new Map<number, Pair[]>();
     for (const p of pairs) byLead.set(p.leadHours, [...(byLead.get(p.leadHours) ?? []), p]);
     models[f.name] = {
@@ -124,6 +123,7 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
       rawCoverageP10P90: pointMetrics(raw, metricOptions).coverageP10P90,
       perLead: [...byLead].sort(([a], [b]) => a - b).map(([leadHours, ps]) => ({ leadHours, ...pointMetrics(ps, metricOptions) })),
       forecasts,
+      forecastsAsMade: made,
     };
   }
   const best = Object.entries(models).sort(([, a], [, b]) => a.overall.maeKw - b.overall.maeKw)[0]![0];

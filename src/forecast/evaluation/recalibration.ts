@@ -53,3 +53,35 @@ export function scaleBand(f: QuantileForecast, s: BandScale, floorKw = Number.NE
     p90: f.p90.map((p90, i) => f.p50[i]! + s.upper * (p90 - f.p50[i]!)),
   };
 }
+
+export interface RecalibrationOptions {
+  stepMs: number;
+  /** Steps scored in this many days before an issue time re-scale its band. */
+  windowDays: number;
+  /** Fewer days than this scored: the band is left as made. */
+  minDays: number;
+  /** P10's floor (0 for PV and wind). */
+  floorKw: number;
+}
+
+/**
+ * Forecasts in issue order, each band re-scaled from the forecasts before it whose steps had ended by its
+ * issue time (actual known then), as made (never from re-scaled ones). Pure: the backtest's pass, and
+ * what a benchmark replays on saved forecasts.
+ */
+export function recalibrateForecasts(made: readonly QuantileForecast[], actualAt: (timeMs: number) => number, o: RecalibrationOptions): QuantileForecast[] {
+  const stepsPerDay = Math.round(86_400_000 / o.stepMs);
+  const scored: (Pair & { timeMs: number })[] = [];
+  let next = 0;
+  const pending = made.flatMap((f) => f.timesMs.map((timeMs, i) => ({ timeMs, p10: f.p10[i]!, p50: f.p50[i]!, p90: f.p90[i]! }))).sort((a, b) => a.timeMs - b.timeMs);
+  return made.map((f) => {
+    // Steps ended by this issue time join the scored set (made is in issue order, so the set only grows).
+    while (next < pending.length && pending[next]!.timeMs + o.stepMs <= f.issuedAtMs) {
+      const p = pending[next++]!;
+      scored.push({ ...p, actual: actualAt(p.timeMs) });
+    }
+    const fromMs = f.issuedAtMs - o.windowDays * 86_400_000;
+    const window = scored.filter((p) => p.timeMs >= fromMs);
+    return scaleBand(f, fitBandScale(window, o.minDays * stepsPerDay), o.floorKw);
+  });
+}

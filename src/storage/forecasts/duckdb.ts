@@ -1,7 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { FORECAST_ERROR_FIELDS, FORECAST_ERROR_MEASUREMENT, FORECAST_MEASUREMENT, type ForecastErrorPoint, type ForecastPoint } from '../../contract/index.js';
 import { toNumber, toTimestamp, type DuckDbEngine, type DuckDbRow } from '../engines/duckdb.js';
-import { validateForecastErrorPoints, validateForecastPoints, validateForecastQuery } from './rules.js';
+import { validateForecastErrorPoints, validateForecastPoints, validateForecastQuery, withBandScales } from './rules.js';
 import type { ForecastHistoryQuery, ForecastQuery, ForecastStore } from './store.js';
 
 /**
@@ -13,11 +13,12 @@ import type { ForecastHistoryQuery, ForecastQuery, ForecastStore } from './store
 const FORECAST_TABLE = FORECAST_MEASUREMENT;
 const FORECAST_STAGING = `${FORECAST_TABLE}_staging`;
 const FORECAST_KEY = 'site, feeder, target, lead, time';
-const FORECAST_VALUES = ['model', 'p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms'];
+const FORECAST_VALUES = ['model', 'p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms', 'band_scale_lower', 'band_scale_upper'];
 const FORECAST_COLUMNS = `${FORECAST_KEY}, ${FORECAST_VALUES.join(', ')}`;
 const FORECAST_COLUMN_DEFS =
   'site VARCHAR NOT NULL, feeder VARCHAR NOT NULL, target VARCHAR NOT NULL, lead INTEGER NOT NULL, time TIMESTAMP NOT NULL, ' +
-  'model VARCHAR NOT NULL, p10_kw DOUBLE NOT NULL, p50_kw DOUBLE NOT NULL, p90_kw DOUBLE NOT NULL, issued_at_ms BIGINT NOT NULL';
+  'model VARCHAR NOT NULL, p10_kw DOUBLE NOT NULL, p50_kw DOUBLE NOT NULL, p90_kw DOUBLE NOT NULL, issued_at_ms BIGINT NOT NULL, ' +
+  'band_scale_lower DOUBLE, band_scale_upper DOUBLE';
 const FORECAST_UPSERT_SQL =
   `INSERT INTO ${FORECAST_TABLE} (${FORECAST_COLUMNS}) SELECT ${FORECAST_COLUMNS} FROM ${FORECAST_STAGING} ` +
   `ON CONFLICT (${FORECAST_KEY}) DO UPDATE SET ${FORECAST_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
@@ -47,6 +48,9 @@ export class DuckDbForecastStore implements ForecastStore {
   constructor(private readonly db: DuckDbEngine) {
     db.declare([
       `CREATE TABLE IF NOT EXISTS ${FORECAST_TABLE} (${FORECAST_COLUMN_DEFS}, PRIMARY KEY (${FORECAST_KEY}))`,
+      // Databases from before band scales: the columns are added, NULL (not re-scaled) for the old rows.
+      `ALTER TABLE ${FORECAST_TABLE} ADD COLUMN IF NOT EXISTS band_scale_lower DOUBLE`,
+      `ALTER TABLE ${FORECAST_TABLE} ADD COLUMN IF NOT EXISTS band_scale_upper DOUBLE`,
       `CREATE TEMP TABLE IF NOT EXISTS ${FORECAST_STAGING} (${FORECAST_COLUMN_DEFS})`,
       `CREATE TABLE IF NOT EXISTS ${FORECAST_ERROR_TABLE} (${FORECAST_ERROR_COLUMN_DEFS}, PRIMARY KEY (${FORECAST_ERROR_KEY}))`,
       `CREATE TEMP TABLE IF NOT EXISTS ${FORECAST_ERROR_STAGING} (${FORECAST_ERROR_COLUMN_DEFS})`,
@@ -70,6 +74,9 @@ export class DuckDbForecastStore implements ForecastStore {
       appender.appendDouble(p.p50Kw);
       appender.appendDouble(p.p90Kw);
       appender.appendBigInt(BigInt(p.issuedAtMs));
+      // Always written, as in InfluxDB: a re-issue never keeps an older issue's scale.
+      appender.appendDouble(p.bandScaleLower ?? 1);
+      appender.appendDouble(p.bandScaleUpper ?? 1);
     });
   }
 
@@ -83,7 +90,7 @@ export class DuckDbForecastStore implements ForecastStore {
       filters.push(`issued_at_ms <= $${params.length}`);
     }
     const sql =
-      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw FROM ${FORECAST_TABLE} ` +
+      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw, band_scale_lower, band_scale_upper FROM ${FORECAST_TABLE} ` +
       `WHERE ${filters.join(' AND ')} QUALIFY row_number() OVER (PARTITION BY time ORDER BY issued_at_ms DESC, model ASC) = 1 ` +
       `ORDER BY time`;
     const rows = await this.db.read(sql, params, 'readForecasts');
@@ -94,7 +101,7 @@ export class DuckDbForecastStore implements ForecastStore {
   async readForecastHistory(q: ForecastHistoryQuery): Promise<ForecastPoint[]> {
     validateForecastQuery(q);
     const sql =
-      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw FROM ${FORECAST_TABLE} ` +
+      `SELECT model, issued_at_ms, epoch_ms(time) AS time_ms, p10_kw, p50_kw, p90_kw, band_scale_lower, band_scale_upper FROM ${FORECAST_TABLE} ` +
       `WHERE site = $1 AND feeder = $2 AND target = $3 AND time >= $4 AND time < $5 ORDER BY time, issued_at_ms, model`;
     const rows = await this.db.read(sql, [q.site, q.feeder, q.target, toTimestamp(q.fromMs), toTimestamp(q.toMs)], 'readForecastHistory');
     return rows.map((r) => toForecastPoint(r, q));
@@ -163,6 +170,7 @@ function toForecastPoint(r: DuckDbRow, q: Pick<ForecastQuery, 'site' | 'feeder' 
     p10Kw: toNumber(r.p10_kw),
     p50Kw: toNumber(r.p50_kw),
     p90Kw: toNumber(r.p90_kw),
+    ...withBandScales(r.band_scale_lower === null ? undefined : toNumber(r.band_scale_lower), r.band_scale_upper === null ? undefined : toNumber(r.band_scale_upper)),
   };
 }
 

@@ -1,6 +1,7 @@
 import { FORECAST_ERROR_FIELDS, type ForecastErrorPoint, type ForecastPoint } from '../../contract/index.js';
 import { identifier, stringLiteral, type InfluxSeries } from '../engines/influx/query.js';
 import type { ForecastHistoryQuery, ForecastQuery } from './store.js';
+import { withBandScales } from './rules.js';
 
 /** Forecasts' and scores' InfluxQL statements and result parsing, pure. */
 
@@ -19,7 +20,7 @@ export function buildForecastSelect(q: ForecastQuery, from: string): string {
     ...(q.asOfMs === undefined ? [] : [`${identifier('issued_at_ms')} <= ${q.asOfMs}`]),
   ];
   return (
-    `SELECT ${['p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms'].map(identifier).join(', ')} FROM ${from} ` +
+    `SELECT ${['p10_kw', 'p50_kw', 'p90_kw', 'issued_at_ms', 'band_scale_lower', 'band_scale_upper'].map(identifier).join(', ')} FROM ${from} ` +
     `WHERE ${conditions.join(' AND ')} GROUP BY ${identifier('model')}, ${identifier('lead')}`
   );
 }
@@ -29,7 +30,9 @@ export function toForecastPoints(series: InfluxSeries[], q: Pick<ForecastQuery, 
   const points: ForecastPoint[] = [];
   for (const s of series) {
     const col = (name: string) => s.columns.indexOf(name);
-    const [t, p10, p50, p90, issued] = [col('time'), col('p10_kw'), col('p50_kw'), col('p90_kw'), col('issued_at_ms')];
+    const [t, p10, p50, p90, issued, lower, upper] = [col('time'), col('p10_kw'), col('p50_kw'), col('p90_kw'), col('issued_at_ms'), col('band_scale_lower'), col('band_scale_upper')];
+    // Points written before band scales existed have none: absent, not 1, so a reader can tell.
+    const scale = (row: unknown[], i: number) => (i >= 0 && typeof row[i] === 'number' ? (row[i] as number) : undefined);
     for (const row of s.values ?? []) {
       const values = [row[t], row[p10], row[p50], row[p90], row[issued]];
       if (values.some((v) => v === null || v === undefined)) continue;
@@ -43,6 +46,7 @@ export function toForecastPoints(series: InfluxSeries[], q: Pick<ForecastQuery, 
         p10Kw: Number(row[p10]),
         p50Kw: Number(row[p50]),
         p90Kw: Number(row[p90]),
+        ...withBandScales(scale(row, lower), scale(row, upper)),
       });
     }
   }

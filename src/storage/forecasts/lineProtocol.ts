@@ -5,13 +5,15 @@ const FORECAST = escape.measurement(FORECAST_MEASUREMENT);
 
 /**
  * One forecast point as a line (precision=ms): tags feeder, lead, model, site, target (sorted), float
- * fields p10_kw, p50_kw, p90_kw and issued_at_ms (epoch ms is exact in a float64, and a float can never
- * conflict with a later write). `lead` is forecastLeadHours(p), checked by validateForecastPoints.
+ * fields band_scale_lower/upper, issued_at_ms, p10_kw, p50_kw, p90_kw (epoch ms is exact in a float64, and a
+ * float can never conflict with a later write). The band scales are always written (1 when not re-scaled):
+ * a re-issue overwrites every field, never keeping an older issue's scale. `lead` is forecastLeadHours(p),
+ * checked by validateForecastPoints.
  */
 export function toForecastLine(p: ForecastPoint, lead: number): string {
   return (
     `${FORECAST},feeder=${escape.tag(p.feeder)},lead=${lead},model=${escape.tag(p.model)},site=${escape.tag(p.site)},target=${escape.tag(p.target)} ` +
-    `issued_at_ms=${p.issuedAtMs},p10_kw=${p.p10Kw},p50_kw=${p.p50Kw},p90_kw=${p.p90Kw} ${p.timeMs}`
+    `band_scale_lower=${p.bandScaleLower ?? 1},band_scale_upper=${p.bandScaleUpper ?? 1},issued_at_ms=${p.issuedAtMs},p10_kw=${p.p10Kw},p50_kw=${p.p50Kw},p90_kw=${p.p90Kw} ${p.timeMs}`
   );
 }
 

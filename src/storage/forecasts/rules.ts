@@ -48,6 +48,10 @@ export function validateForecastPoints(points: readonly ForecastPoint[]): number
     if (!(p.p10Kw <= p.p50Kw && p.p50Kw <= p.p90Kw)) {
       throw new StoreRejectedError(`${where}: quantiles out of order (p10 ${p.p10Kw}, p50 ${p.p50Kw}, p90 ${p.p90Kw})`);
     }
+    for (const key of ['bandScaleLower', 'bandScaleUpper'] as const) {
+      const v = p[key];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new StoreRejectedError(`${where}: ${key} must be a finite number ≥ 0, got ${String(v)}`);
+    }
     return lead;
   });
 }
@@ -113,4 +117,13 @@ export function latestPerTime(points: Iterable<ForecastPoint>, asOfMs?: number):
     }
   }
   return [...best.values()].sort((a, b) => a.timeMs - b.timeMs);
+}
+
+/**
+ * The optional band-scale fields of a stored forecast point, both or neither: absent when not stored
+ * (points from before band scales) or both 1 (not re-scaled, which is how the stores write "absent").
+ */
+export function withBandScales(lower: number | undefined, upper: number | undefined): Pick<ForecastPoint, 'bandScaleLower' | 'bandScaleUpper'> {
+  if (lower === undefined || upper === undefined || (lower === 1 && upper === 1)) return {};
+  return { bandScaleLower: lower, bandScaleUpper: upper };
 }

@@ -66,6 +66,8 @@ describe('Stores specifics', () => {
     ]);
     expect((await influxd.query('forecast_names', 'SHOW TAG KEYS FROM forecast'))[0]!.values.flat()).toEqual(['feeder', 'lead', 'model', 'site', 'target']);
     expect((await influxd.query('forecast_names', 'SHOW FIELD KEYS FROM forecast'))[0]!.values).toEqual([
+      ['band_scale_lower', 'float'],
+      ['band_scale_upper', 'float'],
       ['issued_at_ms', 'float'],
       ['p10_kw', 'float'],
       ['p50_kw', 'float'],

@@ -35,6 +35,18 @@ export function describeForecastContract(engine: string, setup: StoreSetup): voi
         expect(await ctx.stores.forecasts.readForecasts(fq({ site: 's2' }))).toEqual([]);
       });
 
+      it('keeps the band scales a forecast was issued with, and a re-issue without them overwrites them', async () => {
+        const scaled = { ...fc(ISSUE_6, ISSUE_6 + 12 * H, 5), bandScaleLower: 1.25, bandScaleUpper: 0.5 };
+        await ctx.stores.forecasts.writeForecasts([scaled]);
+        expect(await ctx.stores.forecasts.readForecasts(fq())).toEqual([scaled]);
+        expect(await ctx.stores.forecasts.readForecastHistory(fq())).toEqual([scaled]);
+        const plain = fc(ISSUE_6 + 20 * 60_000, ISSUE_6 + 12 * H, 6);
+        await ctx.stores.forecasts.writeForecasts([plain]);
+        expect(await ctx.stores.forecasts.readForecasts(fq())).toEqual([plain]);
+        await expect(ctx.stores.forecasts.writeForecasts([{ ...plain, bandScaleLower: -1 }])).rejects.toThrow(StoreRejectedError);
+        await expect(ctx.stores.forecasts.writeForecasts([{ ...plain, bandScaleUpper: Number.NaN }])).rejects.toThrow('bandScaleUpper must be a finite number ≥ 0');
+      });
+
       it('overwrites a re-issue with the same series, time and lead, also within one batch', async () => {
         await ctx.stores.forecasts.writeForecasts([fc(ISSUE_6, ISSUE_6 + 12 * H, 5)]);
         // Issued 20 minutes later: the lead still rounds to 12 h, so it replaces the 06:00 point.
