@@ -7,7 +7,8 @@ import { vintagedForecastTable, type WeatherForecastTable } from './features/wea
 import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
-import { sliceInput } from './data/series.js';
+import { sliceInput, valueAt } from './data/series.js';
+import { MIN_RECALIBRATION_DAYS, UNSCALED, bandAsMade, fitBandScale, scaleBand, type BandScale } from './evaluation/recalibration.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
 import { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
@@ -248,12 +249,42 @@ export class ForecastService {
       logger.warn({ series: ref, fallback: servingName(serving.serving), missingSteps: err.missingSteps }, reason);
     }
     const model = servingName(serving.serving);
-    const points: ForecastPoint[] = f.timesMs
-      .map((timeMs, i) => ({ ...ref, model, issuedAtMs: nowMs, timeMs, p10Kw: f.p10[i]!, p50Kw: f.p50[i]!, p90Kw: f.p90[i]! }))
+    const scale = await this.bandScale(ref, model, input, nowMs);
+    const banded = scaleBand(f, scale, ref.target === 'load' ? Number.NEGATIVE_INFINITY : 0);
+    const scaled = scale.lower !== 1 || scale.upper !== 1 ? { bandScaleLower: scale.lower, bandScaleUpper: scale.upper } : {};
+    const points: ForecastPoint[] = banded.timesMs
+      .map((timeMs, i) => ({ ...ref, model, issuedAtMs: nowMs, timeMs, p10Kw: banded.p10[i]!, p50Kw: banded.p50[i]!, p90Kw: banded.p90[i]!, ...scaled }))
       .filter((p) => Number.isFinite(p.p10Kw) && Number.isFinite(p.p50Kw) && Number.isFinite(p.p90Kw));
     await stores.forecasts.writeForecasts(points);
-    logger.info({ series: ref, model, steps: points.length, issuedAt: new Date(nowMs).toISOString() }, 'forecast issued');
+    logger.info({ series: ref, model, steps: points.length, issuedAt: new Date(nowMs).toISOString(), bandScale: scale }, 'forecast issued');
     return points;
+  }
+
+  /**
+   * How to re-scale the band of a forecast `model` issues now: from its own stored forecasts (any version
+   * of the same kind: a retrained LSTM is judged on the LSTM's record) of the last
+   * FORECAST_BAND_RECALIBRATION_DAYS whose steps have ended, as made (their stored scales undone), against
+   * the masked actuals. The backtest does the same pass (recalibrateForecasts).
+   */
+  private async bandScale(ref: SeriesRef, model: string, input: ForecastInput, nowMs: number): Promise<BandScale> {
+    const days = this.d.config.bandRecalibrationDays;
+    if (days === 0) return UNSCALED;
+    const stepMs = input.series.stepMs;
+    const kind = (name: string) => name.split('@')[0];
+    const stored = await this.d.stores.forecasts.readForecastHistory({ ...ref, fromMs: Math.floor((nowMs - days * DAY_MS) / stepMs) * stepMs, toMs: Math.floor(nowMs / stepMs) * stepMs });
+    const scored = [];
+    const times = new Set<number>();
+    for (const p of stored) {
+      if (kind(p.model) !== kind(model) || p.timeMs + stepMs > nowMs) continue;
+      const band = bandAsMade({ p10: p.p10Kw, p50: p.p50Kw, p90: p.p90Kw, ...(p.bandScaleLower !== undefined ? { bandScaleLower: p.bandScaleLower, bandScaleUpper: p.bandScaleUpper! } : {}) });
+      const actual = valueAt(input.series, p.timeMs);
+      if (band === undefined || !Number.isFinite(actual)) continue;
+      scored.push({ ...band, actual });
+      times.add(p.timeMs);
+    }
+    // Hourly issues store many leads per step: the minimum counts days of steps, not points.
+    if (times.size < MIN_RECALIBRATION_DAYS * Math.round(DAY_MS / stepMs)) return UNSCALED;
+    return fitBandScale(scored, 1);
   }
 
   /**

@@ -2,7 +2,7 @@ import { InsufficientDataError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
-import { recalibrateForecasts } from '../evaluation/recalibration.js';
+import { MIN_RECALIBRATION_DAYS, RECALIBRATION_WINDOW_DAYS, recalibrateForecasts } from '../evaluation/recalibration.js';
 import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
 
 export interface BacktestOptions {
@@ -21,9 +21,7 @@ export interface BacktestOptions {
   bandRecalibrationDays?: number;
 }
 
-export const DEFAULT_BACKTEST: Required<BacktestOptions> = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30, bandRecalibrationDays: 28 };
-/** Fewest days of scored steps a band is re-scaled from. */
-export const MIN_RECALIBRATION_DAYS = 7;
+export const DEFAULT_BACKTEST: Required<BacktestOptions> = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30, bandRecalibrationDays: RECALIBRATION_WINDOW_DAYS };
 
 export interface LeadMetrics extends PointMetrics {
   leadHours: number;

@@ -17,6 +17,20 @@ export interface BandScale {
 }
 
 export const UNSCALED: BandScale = { lower: 1, upper: 1, scoredSteps: 0 };
+/** Days of scored steps a band is re-scaled from by default, and the fewest worth re-scaling from. */
+export const RECALIBRATION_WINDOW_DAYS = 28;
+export const MIN_RECALIBRATION_DAYS = 7;
+
+/**
+ * A stored point's band as the model made it: its halves divided by the scales it was issued with.
+ * Undefined when a scale of 0 collapsed a half (nothing to recover).
+ */
+export function bandAsMade(p: { p10: number; p50: number; p90: number; bandScaleLower?: number; bandScaleUpper?: number }): { p10: number; p50: number; p90: number } | undefined {
+  const lower = p.bandScaleLower ?? 1;
+  const upper = p.bandScaleUpper ?? 1;
+  if (lower <= 0 || upper <= 0) return undefined;
+  return { p10: p.p50 - (p.p50 - p.p10) / lower, p50: p.p50, p90: p.p50 + (p.p90 - p.p50) / upper };
+}
 
 /** The finite-sample conformal quantile: the ⌈(n+1)·level⌉-th smallest score. */
 function conformal(scores: number[], level: number): number {
