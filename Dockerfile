@@ -1,5 +1,5 @@
-# gridcast image: the compiled CLI. Built by docker-compose.yml (not built in CI: no Docker engine there).
-FROM node:20-bookworm-slim AS build
+# gridcast image: the compiled CLI, on Node 22 LTS (docs/deployment.md: "Node versions"). Built by docker-compose.yml (not built in CI: no Docker engine there).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 ENV SCARF_ANALYTICS=false
@@ -9,7 +9,7 @@ COPY src ./src
 COPY simulators ./simulators
 RUN npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

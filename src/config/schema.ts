@@ -418,6 +418,20 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/**
+ * Settings that hold a secret. Each may instead be read from a file named by `<KEY>_FILE` (docker secrets,
+ * Kubernetes secret volumes), so the secret itself never sits in the environment or in `docker inspect`.
+ * API_KEYS has no such variant: API_KEYS_FILE is already the store of hashed keys (`gridcast keys create`),
+ * which is the way to keep API keys out of the environment.
+ */
+export const SECRET_KEYS = ['MQTT_PASSWORD', 'INFLUX_TOKEN', 'INFLUX_PASSWORD', 'WEATHER_FORECAST_API_KEY'] as const satisfies readonly ConfigKey[];
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** The variable naming the file a secret setting is read from: INFLUX_TOKEN → INFLUX_TOKEN_FILE. */
+export function secretFileVar(key: SecretKey): `${SecretKey}_FILE` {
+  return `${key}_FILE`;
+}
+
 type Parsed = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]['schema']> };
 
 const rawSchema = z.object(

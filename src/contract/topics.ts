@@ -34,6 +34,9 @@ export function telemetryTopicMeter(topic: string): MeterIds | undefined {
   return [site, feeder, meter].every((id) => ID_PATTERN.test(id)) ? { site, feeder, meter } : undefined;
 }
 
+/** Every site's dispatch plan: what the forecaster may publish and a site controller read (deploy/mosquitto/acl). */
+export const DISPATCH_SUBSCRIPTION = `${TOPIC_PREFIX}/+/dispatch`;
+
 /** Where the latest dispatch plan of a site is published, retained (src/dispatch). */
 export function dispatchTopic(site: string): string {
   return `${TOPIC_PREFIX}/${site}/dispatch`;

@@ -1,18 +1,25 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   DEADLETTER_TOPIC,
+  DISPATCH_SUBSCRIPTION,
   METER_DEADLETTER_SUBSCRIPTION,
   TELEMETRY_SUBSCRIPTION,
   WEATHER_FORECAST_SUBSCRIPTION,
   meterDeadLetterTopic,
+  dispatchTopic,
   telemetryTopic,
   weatherForecastTopic,
 } from '../../src/contract/index.js';
 import type { DeadLetter } from '../../src/ingest/index.js';
 import { DeployMosquitto } from '../support/deployMosquitto.js';
 import { metricValue, startIngester, type InProcessIngester } from '../support/platformHarness.js';
-import { Influxd, sleep } from '../support/services.js';
+import { Influxd, findBinary, sleep } from '../support/services.js';
 
 /**
  * The repository's broker configuration (deploy/mosquitto/mosquitto.conf and acl), started by its own
@@ -24,6 +31,9 @@ const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
 const WEATHER = { username: 'gridcast-weather', password: 'pw-weather-5b0a' };
+// docker-compose.yml's forecaster (listener 1884) and a site controller (listener 1883).
+const FORECASTER = { username: 'gridcast-forecaster', password: 'pw-forecaster-2d71' };
+const CONTROLLER = { username: 'gridcast-controller', password: 'pw-controller-a95e' };
 // An operator watching every dead letter, added to meters.passwd and the ACL as docs/security.md says.
 const OPS = { username: 'gridcast-ops', password: 'pw-ops-c4e2' };
 
@@ -35,6 +45,8 @@ beforeAll(async () => {
     ingestPassword: INGEST.password,
     simulatorPassword: 'pw-sim-19a0',
     weatherPassword: WEATHER.password,
+    forecasterPassword: FORECASTER.password,
+    controllerPassword: CONTROLLER.password,
     aclAppend: `user ${OPS.username}\ntopic read ${DEADLETTER_TOPIC}`,
   });
 });
@@ -135,6 +147,56 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     await waitFor(() => inbox.length >= 1);
     await sleep(300);
     expect(inbox).toEqual(['gridcast/v1/north/weather-forecast nwp']);
+  });
+
+  it('lets the forecaster publish a retained plan that a controller reads, even subscribing later; a meter neither reads nor writes plans', async () => {
+    const plan = JSON.stringify({ schemaVersion: 'gridcast-dispatch/1', site: 'north', steps: [{ batteries: [{ id: 'bess-1', powerKw: -50 }] }] });
+    // The forecaster publishes as dispatch does (src/dispatch/publisher.ts): QoS 1, retained, its own client id.
+    const forecaster = await connect({ ...FORECASTER, clientId: 'gridcast-forecaster-dispatch' }, 'services');
+    await expect(forecaster.publishAsync(dispatchTopic('north'), plan, { qos: 1, retain: true })).resolves.toBeDefined();
+
+    // Subscribing after the plan was published: the retained copy arrives.
+    const controller = await connect({ ...CONTROLLER, clientId: 'acl-controller' });
+    const got: { topic: string; payload: string; retain: boolean }[] = [];
+    controller.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    expect((await controller.subscribeAsync(DISPATCH_SUBSCRIPTION, { qos: 1 }))[0]?.qos).toBe(1);
+    // A meter subscribing to every plan gets none (Mosquitto grants the subscription, checks read per message).
+    const snooper = await connect({ ...METER_B, clientId: 'acl-meter-b-plans' });
+    const snooped: string[] = [];
+    snooper.on('message', (topic) => snooped.push(topic));
+    await snooper.subscribeAsync(DISPATCH_SUBSCRIPTION, { qos: 1 });
+    await waitFor(() => got.length >= 1);
+    await sleep(300);
+    expect(got).toEqual([{ topic: 'gridcast/v1/north/dispatch', payload: plan, retain: true }]);
+    expect(snooped).toEqual([]);
+
+    // Only the forecaster writes plans: not a meter, not the controller; and the forecaster writes nothing else.
+    await expectForgedPublishRefused(5, dispatchTopic('north'));
+    await expect(controller.publishAsync(dispatchTopic('north'), '{}', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    const forecaster2 = await connect({ ...FORECASTER, clientId: 'acl-forecaster-2' }, 'services');
+    await expect(forecaster2.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), 'x', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    await sleep(300);
+    expect(got).toHaveLength(1);
+    // Each listener knows only its own users: the forecaster is a service user, the controller is not.
+    await expect(connect({ ...FORECASTER, clientId: 'acl-forecaster-on-meters' })).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
+    await expect(connect({ ...CONTROLLER, clientId: 'acl-controller-on-services' }, 'services')).rejects.toThrow(/authori[sz]ed|bad user name or password/i);
+    // Clear the retained plan (an empty retained payload) so it doesn't outlive this test in the broker's store.
+    await forecaster.publishAsync(dispatchTopic('north'), '', { qos: 1, retain: true });
+  });
+
+  it("passes docker-compose.yml's broker health check, which fails with a wrong password", async () => {
+    const compose = z
+      .object({ services: z.object({ mosquitto: z.object({ healthcheck: z.object({ test: z.tuple([z.literal('CMD-SHELL'), z.string()]) }) }) }) })
+      .parse(parse(await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }));
+    const [kind, command] = compose.services.mosquitto.healthcheck.test;
+    expect(kind).toBe('CMD-SHELL');
+    // As the container's shell runs it: compose turns $$ into $; the services' listener is on a free port here.
+    const port = new URL(broker.servicesUrl).port;
+    const shell = command.replaceAll('$$', '$').replace(' -p 1884 ', ` -p ${port} `).replace(/^mosquitto_sub /, `${findBinary('mosquitto_sub', 'mosquitto-clients')} `);
+    expect(shell).toContain(` -p ${port} `);
+    const run = promisify(execFile);
+    await expect(run('/bin/sh', ['-c', shell], { env: { ...process.env, MQTT_INGEST_PASSWORD: INGEST.password }, timeout: 10_000 })).resolves.toBeDefined();
+    await expect(run('/bin/sh', ['-c', shell], { env: { ...process.env, MQTT_INGEST_PASSWORD: 'wrong' }, timeout: 10_000 })).rejects.toThrow();
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ export class DeployMosquitto extends Service {
     port: number,
     /** The ingesters' listener (1884 in the container). */
     readonly servicesPort: number,
-    private readonly passwords: { ingest: string; simulator: string; weather?: string },
+    private readonly passwords: { ingest: string; simulator: string; forecaster: string; controller: string; weather?: string },
   ) {
     super(dir, port);
   }
@@ -44,9 +45,19 @@ export class DeployMosquitto extends Service {
   /**
    * `meters` go into meters.passwd (listener 1883) as operators add them; `aclAppend` is added to the end of the
    * repository's acl unchanged, as docs/security.md tells an operator to add a user (e.g. one that reads dead letters);
-   * `aclEdit` changes the repository's acl first (an operator's older copy of it).
+   * `aclEdit` changes the repository's acl first (an operator's older copy of it). The forecaster's and the
+   * controller's passwords, which the entrypoint requires, are made up when a test doesn't log in as them.
    */
-  static async start(o: { meters: BrokerUser[]; ingestPassword: string; simulatorPassword: string; weatherPassword?: string; aclAppend?: string; aclEdit?: (acl: string) => string }): Promise<DeployMosquitto> {
+  static async start(o: {
+    meters: BrokerUser[];
+    ingestPassword: string;
+    simulatorPassword: string;
+    forecasterPassword?: string;
+    controllerPassword?: string;
+    weatherPassword?: string;
+    aclAppend?: string;
+    aclEdit?: (acl: string) => string;
+  }): Promise<DeployMosquitto> {
     const mosquitto = findBinary('mosquitto', 'mosquitto');
     const passwd = findBinary('mosquitto_passwd', 'mosquitto');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-deploy-mosquitto-'));
@@ -76,14 +87,28 @@ export class DeployMosquitto extends Service {
     if (process.getuid?.() !== 0) entrypoint = entrypoint.replace(/^chown .*$/m, ':');
     await writeFile(join(config, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
 
-    const broker = new DeployMosquitto(dir, port, servicesPort, { ingest: o.ingestPassword, simulator: o.simulatorPassword, ...(o.weatherPassword ? { weather: o.weatherPassword } : {}) });
+    const broker = new DeployMosquitto(dir, port, servicesPort, {
+      ingest: o.ingestPassword,
+      simulator: o.simulatorPassword,
+      forecaster: o.forecasterPassword ?? `pw-forecaster-${randomUUID()}`,
+      controller: o.controllerPassword ?? `pw-controller-${randomUUID()}`,
+      ...(o.weatherPassword ? { weather: o.weatherPassword } : {}),
+    });
     await broker.start();
     return broker;
   }
 
   protected override env(): NodeJS.ProcessEnv {
     const path = [process.env.PATH ?? '', '/usr/sbin', '/usr/bin'].join(':');
-    return { ...process.env, PATH: path, MQTT_INGEST_PASSWORD: this.passwords.ingest, MQTT_SIMULATOR_PASSWORD: this.passwords.simulator, ...(this.passwords.weather ? { MQTT_WEATHER_PASSWORD: this.passwords.weather } : {}) };
+    return {
+      ...process.env,
+      PATH: path,
+      MQTT_INGEST_PASSWORD: this.passwords.ingest,
+      MQTT_SIMULATOR_PASSWORD: this.passwords.simulator,
+      MQTT_FORECASTER_PASSWORD: this.passwords.forecaster,
+      MQTT_CONTROLLER_PASSWORD: this.passwords.controller,
+      ...(this.passwords.weather ? { MQTT_WEATHER_PASSWORD: this.passwords.weather } : {}),
+    };
   }
 
   protected command(): [string, string[]] {

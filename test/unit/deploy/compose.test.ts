@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { CONFIG_KEYS } from '../../../src/config/index.js';
+import { CONFIG_KEYS, SECRET_KEYS, secretFileVar } from '../../../src/config/index.js';
 import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../../grafana/src/index.js';
-import { DEADLETTER_TOPIC, METER_DEADLETTER_SUBSCRIPTION, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION } from '../../../src/contract/index.js';
+import { DEADLETTER_TOPIC, DISPATCH_SUBSCRIPTION, METER_DEADLETTER_SUBSCRIPTION, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION } from '../../../src/contract/index.js';
 
 /**
  * docker-compose.yml and what it mounts. Docker does not run here, so this checks what can be checked:
@@ -22,7 +22,9 @@ const serviceSchema = z.object({
   environment: z.record(z.string(), z.string()).optional(),
   volumes: z.array(z.string()).optional(),
   ports: z.array(z.string()).optional(),
-  healthcheck: z.object({ disable: z.boolean().optional() }).optional(),
+  healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional(), start_period: z.string().optional() }).optional(),
+  // Only the long form: the short list form can't say "wait until healthy".
+  depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
 });
 type Service = z.infer<typeof serviceSchema>;
 const composeSchema = z.object({ services: z.record(z.string(), serviceSchema), volumes: z.record(z.string(), z.null()).optional() });
@@ -75,14 +77,23 @@ describe('docker-compose.yml (Docker does not run here; this checks what can be 
     const ids = ingesters.map(([, s]) => s.environment?.MQTT_CLIENT_ID);
     expect(new Set(ids).size).toBe(ingesters.length);
     for (const [, s] of ingesters) expect(s.environment?.MQTT_SHARE_GROUP).toBeTruthy();
+    const fileVars: string[] = SECRET_KEYS.map(secretFileVar);
     for (const [name, s] of gridcast) {
-      for (const key of Object.keys(s.environment ?? {})) expect(Object.keys(CONFIG_KEYS), `${name}: ${key}`).toContain(key);
+      for (const key of Object.keys(s.environment ?? {})) expect([...Object.keys(CONFIG_KEYS), ...fileVars], `${name}: ${key}`).toContain(key);
     }
   });
 
   it('has no default credentials: every password, token and key comes from .env, required (${VAR:?…})', () => {
     for (const [name, s] of services) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
+        // A secret read from a file: the file lies in a volume mounted read-only, not in the repository.
+        if (key.endsWith('_FILE') && /PASSWORD|TOKEN|KEY|SECRET/.test(key)) {
+          const mount = (s.volumes ?? []).map((v) => v.split(':')).find(([, container]) => container !== undefined && value.startsWith(`${container}/`));
+          expect(mount, `${name}: ${key}=${value} must be in a mounted volume`).toBeDefined();
+          expect(mount![0]!.startsWith('./'), `${name}: ${key} comes from a volume, not a repository file`).toBe(false);
+          expect(mount![2], `${name}: ${key}'s volume is mounted read-only`).toBe('ro');
+          continue;
+        }
         // API_KEYS entries are name:scope:<key>; the key itself must be a variable.
         if (/PASSWORD|TOKEN|KEY|SECRET/.test(key)) expect(value, `${name}: ${key}`).toMatch(/^([a-z]+:(read|operate|admin):)?\$\{[A-Z_]+:\?[^}]+\}$/);
       }
@@ -210,12 +221,43 @@ describe('ports and URLs agree between services', () => {
     for (const [user, variable, file] of [
       ['gridcast-ingest', 'MQTT_INGEST_PASSWORD', 'services.passwd'],
       ['gridcast-simulator', 'MQTT_SIMULATOR_PASSWORD', 'passwd'],
+      ['gridcast-forecaster', 'MQTT_FORECASTER_PASSWORD', 'services.passwd'],
+      ['gridcast-controller', 'MQTT_CONTROLLER_PASSWORD', 'passwd'],
     ] as const) {
       expect(entrypoint).toContain(`mosquitto_passwd -b /mosquitto/data/${file} ${user} "$${variable}"`);
       expect(mosquitto.environment?.[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
     }
     expect(ingesters.every(([, s]) => s.environment?.MQTT_PASSWORD?.startsWith('${MQTT_INGEST_PASSWORD:?'))).toBe(true);
     expect(svc('simulator').environment?.MQTT_PASSWORD).toMatch(/^\$\{MQTT_SIMULATOR_PASSWORD:\?/);
+
+    // The forecaster publishes dispatch plans and nothing else, as a user of its own on the services' listener
+    // (services.passwd, above); a site controller only reads them, on the meters' listener (passwd).
+    const forecaster = svc('forecaster');
+    expect(forecaster.environment).toMatchObject({ MQTT_URL: 'mqtt://mosquitto:1884', MQTT_USERNAME: 'gridcast-forecaster', MQTT_CLIENT_ID: 'gridcast-forecaster' });
+    expect(forecaster.environment?.MQTT_PASSWORD).toMatch(/^\$\{MQTT_FORECASTER_PASSWORD:\?/);
+    expect(grants('gridcast-forecaster')).toEqual([`topic write ${DISPATCH_SUBSCRIPTION}`]);
+    expect(grants('gridcast-controller')).toEqual([`topic read ${DISPATCH_SUBSCRIPTION}`]);
+    // Nobody else may write plans.
+    const writers = acl.split(/^user /m).filter((b) => b.includes(`topic write ${DISPATCH_SUBSCRIPTION}`) || /^topic (readwrite )?gridcast\/v1\/\+\/dispatch$/m.test(b));
+    expect(writers.map((b) => b.split('\n')[0])).toEqual(['gridcast-forecaster']);
+  });
+
+  it("the forecaster plans with a DISPATCH_FILE it mounts from the repository, for the sites it forecasts", async () => {
+    const forecaster = svc('forecaster');
+    const file = forecaster.environment?.DISPATCH_FILE;
+    expect(file).toBeDefined();
+    const host = hostPathOf(forecaster, file!);
+    expect(host, `${file} comes from a bind mount`).toBe('deploy/forecaster/dispatch.yaml');
+    expect(forecaster.volumes).toContain(`./${host}:${file}:ro`);
+    const { loadDispatchFile } = await import('../../../src/dispatch/index.js');
+    const planned = loadDispatchFile(ROOT + host!).map((s) => s.site);
+    expect(planned.length).toBeGreaterThan(0);
+    // The sites the stack forecasts: SITES_FILE (the image's copy of the simulator's fleet).
+    const { loadFleetConfig } = await import('../../../simulators/fleetConfig.js');
+    const sitesFile = forecaster.environment?.SITES_FILE;
+    expect(sitesFile).toBe('/app/simulators/fleet.example.yaml');
+    const forecast = loadFleetConfig(ROOT + 'simulators/fleet.example.yaml').sites.map((s) => s.id);
+    for (const site of planned) expect(forecast, `dispatch site ${site}`).toContain(site);
   });
 
   it("Grafana's datasources point at the influxdb and forecaster services, with the variables compose gives Grafana", async () => {
@@ -229,11 +271,15 @@ describe('ports and URLs agree between services', () => {
       .join('\n');
     const vars = [...settings.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]!);
     expect(vars.length).toBeGreaterThan(0);
-    for (const v of vars) expect(Object.keys(env), v).toContain(v);
+    // INFLUX_TOKEN is not in its environment: its entrypoint reads the read-only token from its volume.
+    for (const v of vars) if (v !== 'INFLUX_TOKEN') expect(Object.keys(env), v).toContain(v);
+    expect(vars).toContain('INFLUX_TOKEN');
+    expect(env.INFLUX_TOKEN).toBeUndefined();
+    expect(grafana.entrypoint?.at(-1)).toMatch(/^INFLUX_TOKEN="\$\$\(cat \/run\/gridcast\/influx\/token\)" && export INFLUX_TOKEN && exec \/run\.sh$/);
+    expect(grafana.volumes).toContain('influx-token-read:/run/gridcast/influx:ro');
 
     expectReachable(env.GRIDCAST_INFLUX_URL!, 'influxdb', 8086);
     expect(env.GRIDCAST_INFLUX_DATABASE).toBe(svc('influxdb').environment?.DOCKER_INFLUXDB_INIT_BUCKET);
-    expect(env.INFLUX_TOKEN).toBe(svc('influxdb').environment?.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
 
     // The API runs in the forecaster (it has the model registry), on HTTP_PORT (default) behind its published port.
     const forecaster = svc('forecaster');
@@ -268,6 +314,114 @@ describe('ports and URLs agree between services', () => {
   });
 });
 
+describe('start order, published ports and InfluxDB tokens', () => {
+  it('waits for health: every service depended on has a health check, and every dependency waits for service_healthy', () => {
+    let dependencies = 0;
+    for (const [name, s] of services) {
+      for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
+        dependencies++;
+        expect(condition, `${name} → ${dep}`).toBe('service_healthy');
+        const target = svc(dep);
+        expect(target.healthcheck?.disable, `${dep} has a health check`).not.toBe(true);
+        // The gridcast image has a HEALTHCHECK of its own, but compose states each check so it can be read here.
+        expect(target.healthcheck?.test?.length, `${dep}: healthcheck.test`).toBeGreaterThan(0);
+      }
+    }
+    expect(dependencies).toBeGreaterThanOrEqual(8);
+    for (const name of ['mosquitto', 'influxdb', 'forecaster', ...ingesters.map(([n]) => n)]) expect(svc(name).healthcheck?.test, name).toBeDefined();
+    // Every gridcast service with an HTTP server checks /health on the port it listens on.
+    for (const [name, s] of gridcast.filter(([, s]) => s.command?.[0] !== 'simulate')) {
+      const port = Number(s.environment?.HTTP_PORT ?? CONFIG_KEYS.HTTP_PORT.defaultText);
+      expect(s.healthcheck?.test?.join(' '), name).toContain(`http://127.0.0.1:${port}/health`);
+    }
+    // The broker's check logs in on the services' listener with a client id no service uses, as a user the
+    // container has the password of (its own login on 1883 would take over that user's session).
+    const broker = svc('mosquitto');
+    const check = broker.healthcheck!.test!.join(' ');
+    expect(check).toMatch(/ -p 1884 /);
+    expect(check).toMatch(/ -i gridcast-healthcheck /);
+    const clientIds = gridcast.map(([, s]) => s.environment?.MQTT_CLIENT_ID).filter(Boolean);
+    expect(clientIds).not.toContain('gridcast-healthcheck');
+    // InfluxDB is healthy once its final server answers and the setup script has written every token.
+    const influxCheck = svc('influxdb').healthcheck!.test!.join(' ');
+    expect(influxCheck).toContain('influx ping --host http://127.0.0.1:8086');
+    for (const token of ['ingest', 'forecaster', 'read']) expect(influxCheck).toContain(`test -s /var/lib/gridcast-tokens/${token}/token`);
+  });
+
+  it('every $$VAR a health check or entrypoint reads in the container is set in that container', () => {
+    for (const [name, s] of services) {
+      const shell = [...(s.healthcheck?.test ?? []), ...(s.entrypoint ?? [])].join(' ');
+      for (const m of shell.matchAll(/\$\$([A-Z_][A-Z0-9_]*)/g)) expect(Object.keys(s.environment ?? {}), `${name}: $$${m[1]}`).toContain(m[1]);
+    }
+  });
+
+  it('publishes only MQTT (1883, and the commented TLS 8883) on every interface; everything else on 127.0.0.1', () => {
+    let published = 0;
+    for (const [name, s] of services) {
+      for (const p of s.ports ?? []) {
+        published++;
+        const container = Number(p.split(':').at(-1));
+        if (container === 1883 || container === 8883) expect(p, name).toBe(`${container}:${container}`);
+        else expect(p, `${name}: ${p}`).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      }
+    }
+    expect(published).toBeGreaterThanOrEqual(7);
+    expect(text).toMatch(/^ *# - "8883:8883"$/m);
+  });
+
+  it('gives each kind of gridcast client its own InfluxDB token from a volume, created at setup with only its rights', async () => {
+    const script = await read('deploy/influxdb/create-tokens.sh');
+    /** The `influx auth create` flags create-tokens.sh gives a token (its `create <name> …` line). */
+    const flagsOf = (token: string): string[] => {
+      const line = new RegExp(`^create ${token} '[^']+' (.+)$`, 'm').exec(script)?.[1];
+      expect(line, `create-tokens.sh creates '${token}'`).toBeDefined();
+      return [...line!.matchAll(/--(\w+-bucket) "\$bucket_id"/g)].map((m) => m[1]!);
+    };
+    expect(flagsOf('ingest')).toEqual(['write-bucket']);
+    expect(flagsOf('forecaster')).toEqual(['read-bucket', 'write-bucket']);
+    expect(flagsOf('read')).toEqual(['read-bucket']);
+    expect(script).toMatch(/influx auth create --org "\$DOCKER_INFLUXDB_INIT_ORG" --description "\$description" "\$@" --json/);
+
+    // InfluxDB runs the script at setup and writes each token into its own volume.
+    const influx = svc('influxdb');
+    expect(hostPathOf(influx, '/docker-entrypoint-initdb.d/create-tokens.sh')).toBe('deploy/influxdb/create-tokens.sh');
+    expect(((await stat(ROOT + 'deploy/influxdb/create-tokens.sh')).mode & 0o111) !== 0, 'create-tokens.sh is executable (run-parts)').toBe(true);
+    const volumeOf = new Map<string, string>();
+    for (const token of ['ingest', 'forecaster', 'read']) {
+      const mount = influx.volumes?.find((v) => v.endsWith(`:/var/lib/gridcast-tokens/${token}`));
+      expect(mount, `influxdb mounts the ${token} token volume`).toBeDefined();
+      volumeOf.set(mount!.split(':')[0]!, token);
+    }
+    expect(new Set(volumeOf.keys()).size).toBe(3);
+    for (const v of volumeOf.keys()) expect(Object.keys(compose.volumes ?? {})).toContain(v);
+
+    /** The token a service gets: the one in the volume holding its INFLUX_TOKEN_FILE (or its Grafana entrypoint's file). */
+    const tokenOf = (name: string, path: string): string | undefined => {
+      const mount = (svc(name).volumes ?? []).find((v) => path.startsWith(`${v.split(':')[1]}/`));
+      return mount ? volumeOf.get(mount.split(':')[0]!) : undefined;
+    };
+    const want: Record<string, string> = { forecaster: 'forecaster', grafana: 'read', ...Object.fromEntries(ingesters.map(([n]) => [n, 'ingest'])) };
+    for (const [name, s] of gridcast.filter(([, s]) => s.environment?.INFLUX_URL)) {
+      expect(s.environment?.INFLUX_TOKEN, `${name} gets no token in its environment`).toBeUndefined();
+      const file = s.environment?.INFLUX_TOKEN_FILE;
+      expect(file, `${name}: INFLUX_TOKEN_FILE`).toBeDefined();
+      expect(tokenOf(name, file!), name).toBe(want[name]);
+    }
+    expect(tokenOf('grafana', '/run/gridcast/influx/token')).toBe('read');
+    // A token volume is mounted only by InfluxDB and the services of that token.
+    for (const [name, s] of services) {
+      for (const v of s.volumes ?? []) {
+        const token = volumeOf.get(v.split(':')[0]!);
+        if (token && name !== 'influxdb') expect(want[name], `${name} mounts the ${token} token`).toBe(token);
+      }
+    }
+    // The administrator's token goes to InfluxDB's setup only.
+    for (const [name, s] of services) {
+      for (const value of Object.values(s.environment ?? {})) if (value.includes('INFLUX_ADMIN_TOKEN')) expect(name).toBe('influxdb');
+    }
+  });
+});
+
 describe('Dockerfile', () => {
   it('runs as a non-root user and has a health check on /health', async () => {
     const dockerfile = await read('Dockerfile');
@@ -276,5 +430,13 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(final).toMatch(/^HEALTHCHECK .*\\\n\s+CMD .*\/health/m);
+  });
+
+  it('builds and runs on Node 22 LTS, which package.json engines allows next to the Node 20 CI tests on', async () => {
+    const dockerfile = await read('Dockerfile');
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(bases).toEqual(['node:22-bookworm-slim', 'node:22-bookworm-slim']);
+    const { engines } = z.object({ engines: z.object({ node: z.string() }) }).parse(JSON.parse(await read('package.json')));
+    expect(engines.node).toBe('^20.19 || ^22.13');
   });
 });
