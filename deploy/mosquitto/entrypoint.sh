@@ -7,6 +7,7 @@
 #    forecaster's gridcast-forecaster (MQTT_FORECASTER_PASSWORD) only, so no meter credential opens the listener where
 #    client ids are not tied to usernames
 #  - gridcast-weather (optional, listener 1883): password from MQTT_WEATHER_PASSWORD
+#  - gridcast-prices (optional, listener 1883): password from MQTT_PRICES_PASSWORD
 # Rebuilt at every start, so a meter removed from meters.passwd loses access at the next restart.
 set -eu
 : "${MQTT_INGEST_PASSWORD:?set MQTT_INGEST_PASSWORD}"
@@ -29,6 +30,10 @@ mosquitto_passwd -b /mosquitto/data/services.passwd gridcast-forecaster "$MQTT_F
 # Optional: only sites that buy their own weather forecasts publish them (gridcast/v1/<site>/weather-forecast).
 if [ -n "${MQTT_WEATHER_PASSWORD:-}" ]; then
   mosquitto_passwd -b /mosquitto/data/passwd gridcast-weather "$MQTT_WEATHER_PASSWORD"
+fi
+# Optional: the bridge from a market feed that publishes day-ahead prices (gridcast/v1/<site>/prices).
+if [ -n "${MQTT_PRICES_PASSWORD:-}" ]; then
+  mosquitto_passwd -b /mosquitto/data/passwd gridcast-prices "$MQTT_PRICES_PASSWORD"
 fi
 chown -R mosquitto:mosquitto /mosquitto/data
 exec mosquitto -c /mosquitto/config/mosquitto.conf

@@ -11,6 +11,9 @@ import {
   TOPIC_PREFIX,
   weatherForecastMessageSchema,
   weatherForecastTopic,
+  MAX_PRICE_STEPS,
+  priceMessageSchema,
+  priceTopic,
   dispatchTopic,
 } from '../contract/index.js';
 import { dispatchPlanSchema } from '../dispatch/plan.js';
@@ -80,6 +83,13 @@ export function generateAsyncApi(): AsyncApiDocument {
         parameters: { site: id('Site') },
         messages: { weatherForecast: { $ref: '#/components/messages/weatherForecast' } },
       },
+      prices: {
+        address: priceTopic('{site}'),
+        title: 'Electricity prices',
+        description: `A price series for a site (day-ahead prices from a market feed): up to ${MAX_PRICE_STEPS} intervals of one resolution, taken or refused whole. The same payload as POST /api/v1/sites/{site}/prices; the site's next dispatch plans use it where it covers their steps, in the site's currency only.`,
+        parameters: { site: id('Site') },
+        messages: { prices: { $ref: '#/components/messages/prices' } },
+      },
       deadLetters: {
         address: DEADLETTER_TOPIC,
         title: 'Dead letters',
@@ -116,6 +126,13 @@ export function generateAsyncApi(): AsyncApiDocument {
         messages: [{ $ref: '#/channels/weatherForecasts/messages/weatherForecast' }],
         bindings: mqtt(1, false),
       },
+      receivePrices: {
+        action: 'receive',
+        channel: { $ref: '#/channels/prices' },
+        summary: 'A market feed publishes price series (user gridcast-prices); the ingester stores them.',
+        messages: [{ $ref: '#/channels/prices/messages/prices' }],
+        bindings: mqtt(1, false),
+      },
       sendDeadLetter: {
         action: 'send',
         channel: { $ref: '#/channels/deadLetters' },
@@ -142,6 +159,7 @@ export function generateAsyncApi(): AsyncApiDocument {
       messages: {
         telemetry: { name: 'telemetry', title: 'Readings', payload: { $ref: '#/components/schemas/TelemetryPayload' } },
         weatherForecast: { name: 'weatherForecast', title: 'Weather forecast', payload: { $ref: '#/components/schemas/WeatherForecastMessage' } },
+        prices: { name: 'prices', title: 'Price series', payload: { $ref: '#/components/schemas/PriceMessage' } },
         deadLetter: { name: 'deadLetter', title: 'Dead letter', payload: { $ref: '#/components/schemas/DeadLetter' } },
         dispatchPlan: { name: 'dispatchPlan', title: 'Dispatch plan', payload: { $ref: '#/components/schemas/DispatchPlan' } },
       },
@@ -153,6 +171,7 @@ export function generateAsyncApi(): AsyncApiDocument {
         },
         // As published: `source` may be left out (it defaults).
         WeatherForecastMessage: payloadSchema(weatherForecastMessageSchema, 'input'),
+        PriceMessage: payloadSchema(priceMessageSchema, 'input'),
         DeadLetter: payloadSchema(deadLetterSchema, 'output'),
         DispatchPlan: payloadSchema(dispatchPlanSchema, 'output'),
       },

@@ -1,12 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { ApiConfig } from '../config/index.js';
-import type { DispatchPlan } from '../dispatch/index.js';
+import type { DispatchPlan, StoredPrices } from '../dispatch/index.js';
 import type { ModelRegistry, TrainingProgress } from '../forecast/index.js';
 import type { Stores } from '../storage/index.js';
 import type { ResponseCache } from './cache.js';
 import { isoTime, targetSchema } from './params.js';
-import type { ForecastTarget } from '../contract/index.js';
+import type { ForecastTarget, priceMessageSchema } from '../contract/index.js';
 import { z } from './zod.js';
 
 const seriesRefSchema = z.object({ site: z.string(), feeder: z.string(), target: targetSchema });
@@ -69,6 +69,8 @@ export interface ApiDependencies {
   trainingProgress?: () => TrainingProgress[];
   /** Solves and stores a dispatch plan for a site now (POST /dispatch/run); 503 when absent. */
   runDispatch?: (site: string) => Promise<DispatchPlan>;
+  /** Stores a site's prices for its next plans (POST /sites/{site}/prices); 503 when absent. */
+  storePrices?: (site: string, message: z.output<typeof priceMessageSchema>, source: string) => Promise<StoredPrices>;
   /** Injected clock (tests). */
   now?: () => number;
 }

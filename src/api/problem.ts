@@ -89,7 +89,8 @@ function allowedFromIssue(i: z.core.$ZodIssue): string | undefined {
  * The problem a known error from a lower stage becomes at the API edge (the one mapping), or undefined
  * for anything else (a 500, logged by the server):
  * - InvalidQueryError: 400; NotFoundError: 404; ConflictError: 409; InsufficientDataError: 422;
- * - DispatchError: unknown site 404, no forecast to plan on yet 409 (run the forecast first), no plan from the solver 422;
+ * - DispatchError: unknown site 404, no forecast to plan on yet 409 (run the forecast first), no plan from the solver or prices in
+ *   another currency than the site's 422;
  * - StoreUnavailableError: 503 with Retry-After.
  */
 export function problemFromError(err: unknown): ApiProblem | undefined {
@@ -109,6 +110,7 @@ export function problemFromError(err: unknown): ApiProblem | undefined {
       case 'no_forecast':
         return new ApiProblem('conflict', err.message);
       case 'no_solution':
+      case 'price_currency':
         return new ApiProblem('unprocessable', err.message);
     }
   }

@@ -9,6 +9,7 @@ import { ApiRoutes } from './route.js';
 import type { ResponseCache } from './cache.js';
 import { backtestRoutes } from './routes/backtests.js';
 import { dispatchRoutes } from './routes/dispatch.js';
+import { priceRoutes } from './routes/prices.js';
 import { forecastRoutes } from './routes/forecasts.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
@@ -51,6 +52,7 @@ export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Route
   forecastRoutes(routes, d);
   weatherForecastRoutes(routes, d);
   dispatchRoutes(routes, d);
+  priceRoutes(routes, d);
   modelRoutes(routes, d);
   backtestRoutes(routes, d);
   ingestRoutes(routes, d);

@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   service?: ForecastService;
   /** Dispatch planning in this process: enables POST /dispatch/run. */
   runDispatch?: ApiDependencies['runDispatch'];
+  /** Dispatch planning in this process: enables POST /sites/{site}/prices. */
+  storePrices?: ApiDependencies['storePrices'];
 }
 
 /** The HTTP server with the API wired to what this process runs; stop() also stops a training run started through it. */
@@ -50,6 +52,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpSe
     models: new ModelRegistry(o.config.forecast.modelsDir),
     ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: ForecastTarget }) => onDemand.startTraining(r) } : {}),
     ...(o.runDispatch ? { runDispatch: o.runDispatch } : {}),
+    ...(o.storePrices ? { storePrices: o.storePrices } : {}),
     ...(o.service ? { trainingProgress: () => o.service!.trainingInProgress() } : {}),
   });
   return {

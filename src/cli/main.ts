@@ -11,6 +11,7 @@ import { addForecastCommands } from './forecastCommands.js';
 import { addKeysCommand } from './keysCommand.js';
 import { addDispatchCommand } from './dispatchCommand.js';
 import { addWeatherCommands } from './weatherCommand.js';
+import { addPricesCommands } from './pricesCommand.js';
 
 /** The package's version (src/cli and dist/src/cli are both two levels below the package root). */
 function packageVersion(): string {
@@ -58,6 +59,7 @@ addForecastCommands(program, () => configEnv());
 addKeysCommand(program, () => configEnv());
 addDispatchCommand(program, () => configEnv());
 addWeatherCommands(program, () => configEnv());
+addPricesCommands(program, () => configEnv());
 
 program
   .command('config')

@@ -131,7 +131,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
         registry: metrics,
         logger,
         ...(service ? { service } : {}),
-        ...(dispatch ? { runDispatch: (site: string) => dispatch!.service.run(site) } : {}),
+        ...(dispatch ? { runDispatch: (site: string) => dispatch!.service.run(site), storePrices: dispatch.service.storePrices.bind(dispatch.service) } : {}),
         readiness: async (): Promise<ReadinessCheck[]> => {
           const health = await stores.health();
           const store = { name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() };
@@ -151,7 +151,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
       start: async () => {
         // The demo's own backfill must never be refused as too old: its age limit covers it, with a day to spare.
         const ingest = demo ? { ...config.ingest, maxAgeHours: Math.max(config.ingest.maxAgeHours, DEMO_BACKFILL_MS / 3_600_000 + 24) } : config.ingest;
-        ingester = new Ingester({ config: { ...config, mqtt, ingest }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, weatherForecasts: stores.weatherForecasts, registry: metrics, logger });
+        ingester = new Ingester({ config: { ...config, mqtt, ingest }, mqttUrl: mqttUrl()!, store: stores.telemetry, ingestStats: stores.ingestStats, weatherForecasts: stores.weatherForecasts, prices: stores.prices, registry: metrics, logger });
         await ingester.start();
       },
       stop: async () => ingester?.stop(),

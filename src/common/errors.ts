@@ -94,9 +94,10 @@ export class InsufficientDataError extends Error {
  * Why the dispatch optimizer produced no plan:
  * - `unknown_site`: the site has no dispatch settings (DISPATCH_FILE);
  * - `no_forecast`: no stored load forecast covers the plan's start;
- * - `no_solution`: HiGHS stopped (time limit) without any plan.
+ * - `no_solution`: HiGHS stopped (time limit) without any plan;
+ * - `price_currency`: prices were sent in another currency than the site's (its dispatch settings).
  */
-export type DispatchErrorKind = 'unknown_site' | 'no_forecast' | 'no_solution';
+export type DispatchErrorKind = 'unknown_site' | 'no_forecast' | 'no_solution' | 'price_currency';
 
 /** The dispatch optimizer could not produce a plan; `kind` says why and `site` for which site. */
 export class DispatchError extends Error {

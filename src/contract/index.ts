@@ -13,3 +13,5 @@ export * from './dispatch.js';
 export * from './ingestStats.js';
 export * from './weatherForecasts.js';
 export * from './weatherForecastMessage.js';
+export * from './prices.js';
+export * from './priceMessage.js';

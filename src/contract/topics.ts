@@ -48,3 +48,10 @@ export const WEATHER_FORECAST_SUBSCRIPTION = `${TOPIC_PREFIX}/+/weather-forecast
 export function weatherForecastTopic(site: string): string {
   return `${TOPIC_PREFIX}/${site}/weather-forecast`;
 }
+
+/** Where a site's electricity prices (day-ahead from a market feed) are published (docs/telemetry.md: Electricity prices). */
+export const PRICE_SUBSCRIPTION = `${TOPIC_PREFIX}/+/prices`;
+
+export function priceTopic(site: string): string {
+  return `${TOPIC_PREFIX}/${site}/prices`;
+}

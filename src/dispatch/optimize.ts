@@ -13,6 +13,8 @@ export interface OptimizeOptions {
   issuedAtMs?: number;
   /** Model name and issue time per target, when the forecasts came from the store. */
   forecasts?: DispatchPlan['forecasts'];
+  /** Where each step's prices came from, when published prices were looked up. */
+  prices?: DispatchPlan['prices'];
 }
 
 /**
@@ -57,6 +59,7 @@ export async function optimizeDispatch(s: Scenario, options: OptimizeOptions = {
     stepMinutes: s.stepMinutes,
     currency: s.currency,
     ...(options.forecasts ? { forecasts: options.forecasts } : {}),
+    ...(options.prices ? { prices: options.prices } : {}),
     steps: extracted.steps,
     recommendations: explain(s, extracted.steps, model.inputs.timesMs),
     cost,

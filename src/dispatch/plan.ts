@@ -95,6 +95,18 @@ export const costBreakdownSchema = z.object({
   total: z.number(),
 });
 
+/** Where the prices of a run of steps came from: published (API, MQTT, ENTSO-E import) or the dispatch file. */
+export const planPriceSpanSchema = z.object({
+  from: isoTime,
+  to: isoTime,
+  source: z.enum(['published', 'dispatch-file']),
+  /** The published prices' source tag: api, mqtt, entsoe, … */
+  publishedVia: z.string().optional(),
+  /** When the published prices were received. */
+  receivedAt: isoTime.optional(),
+});
+export type PlanPriceSpan = z.infer<typeof planPriceSpanSchema>;
+
 export const dispatchPlanSchema = z.object({
   schemaVersion: z.literal(DISPATCH_PLAN_SCHEMA_VERSION),
   site: z.string(),
@@ -103,6 +115,8 @@ export const dispatchPlanSchema = z.object({
   currency: z.string(),
   /** Which forecasts the plan used (model per target), when it came from stored forecasts. */
   forecasts: z.record(z.string(), z.object({ model: z.string(), issuedAt: isoTime })).optional(),
+  /** Which prices the plan used, per run of steps, when it was planned from stored forecasts (import and export each). */
+  prices: z.object({ import: z.array(planPriceSpanSchema), export: z.array(planPriceSpanSchema) }).optional(),
   steps: z.array(planStepSchema),
   recommendations: z.array(recommendationSchema),
   cost: costBreakdownSchema,

@@ -8,9 +8,12 @@ import { scenarioFromForecasts, type ForecastsForDispatch } from './fromForecast
 import { optimizeDispatch, warmUpDispatch } from './optimize.js';
 import type { DispatchPlan } from './plan.js';
 import { mqttPlanPublisher, type PlanPublisher } from './publisher.js';
-import { dispatchFileSchema, type SiteDispatch } from './scenario.js';
+import { dispatchFileSchema, type Scenario, type SiteDispatch } from './scenario.js';
 import { toStoredPlan } from './stored.js';
-import { FORECAST_TARGETS, SITE_TOTAL_FEEDER } from '../contract/index.js';
+import { livePriceSteps, priceSpans } from './livePrices.js';
+import { priceSeries } from './steps.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, pricePointsOf, type PricePoint, type priceMessageSchema } from '../contract/index.js';
+import type { z } from 'zod';
 
 /** The dispatch settings of every site, from DISPATCH_FILE (YAML or JSON). */
 export function loadDispatchFile(path: string): SiteDispatch[] {
@@ -26,7 +29,21 @@ export function loadDispatchFile(path: string): SiteDispatch[] {
 }
 
 /** The stores dispatch uses. */
-export type DispatchStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans'>;
+export type DispatchStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans' | 'prices'>;
+
+/** What storing a price series answers: how many intervals and the span they cover. */
+export interface StoredPrices {
+  site: string;
+  source: string;
+  currency: string;
+  intervals: number;
+  fromMs: number;
+  toMs: number;
+  receivedAtMs: number;
+}
+
+/** Longest published price interval (PT60M): how far before a plan's start a covering price can begin. */
+const MAX_PRICE_INTERVAL_MS = 3_600_000;
 
 export interface DispatchServiceOptions {
   /** Forecasts in, plans out; telemetry for the battery's state of charge. */
@@ -59,8 +76,7 @@ export class DispatchService {
   }
 
   async run(siteId: string): Promise<DispatchPlan> {
-    const site = this.bySite.get(siteId);
-    if (!site) throw new DispatchError('unknown_site', siteId, `site '${siteId}' has no dispatch settings; known sites: ${this.siteIds.join(', ') || '(none: set DISPATCH_FILE)'}`);
+    const site = this.siteOf(siteId);
     const issuedAtMs = this.now();
     const stepMs = site.stepMinutes * 60_000;
     const startMs = Math.ceil(issuedAtMs / stepMs) * stepMs;
@@ -69,14 +85,15 @@ export class DispatchService {
       this.o.stores.forecasts.readForecasts({ site: site.site, feeder: SITE_TOTAL_FEEDER, target, fromMs: startMs - 3_600_000, toMs });
     const [load, pv, wind] = await Promise.all(FORECAST_TARGETS.map(read));
     const forecasts: ForecastsForDispatch = { load: load!, pv: pv!, wind: wind! };
-    const scenario = scenarioFromForecasts(site, forecasts, startMs, await this.batterySoc(site, issuedAtMs));
+    const planned = scenarioFromForecasts(site, forecasts, startMs, await this.batterySoc(site, issuedAtMs));
+    const { scenario, prices } = await this.withPublishedPrices(site, planned);
     const used = Object.fromEntries(
       FORECAST_TARGETS.flatMap((t) => {
         const f = scenario.forecasts[t];
         return f?.model && f.issuedAt ? [[t, { model: f.model, issuedAt: f.issuedAt }]] : [];
       }),
     );
-    const plan = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used });
+    const plan = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used, prices });
     await this.o.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(plan));
     await this.o.publisher?.publish(plan).catch((err: unknown) => this.o.logger.warn({ site: siteId, err: errorMessage(err) }, 'dispatch plan stored but not published on MQTT'));
     this.o.logger.info(
@@ -84,6 +101,58 @@ export class DispatchService {
       plan.diagnosis.feasible ? 'dispatch plan issued' : `dispatch plan issued with ${plan.diagnosis.issues.length} limit(s) that gave way: ${plan.diagnosis.issues.map((i) => i.message).join(' | ')}`,
     );
     return plan;
+  }
+
+  /**
+   * Stores a validated price message for a configured site (source: api, mqtt, entsoe): the next plan uses it
+   * where it covers the plan's steps. DispatchError 'unknown_site' or 'price_currency' (not the site's currency).
+   */
+  async storePrices(siteId: string, message: z.output<typeof priceMessageSchema>, source: string): Promise<StoredPrices> {
+    const site = this.siteOf(siteId);
+    if (message.currency !== site.currency) {
+      throw new DispatchError('price_currency', siteId, `prices are in ${message.currency}, but site '${siteId}' plans in ${site.currency} (currency in DISPATCH_FILE): send ${site.currency} prices`);
+    }
+    const receivedAtMs = this.now();
+    const points = pricePointsOf(siteId, source, message, receivedAtMs);
+    await this.o.stores.prices.writePrices(points);
+    const fromMs = Math.min(...points.map((p) => p.timeMs));
+    const toMs = Math.max(...points.map((p) => p.timeMs + p.durationMs));
+    this.o.logger.info({ site: siteId, source, intervals: points.length, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, 'electricity prices stored');
+    return { site: siteId, source, currency: message.currency, intervals: points.length, fromMs, toMs, receivedAtMs };
+  }
+
+  private siteOf(siteId: string): SiteDispatch {
+    const site = this.bySite.get(siteId);
+    if (!site) throw new DispatchError('unknown_site', siteId, `site '${siteId}' has no dispatch settings; known sites: ${this.siteIds.join(', ') || '(none: set DISPATCH_FILE)'}`);
+    return site;
+  }
+
+  /**
+   * The scenario with each step's import and export price from the latest published prices (in the site's
+   * currency) where they cover the step, else the dispatch file's; and which source each step's price came from.
+   */
+  private async withPublishedPrices(site: SiteDispatch, scenario: Scenario): Promise<{ scenario: Scenario; prices: NonNullable<DispatchPlan['prices']> }> {
+    const startMs = Date.parse(scenario.start);
+    const stepMs = scenario.stepMinutes * 60_000;
+    const steps = scenario.forecasts.load.p50Kw.length;
+    const timesMs = Array.from({ length: steps }, (_, t) => startMs + t * stepMs);
+    const published: PricePoint[] = await this.o.stores.prices.readPrices({ site: site.site, currency: site.currency, fromMs: startMs - MAX_PRICE_INTERVAL_MS, toMs: startMs + steps * stepMs });
+    const live = livePriceSteps(published, timesMs, stepMs);
+    const staticImport = priceSeries(scenario.grid.importPricePerKwh, timesMs, scenario.timeZone, 'grid.importPricePerKwh');
+    const staticExport = priceSeries(scenario.grid.exportPricePerKwh, timesMs, scenario.timeZone, 'grid.exportPricePerKwh');
+    const prices = { import: priceSpans(timesMs, stepMs, live.map((l) => l.from)), export: priceSpans(timesMs, stepMs, live.map((l) => l.exportFrom)) };
+    if (live.every((l) => l.importPerKwh === undefined && l.exportPerKwh === undefined)) return { scenario, prices };
+    return {
+      scenario: {
+        ...scenario,
+        grid: {
+          ...scenario.grid,
+          importPricePerKwh: { series: live.map((l, t) => l.importPerKwh ?? staticImport[t]!) },
+          exportPricePerKwh: { series: live.map((l, t) => l.exportPerKwh ?? staticExport[t]!) },
+        },
+      },
+      prices,
+    };
   }
 
   /** Every site in turn; one failing (no forecast yet) doesn't stop the others. */

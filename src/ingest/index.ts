@@ -7,3 +7,6 @@ export { parseWeatherForecastMessage, type ParsedWeatherForecast } from './weath
 export { ingestWeatherForecast, WEATHER_FORECAST_WRITE_RETRY } from './weatherForecastIngest.js';
 export { fetchOpenMeteoForecast, openMeteoForecastUrl, openMeteoHourlySchema, openMeteoResponseSchema, openMeteoToPoints, OPEN_METEO_SOURCE, type OpenMeteoOptions, type OpenMeteoSite } from './openMeteo.js';
 export { dateWindows, fetchPreviousRuns, MAX_PREVIOUS_RUN_DAYS, previousRunsToPoints, previousRunsUrl, type PreviousRunsOptions } from './openMeteoPreviousRuns.js';
+export { parsePriceMessage, type ParsedPrices } from './prices.js';
+export { ingestPrices } from './priceIngest.js';
+export { parseEntsoePriceDocument, EntsoeDocumentError, type EntsoePriceMessage } from './entsoePrices.js';

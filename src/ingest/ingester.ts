@@ -6,7 +6,7 @@ import type { GridcastConfig } from '../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import { backoffDelayMs } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
-import type { IngestStatsStore, TelemetryStore, WeatherForecastStore } from '../storage/index.js';
+import type { IngestStatsStore, PricesStore, TelemetryStore, WeatherForecastStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
@@ -15,7 +15,8 @@ import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttCon
 import { parseTelemetryMessage, type ParsedMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
 import { ingestWeatherForecast } from './weatherForecastIngest.js';
-import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
+import { ingestPrices } from './priceIngest.js';
+import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, PRICE_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 /** Backoff while the spool itself can't take readings (disk full): the message stays in flight, reported as stuck. */
@@ -49,6 +50,8 @@ export interface IngesterOptions {
   ingestStats: IngestStatsStore;
   /** When given, the ingester also takes weather forecasts (gridcast/v1/<site>/weather-forecast) into it. */
   weatherForecasts?: WeatherForecastStore;
+  /** When given, the ingester also takes electricity prices (gridcast/v1/<site>/prices) into it. */
+  prices?: PricesStore;
   registry: Registry;
   logger: Logger;
 }
@@ -98,7 +101,7 @@ export class Ingester {
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
     deferAcks(client, (packet) => this.onPublish(packet));
-    const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
+    const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : []), ...(this.opts.prices ? [PRICE_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
     const topic = topics.join(', ');
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('offline', () => this.log.warn({ url: this.opts.mqttUrl }, 'mqtt broker unreachable, reconnecting'));
@@ -234,6 +237,10 @@ export class Ingester {
     if (this.opts.weatherForecasts && topic.endsWith('/weather-forecast')) {
       const deadLetter = (r: Rejection) => this.deadLetter(topic, r, receivedAtMs);
       return ingestWeatherForecast(topic, payload, { store: this.opts.weatherForecasts, nowMs: receivedAtMs, log: this.log, deadLetter });
+    }
+    if (this.opts.prices && topic.endsWith('/prices')) {
+      const deadLetter = (r: Rejection) => this.deadLetter(topic, r, receivedAtMs);
+      return ingestPrices(topic, payload, { store: this.opts.prices, nowMs: receivedAtMs, log: this.log, deadLetter });
     }
     const { ingest } = this.opts.config;
     let parsed: ParsedMessage;

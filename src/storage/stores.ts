@@ -18,6 +18,9 @@ import type { LockStore } from './locks/store.js';
 import { DuckDbTelemetryStore } from './telemetry/duckdb.js';
 import { InfluxTelemetryStore } from './telemetry/influx.js';
 import type { TelemetryStore } from './telemetry/store.js';
+import { DuckDbPricesStore } from './prices/duckdb.js';
+import { InfluxPricesStore } from './prices/influx.js';
+import type { PricesStore } from './prices/store.js';
 import { DuckDbWeatherForecastStore } from './weatherForecasts/duckdb.js';
 import { InfluxWeatherForecastStore } from './weatherForecasts/influx.js';
 import type { WeatherForecastStore } from './weatherForecasts/store.js';
@@ -34,6 +37,7 @@ export interface Stores {
   readonly ingestStats: IngestStatsStore;
   readonly locks: LockStore;
   readonly weatherForecasts: WeatherForecastStore;
+  readonly prices: PricesStore;
   /** Connects, detects the server and creates the database/tables if missing. */
   init(): Promise<void>;
   health(): Promise<StoreHealth>;
@@ -52,6 +56,7 @@ export function openDuckDbStores(options: DuckDbOptions, logger: Logger): Stores
     ingestStats: new DuckDbIngestStatsStore(db),
     locks: new DuckDbLockStore(db),
     weatherForecasts: new DuckDbWeatherForecastStore(db),
+    prices: new DuckDbPricesStore(db),
     init: () => db.init(),
     health: () => db.health(),
     close: () => db.close(),
@@ -71,6 +76,7 @@ export function openInfluxStores(cfg: InfluxConfig, logger: Logger, options: Inf
     ingestStats: new InfluxIngestStatsStore(db),
     locks: new InfluxLockStore(db, options),
     weatherForecasts: new InfluxWeatherForecastStore(db),
+    prices: new InfluxPricesStore(db),
     init: () => db.init(),
     health: () => db.health(),
     close: () => db.close(),

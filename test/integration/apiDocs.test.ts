@@ -99,6 +99,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/dispatch': 'getDispatchPlan',
       'post /api/v1/dispatch/run': 'runDispatch',
       'post /api/v1/dispatch/solve': 'solveDispatchScenario',
+      'post /api/v1/sites/{site}/prices': 'postSitePrices',
       'get /api/v1/models': 'listModels',
       'get /api/v1/models/training': 'getTrainingStatus',
       'get /api/v1/models/{id}': 'getModel',

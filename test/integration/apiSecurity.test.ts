@@ -67,6 +67,17 @@ describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () =>
     expectProblem(await postJson(`${a.url}/api/v1/models/train`, a.keys.operate, {}), 403, 'forbidden');
   });
 
+  it('POST /sites/{site}/prices needs the operate scope: no key 401, a read key 403', async () => {
+    const a = await api({ host: '0.0.0.0' });
+    const body = { currency: 'EUR', unit: 'MWh', resolution: 'PT60M', prices: [{ start: new Date(baseMs).toISOString(), importPrice: 50 }] };
+    const post = (key: string | undefined) => postJson(`${a.url}/api/v1/sites/town/prices`, key, body);
+    expectProblem(await post(undefined), 401, 'unauthorized');
+    expect(expectProblem(await post(a.keys.read), 403, 'forbidden').detail).toMatch(/operate/);
+    // Past the scope check: this server plans no dispatch, so there is nothing to use prices.
+    expectProblem(await post(a.keys.operate), 503, 'unavailable');
+    expectProblem(await post(a.keys.admin), 503, 'unavailable');
+  });
+
   it('serves the documents and docs pages to anyone (no key, a wrong key, through a proxy); only the Swagger UI files the page loads', async () => {
     const a = await api({ host: '0.0.0.0' });
     const documents = {

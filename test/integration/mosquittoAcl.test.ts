@@ -11,6 +11,8 @@ import {
   METER_DEADLETTER_SUBSCRIPTION,
   TELEMETRY_SUBSCRIPTION,
   WEATHER_FORECAST_SUBSCRIPTION,
+  PRICE_SUBSCRIPTION,
+  priceTopic,
   meterDeadLetterTopic,
   dispatchTopic,
   telemetryTopic,
@@ -31,6 +33,7 @@ const METER_A = { username: 'north/feeder-7/m-0042', password: 'pw-a-3f9c' };
 const METER_B = { username: 'north/feeder-7/m-0043', password: 'pw-b-81d2' };
 const INGEST = { username: 'gridcast-ingest', password: 'pw-ingest-77e1' };
 const WEATHER = { username: 'gridcast-weather', password: 'pw-weather-5b0a' };
+const PRICES = { username: 'gridcast-prices', password: 'pw-prices-77c1' };
 // docker-compose.yml's forecaster (listener 1884) and a site controller (listener 1883).
 const FORECASTER = { username: 'gridcast-forecaster', password: 'pw-forecaster-2d71' };
 const CONTROLLER = { username: 'gridcast-controller', password: 'pw-controller-a95e' };
@@ -45,6 +48,7 @@ beforeAll(async () => {
     ingestPassword: INGEST.password,
     simulatorPassword: 'pw-sim-19a0',
     weatherPassword: WEATHER.password,
+    pricesPassword: PRICES.password,
     forecasterPassword: FORECASTER.password,
     controllerPassword: CONTROLLER.password,
     aclAppend: `user ${OPS.username}\ntopic read ${DEADLETTER_TOPIC}`,
@@ -147,6 +151,20 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     await waitFor(() => inbox.length >= 1);
     await sleep(300);
     expect(inbox).toEqual(['gridcast/v1/north/weather-forecast nwp']);
+  });
+
+  it('lets the prices user publish prices, which the ingester reads; a meter may not publish them', async () => {
+    const ingester = await connect({ ...INGEST, clientId: 'acl-ingest-prices' }, 'services');
+    const inbox: string[] = [];
+    ingester.on('message', (topic, payload) => inbox.push(`${topic} ${payload.toString()}`));
+    expect((await ingester.subscribeAsync(PRICE_SUBSCRIPTION, { qos: 1 }))[0]?.qos).toBe(1);
+    await expectForgedPublishRefused(5, priceTopic('north'));
+    const prices = await connect({ ...PRICES, clientId: 'acl-prices' });
+    await prices.publishAsync(priceTopic('north'), 'day-ahead', { qos: 1 });
+    await expect(prices.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), 'x', { qos: 1 })).rejects.toThrow(/authori[sz]ed/i);
+    await waitFor(() => inbox.length >= 1);
+    await sleep(300);
+    expect(inbox).toEqual(['gridcast/v1/north/prices day-ahead']);
   });
 
   it('lets the forecaster publish a retained plan that a controller reads, even subscribing later; a meter neither reads nor writes plans', async () => {

@@ -28,7 +28,7 @@ export class DeployMosquitto extends Service {
     port: number,
     /** The ingesters' listener (1884 in the container). */
     readonly servicesPort: number,
-    private readonly passwords: { ingest: string; simulator: string; forecaster: string; controller: string; weather?: string },
+    private readonly passwords: { ingest: string; simulator: string; forecaster: string; controller: string; weather?: string; prices?: string },
   ) {
     super(dir, port);
   }
@@ -55,6 +55,7 @@ export class DeployMosquitto extends Service {
     forecasterPassword?: string;
     controllerPassword?: string;
     weatherPassword?: string;
+    pricesPassword?: string;
     aclAppend?: string;
     aclEdit?: (acl: string) => string;
   }): Promise<DeployMosquitto> {
@@ -93,6 +94,7 @@ export class DeployMosquitto extends Service {
       forecaster: o.forecasterPassword ?? `pw-forecaster-${randomUUID()}`,
       controller: o.controllerPassword ?? `pw-controller-${randomUUID()}`,
       ...(o.weatherPassword ? { weather: o.weatherPassword } : {}),
+      ...(o.pricesPassword ? { prices: o.pricesPassword } : {}),
     });
     await broker.start();
     return broker;
@@ -108,6 +110,7 @@ export class DeployMosquitto extends Service {
       MQTT_FORECASTER_PASSWORD: this.passwords.forecaster,
       MQTT_CONTROLLER_PASSWORD: this.passwords.controller,
       ...(this.passwords.weather ? { MQTT_WEATHER_PASSWORD: this.passwords.weather } : {}),
+      ...(this.passwords.prices ? { MQTT_PRICES_PASSWORD: this.passwords.prices } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { describeLockContract } from './locks.js';
 import { describeStoresContract } from './stores.js';
 import { describeTelemetryContract } from './telemetry.js';
 import { describeWeatherForecastContract } from './weatherForecasts.js';
+import { describePricesContract } from './prices.js';
 
 export type { StoreFixture, StoreSetup } from './fixture.js';
 
@@ -18,4 +19,5 @@ export function describeStoreContracts(engine: string, setup: StoreSetup): void 
   describeIngestStatsContract(engine, setup);
   describeLockContract(engine, setup);
   describeWeatherForecastContract(engine, setup);
+  describePricesContract(engine, setup);
 }
