@@ -131,7 +131,14 @@ export const CONFIG_KEYS = {
     schema: httpUrl.optional(),
     allowed: 'http:// or https:// URL',
     defaultText: '(unset: embedded DuckDB)',
-    description: 'InfluxDB 1.x, 2.x or 3.x. Unset: telemetry goes to the embedded DuckDB file.',
+    description: 'InfluxDB server (1.x tested; 2.x and 3.x written to their documented APIs, see docs/storage.md). Unset: telemetry goes to the embedded DuckDB file.',
+  },
+  INFLUX_VERSION: {
+    schema: z.enum(['auto', '1', '2', '3']).default('auto'),
+    allowed: 'auto, 1, 2, 3',
+    defaultText: 'auto',
+    description:
+      'Major version of the InfluxDB server. It picks the token scheme (`Token` on 1.x/2.x, `Bearer` on 3.x), the write endpoint and whether the database is created. `auto` reads the version from `/ping`; set `3` for InfluxDB 3 with authentication, whose `/ping` needs a `Bearer` token.',
   },
   INFLUX_DATABASE: {
     schema: nonEmpty.default('gridcast'),
@@ -143,7 +150,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.optional(),
     allowed: 'text',
     defaultText: '(unset: default policy)',
-    description: 'Retention policy for writes and reads (1.x).',
+    description: 'Retention policy for writes and reads (1.x, 2.x DBRP). Not allowed with INFLUX_VERSION=3: InfluxDB 3 has no retention policies.',
   },
   INFLUX_ORG: {
     schema: nonEmpty.optional(),
@@ -155,7 +162,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.optional(),
     allowed: 'text',
     defaultText: '(unset)',
-    description: 'API token (2.x, 3.x).',
+    description: 'API token (2.x, 3.x), sent on every request including `/ping`: `Authorization: Token …` (1.x, 2.x), `Authorization: Bearer …` (3.x).',
   },
   INFLUX_USERNAME: {
     schema: nonEmpty.optional(),
@@ -170,10 +177,11 @@ export const CONFIG_KEYS = {
     description: 'Password (1.x with authentication).',
   },
   INFLUX_WRITE_ENDPOINT: {
-    schema: z.enum(['auto', 'v1', 'v2']).default('auto'),
-    allowed: 'auto, v1, v2',
+    schema: z.enum(['auto', 'v1', 'v2', 'v3']).default('auto'),
+    allowed: 'auto, v1, v2, v3',
     defaultText: 'auto',
-    description: 'Write endpoint: `v1` = `/write` (InfluxDB older than 1.8), `v2` = `/api/v2/write`; `auto` reads the version from `/ping`.',
+    description:
+      'Write endpoint: `v1` = `/write` (InfluxDB older than 1.8), `v2` = `/api/v2/write`, `v3` = `/api/v3/write_lp` (InfluxDB 3 only); `auto` picks by INFLUX_VERSION or the version `/ping` reports: `/write` below 1.8, `/api/v3/write_lp` on 3.x, else `/api/v2/write`.',
   },
   INFLUX_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
@@ -440,8 +448,22 @@ const rawSchema = z.object(
   },
 );
 
-/** Flat key/value settings → the typed, nested config the stages use. */
-export const configSchema = rawSchema.transform((c) => toConfig(c as Parsed));
+/**
+ * Flat key/value settings → the typed, nested config the stages use. Combinations that no server
+ * accepts are refused here, naming the key, rather than by the server at the first write.
+ */
+export const configSchema = rawSchema
+  .superRefine((c, ctx) => {
+    const v = c as Parsed;
+    if (v.INFLUX_VERSION === '3' && v.INFLUX_RETENTION_POLICY !== undefined) {
+      // InfluxDB 3 reads "db"."rp"."m" as the database "db/rp", which is not where write_lp?db=db writes.
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_RETENTION_POLICY'], message: 'InfluxDB 3 has no retention policies (INFLUX_VERSION=3); unset it' });
+    }
+    if (v.INFLUX_WRITE_ENDPOINT === 'v3' && (v.INFLUX_VERSION === '1' || v.INFLUX_VERSION === '2')) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_WRITE_ENDPOINT'], message: `/api/v3/write_lp exists only on InfluxDB 3 (INFLUX_VERSION=${v.INFLUX_VERSION})` });
+    }
+  })
+  .transform((c) => toConfig(c as Parsed));
 
 function toConfig(c: Parsed) {
   return {
@@ -468,6 +490,7 @@ function toConfig(c: Parsed) {
           token: c.INFLUX_TOKEN,
           username: c.INFLUX_USERNAME,
           password: c.INFLUX_PASSWORD,
+          version: c.INFLUX_VERSION,
           writeEndpoint: c.INFLUX_WRITE_ENDPOINT,
           timeoutMs: c.INFLUX_TIMEOUT_MS,
         }

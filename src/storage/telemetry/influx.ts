@@ -1,7 +1,7 @@
 import { TELEMETRY_MEASUREMENT, type SeriesKey, type TagName, type TelemetryPoint } from '../../contract/index.js';
 import type { InfluxEngine } from '../engines/influx/engine.js';
 import { firstStatementSeries } from '../engines/influx/query.js';
-import { buildLastSeen, buildShowSeries, buildTelemetrySelect, parseLastSeen, parseSeriesKeys, toTelemetrySeries } from './influxql.js';
+import { buildLastSeenSelects, buildTelemetrySelect, parseLastSeen, toTelemetrySeries } from './influxql.js';
 import { toLine } from './lineProtocol.js';
 import type { SeriesLastSeen, TelemetryQuery, TelemetrySeries, TelemetryStore } from './store.js';
 import { validateQuery } from './validate.js';
@@ -25,13 +25,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
     return toTelemetrySeries(firstStatementSeries(body), q.groupBy);
   }
 
+  /** The series lastSeen finds: the same single-statement reads, without SHOW SERIES (not in InfluxDB 3's InfluxQL). */
   async listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]> {
-    const body = await this.db.query(buildShowSeries(this.from, where));
-    return parseSeriesKeys(firstStatementSeries(body));
+    return (await this.lastSeen(where)).map(({ site, feeder, meter, kind }) => ({ site, feeder, meter, kind }));
   }
 
-  /** One `last(field)` statement per field in one request (a single selector returns the point's own time; last(*) would not). */
+  /** One `last(field)` request per field, in parallel (one statement each, as InfluxDB 3 requires), merged per series. */
   async lastSeen(where?: Partial<Record<TagName, string>>): Promise<SeriesLastSeen[]> {
-    return parseLastSeen(await this.db.query(buildLastSeen(this.from, where)));
+    return parseLastSeen(await Promise.all(buildLastSeenSelects(this.from, where).map((q) => this.db.query(q))));
   }
 }

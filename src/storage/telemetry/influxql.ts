@@ -20,31 +20,32 @@ export function buildTelemetrySelect(q: TelemetryQuery, from: string): string {
   );
 }
 
-export function buildShowSeries(from: string, where?: Partial<Record<TagName, string>>): string {
-  const conditions = tagConditions(where);
-  return `SHOW SERIES FROM ${from}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
-}
-
-/** `SELECT last(<field>) … GROUP BY` every tag, one statement per telemetry field; see parseLastSeen. */
-export function buildLastSeen(from: string, where?: Partial<Record<TagName, string>>): string {
+/**
+ * One `SELECT last(<field>) … GROUP BY` every tag per telemetry field, each its own request: a single
+ * selector returns the point's own time (last(*) would not), and InfluxDB 3 takes neither `;`-separated
+ * statements nor SHOW SERIES, so these also serve listSeries. See parseLastSeen.
+ */
+export function buildLastSeenSelects(from: string, where?: Partial<Record<TagName, string>>): string[] {
   const conditions = tagConditions(where);
   const filter = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
-  return TELEMETRY_FIELDS.map((f) => `SELECT last(${identifier(f)}) FROM ${from}${filter} GROUP BY ${TAG_NAMES.map(identifier).join(', ')}`).join('; ');
+  return TELEMETRY_FIELDS.map((f) => `SELECT last(${identifier(f)}) FROM ${from}${filter} GROUP BY ${TAG_NAMES.map(identifier).join(', ')}`);
 }
 
-/** The latest time per series over every statement of buildLastSeen, sorted like parseSeriesKeys. */
-export function parseLastSeen(body: InfluxQueryResponse): SeriesLastSeen[] {
-  if (body.error) throw new Error(body.error);
+/** The latest time per series over the answers to every buildLastSeenSelects statement, sorted by site, feeder, meter, kind. */
+export function parseLastSeen(bodies: readonly InfluxQueryResponse[]): SeriesLastSeen[] {
   const latest = new Map<string, SeriesLastSeen>();
-  for (const result of body.results ?? []) {
-    if (result.error) throw new Error(result.error);
-    for (const s of result.series ?? []) {
-      const t = s.tags ?? {};
-      const timeMs = Number(s.values?.[0]?.[0]);
-      if (!t.site || !t.feeder || !t.meter || !t.kind || !Number.isFinite(timeMs)) continue;
-      const key = JSON.stringify([t.site, t.feeder, t.meter, t.kind]);
-      const prev = latest.get(key);
-      if (!prev || timeMs > prev.lastSeenMs) latest.set(key, { site: t.site, feeder: t.feeder, meter: t.meter, kind: t.kind as SeriesKey['kind'], lastSeenMs: timeMs });
+  for (const body of bodies) {
+    if (body.error) throw new Error(body.error);
+    for (const result of body.results ?? []) {
+      if (result.error) throw new Error(result.error);
+      for (const s of result.series ?? []) {
+        const t = s.tags ?? {};
+        const timeMs = Number(s.values?.[0]?.[0]);
+        if (!t.site || !t.feeder || !t.meter || !t.kind || !Number.isFinite(timeMs)) continue;
+        const key = JSON.stringify([t.site, t.feeder, t.meter, t.kind]);
+        const prev = latest.get(key);
+        if (!prev || timeMs > prev.lastSeenMs) latest.set(key, { site: t.site, feeder: t.feeder, meter: t.meter, kind: t.kind as SeriesKey['kind'], lastSeenMs: timeMs });
+      }
     }
   }
   return [...latest.values()].sort((a, b) => compareTags(a, b, ['site', 'feeder', 'meter', 'kind']));
@@ -73,37 +74,3 @@ function compareTags(a: Partial<Record<TagName, string>>, b: Partial<Record<TagN
   }
   return 0;
 }
-
-/** Parses `SHOW SERIES` keys such as `telemetry,feeder=f1,kind=load,meter=m\,1,site=s`. */
-export function parseSeriesKeys(series: InfluxSeries[]): SeriesKey[] {
-  const keys: SeriesKey[] = [];
-  for (const s of series) {
-    for (const row of s.values ?? []) {
-      const tags = parseSeriesKey(String(row[0]));
-      if (tags.site && tags.feeder && tags.meter && tags.kind) {
-        keys.push({ site: tags.site, feeder: tags.feeder, meter: tags.meter, kind: tags.kind as SeriesKey['kind'] });
-      }
-    }
-  }
-  return keys.sort((a, b) => compareTags(a, b, ['site', 'feeder', 'meter', 'kind']));
-}
-
-function parseSeriesKey(key: string): Record<string, string> {
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < key.length; i++) {
-    const c = key[i]!;
-    if (c === '\\' && i + 1 < key.length) {
-      current += key[++i];
-    } else if (c === ',') {
-      parts.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  parts.push(current);
-  // Values were unescaped above; '=' inside a tag value was escaped too, so split on the first '='.
-  return Object.fromEntries(parts.slice(1).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-}
-

@@ -1,11 +1,11 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../../../config/index.js';
-import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../../../common/errors.js';
+import { ConfigError, InvalidQueryError, StoreRejectedError, StoreUnavailableError, errorMessage } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import { withRetry } from '../../../common/retry.js';
 import type { StoreHealth } from '../../health.js';
-import { InfluxHttp, parseVersion } from './http.js';
-import { identifier, measurementRef, type InfluxQueryResponse } from './query.js';
+import { InfluxHttp, parseVersion, type InfluxMajor, type WriteEndpoint } from './http.js';
+import { identifier, measurementRef, separatesStatements, type InfluxQueryResponse } from './query.js';
 
 /** Largest request body the WriteApi sends at once; writeLines splits bigger batches. */
 const MAX_LINES_PER_REQUEST = 20_000;
@@ -19,7 +19,8 @@ export const WRITES_IN_FLIGHT = 2;
 /**
  * The one connection every InfluxDB resource store shares (InfluxDB 1.x/2.x/3.x): server detection,
  * the write pool (the client's WriteApi, line protocol, ms precision, retried by withRetry) and InfluxQL
- * reads on /query, the one read path all three major versions serve.
+ * reads on /query, the one read path all three major versions serve. Only 1.6 runs in the tests against a
+ * real server; the 2.x and 3.x request shapes follow their documentation (docs/storage.md, versions).
  */
 export class InfluxEngine {
   readonly engine = 'influxdb' as const;
@@ -29,6 +30,7 @@ export class InfluxEngine {
   private allWriteApis: WriteApi[] = [];
   private waiting: ((api: WriteApi) => void)[] = [];
   private version: string | undefined;
+  private writeEndpoint: WriteEndpoint = 'v2';
   private initializing: Promise<void> | undefined;
   private closed = false;
 
@@ -66,17 +68,25 @@ export class InfluxEngine {
     try {
       this.version = await this.http.ping();
     } catch (err) {
-      throw new StoreUnavailableError(`InfluxDB at ${this.cfg.url} is not reachable: ${errorMessage(err)}`, err);
+      // Under `auto` a token goes to /ping as `Token`; an InfluxDB 3 with authentication wants `Bearer`.
+      const hint = err instanceof HttpError && err.statusCode === 401 && this.cfg.version === 'auto' ? ' (for InfluxDB 3, set INFLUX_VERSION=3)' : '';
+      throw new StoreUnavailableError(`InfluxDB at ${this.cfg.url} is not reachable: ${errorMessage(err)}${hint}`, err);
     }
     const v = parseVersion(this.version);
-    const v1Writes = this.cfg.writeEndpoint === 'v1' || (this.cfg.writeEndpoint === 'auto' && v?.major === 1 && v.minor < 8);
-    if (v?.major === 1) {
-      // Idempotent on 1.x; 2.x/3.x create buckets/databases through their own APIs (docker-compose does it).
+    const major = this.cfg.version === 'auto' ? knownMajor(v?.major) : (Number(this.cfg.version) as InfluxMajor);
+    if (major === 3 && this.cfg.retentionPolicy) {
+      // The config refuses this with INFLUX_VERSION=3; under `auto` it can only be found here.
+      throw new ConfigError([`INFLUX_RETENTION_POLICY: InfluxDB at ${this.cfg.url} reports version ${this.version ?? '3'}, which has no retention policies; unset it`]);
+    }
+    this.http.useVersion(major);
+    this.writeEndpoint = chooseWriteEndpoint(this.cfg.writeEndpoint, major, v);
+    if (major === 1) {
+      // Idempotent on 1.x; 2.x creates buckets through its own API (docker-compose does it), 3.x creates the database on the first write.
       await this.http.query(`CREATE DATABASE ${identifier(this.cfg.database)}`, { post: true }).catch((err: unknown) => {
         throw new StoreUnavailableError(`InfluxDB at ${this.cfg.url} refused CREATE DATABASE: ${errorMessage(err)}`, err);
       });
     }
-    const client = new InfluxDB({ url: this.cfg.url, token: this.cfg.token, transport: this.http.writeTransport(v1Writes) });
+    const client = new InfluxDB({ url: this.cfg.url, token: this.cfg.token, transport: this.http.writeTransport(this.writeEndpoint) });
     const bucket = this.cfg.retentionPolicy ? `${this.cfg.database}/${this.cfg.retentionPolicy}` : this.cfg.database;
     this.allWriteApis = Array.from({ length: WRITES_IN_FLIGHT }, () =>
       client.getWriteApi(this.cfg.org ?? '', bucket, 'ms', {
@@ -89,7 +99,7 @@ export class InfluxEngine {
       }),
     );
     this.idleWriteApis = [...this.allWriteApis];
-    this.log.info({ url: this.cfg.url, version: this.version ?? 'unknown', writeEndpoint: v1Writes ? '/write' : '/api/v2/write' }, 'InfluxDB store ready');
+    this.log.info({ url: this.cfg.url, version: this.version ?? 'unknown', major: major ?? 'unknown', writeEndpoint: WRITE_PATHS[this.writeEndpoint] }, 'InfluxDB store ready');
   }
 
   /** The one write path: items → lines, in requests of at most MAX_LINES_PER_REQUEST, each retried by withRetry. */
@@ -105,7 +115,7 @@ export class InfluxEngine {
             api.writeRecords(lines);
             await api.flush();
           },
-          (err) => classifyWriteError(err),
+          (err) => classifyWriteError(err, this.writeEndpoint),
           this.log,
         );
       }
@@ -114,8 +124,10 @@ export class InfluxEngine {
     }
   }
 
-  /** One InfluxQL read (several statements separated by `;` where the server allows); StoreUnavailableError on failure. */
+  /** One InfluxQL statement (InfluxDB 3 takes no `;`-separated lists); StoreUnavailableError on failure. */
   async query(q: string): Promise<InfluxQueryResponse> {
+    // A builder that joined statements would work on 1.x and 2.x and fail only on 3.x: refuse it everywhere.
+    if (separatesStatements(q)) throw new InvalidQueryError(`InfluxQL query holds several statements (InfluxDB 3 takes one per request): ${q.slice(0, 200)}`);
     await this.init();
     try {
       return await this.http.query(q, { database: this.cfg.database });
@@ -161,8 +173,34 @@ export class InfluxEngine {
   }
 }
 
-/** 400 means InfluxDB refused the data (e.g. field type conflict): retrying can't help. Anything else may pass later. */
-function classifyWriteError(err: unknown): StoreRejectedError | StoreUnavailableError {
-  if (err instanceof HttpError && err.statusCode === 400) return new StoreRejectedError(`InfluxDB refused the batch: ${err.message}`, err);
+const WRITE_PATHS: Record<WriteEndpoint, string> = { v1: '/write', v2: '/api/v2/write', v3: '/api/v3/write_lp' };
+
+function knownMajor(major: number | undefined): InfluxMajor | undefined {
+  return major === 1 || major === 2 || major === 3 ? major : undefined;
+}
+
+/**
+ * INFLUX_WRITE_ENDPOINT when set, else by version: /write below 1.8 (no /api/v2/write there),
+ * InfluxDB 3's native /api/v3/write_lp on 3.x, /api/v2/write otherwise (also when the version is unknown, as before).
+ */
+export function chooseWriteEndpoint(
+  configured: InfluxConfig['writeEndpoint'],
+  major: InfluxMajor | undefined,
+  reported: { major: number; minor: number } | undefined,
+): WriteEndpoint {
+  if (configured !== 'auto') return configured;
+  if (major === 3) return 'v3';
+  if (major === 1 && reported?.major === 1 && reported.minor < 8) return 'v1';
+  return 'v2';
+}
+
+/**
+ * 400 means InfluxDB refused the data (e.g. field type conflict): retrying can't help. /api/v3/write_lp
+ * also documents 422 (unprocessable entity) for that. Anything else may pass later.
+ */
+function classifyWriteError(err: unknown, endpoint: WriteEndpoint): StoreRejectedError | StoreUnavailableError {
+  if (err instanceof HttpError && (err.statusCode === 400 || (endpoint === 'v3' && err.statusCode === 422))) {
+    return new StoreRejectedError(`InfluxDB refused the batch: ${err.message}`, err);
+  }
   return new StoreUnavailableError(`InfluxDB write failed: ${errorMessage(err)}`, err);
 }

@@ -18,7 +18,27 @@ export function measurementRef(database: string, retentionPolicy: string | undef
   return `${identifier(database)}.${retentionPolicy ? identifier(retentionPolicy) : ''}.${identifier(measurement)}`;
 }
 
-/** The JSON InfluxDB answers on /query (1.x, 2.x compat, 3.x v1 API). */
+/**
+ * True when `q` holds a `;` outside quoted strings and identifiers, i.e. several statements in one request,
+ * which InfluxDB 3 refuses. A `;` inside a value ('a;b', escaped by stringLiteral) does not count.
+ */
+export function separatesStatements(q: string): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === ';') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The JSON InfluxDB answers on /query (1.x, 2.x compat, 3.x v1-compatible API). */
 export interface InfluxQueryResponse {
   results?: { statement_id?: number; error?: string; series?: InfluxSeries[] }[];
   error?: string;
