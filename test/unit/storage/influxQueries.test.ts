@@ -11,6 +11,7 @@ import { InfluxLockStore } from '../../../src/storage/locks/influx.js';
 import { InfluxTelemetryStore } from '../../../src/storage/telemetry/influx.js';
 import { buildLastSeenSelects, parseLastSeen } from '../../../src/storage/telemetry/influxql.js';
 import { InfluxWeatherForecastStore } from '../../../src/storage/weatherForecasts/influx.js';
+import { InfluxPricesStore } from '../../../src/storage/prices/influx.js';
 
 /** Records every InfluxQL statement the stores hand to the engine; answers each with an empty result, writes nothing. */
 class RecordingEngine extends InfluxEngine {
@@ -48,6 +49,8 @@ async function everyStatement(version: '1' | '2' | '3'): Promise<string[]> {
   await new InfluxDispatchPlanStore(db).readDispatchPlan({ site: NASTY, asOfMs: T });
   await weather.readWeatherForecasts({ site: NASTY, ...range });
   await weather.readWeatherForecastHistory({ site: NASTY, source: 'open-meteo', ...range, asOfMs: T });
+  await new InfluxPricesStore(db).readPrices({ site: NASTY, ...range });
+  await new InfluxPricesStore(db).readPrices({ site: NASTY, currency: 'EUR', ...range });
   const locks = new InfluxLockStore(db, { lockSettleMs: 0 });
   await locks.tryAcquireLock('train', 'a', 60_000);
   await locks.releaseLock('train', 'a');
