@@ -90,7 +90,7 @@ describe('forecast InfluxQL and line protocol', () => {
   it('escapes every value and compares issued_at_ms numerically', () => {
     const q = buildForecastSelect({ site: `s' OR 1=1`, feeder: 'f"', target: 'pv', fromMs: T, toMs: T + H, asOfMs: T - 1 }, '"db".."forecast"');
     expect(q).toBe(
-      `SELECT "p10_kw", "p50_kw", "p90_kw", "issued_at_ms" FROM "db".."forecast" WHERE "site" = 's\\' OR 1=1' AND "feeder" = 'f"' ` +
+      `SELECT "p10_kw", "p50_kw", "p90_kw", "issued_at_ms", "band_scale_lower", "band_scale_upper" FROM "db".."forecast" WHERE "site" = 's\\' OR 1=1' AND "feeder" = 'f"' ` +
         `AND "target" = 'pv' AND time >= ${T}ms AND time < ${T + H}ms AND "issued_at_ms" <= ${T - 1} GROUP BY "model", "lead"`,
     );
     expect(buildLockSelect(`a'b`, '"db".."lock"', 5)).toBe(`SELECT "holder", "expires_at_ms" FROM "db".."lock" WHERE "name" = 'a\\'b' AND time >= 5ms AND time <= 5ms`);
@@ -98,8 +98,10 @@ describe('forecast InfluxQL and line protocol', () => {
 
   it('writes forecast points with sorted tags, the lead as a tag and float fields', () => {
     expect(toForecastLine(fc(T, T + 2 * H, { site: 'a b', feeder: 'x,y', model: 'k=v' }), 2)).toBe(
-      `forecast,feeder=x\\,y,lead=2,model=k\\=v,site=a\\ b,target=load issued_at_ms=${T},p10_kw=1,p50_kw=2,p90_kw=3 ${T + 2 * H}`,
+      `forecast,feeder=x\\,y,lead=2,model=k\\=v,site=a\\ b,target=load band_scale_lower=1,band_scale_upper=1,issued_at_ms=${T},p10_kw=1,p50_kw=2,p90_kw=3 ${T + 2 * H}`,
     );
+    // A re-scaled band's factors are written; 1 stands for "not re-scaled", so a re-issue overwrites an old scale.
+    expect(toForecastLine({ ...fc(T, T + 2 * H), bandScaleLower: 1.5, bandScaleUpper: 0.75 }, 2)).toContain('band_scale_lower=1.5,band_scale_upper=0.75,issued_at_ms=');
     expect(toLockLine('train', 'host "1"', 0)).toMatch(/^lock,name=train expires_at_ms=0,holder="host \\"1\\"" \d+$/);
   });
 });
