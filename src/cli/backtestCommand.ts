@@ -43,7 +43,7 @@ export function addBacktestCommand(program: Command): void {
     .option('--issue-hour <hour>', 'local hour on D−1 when forecasts are issued', hourOfDay, DEFAULT_BACKTEST.issueHourLocal)
     .option('--test-days <days>', 'days D evaluated (the last ones in the file)', positiveInt, DEFAULT_BACKTEST.testDays)
     .option('--retrain-days <days>', 'refit every this many days, on data before the issue time', positiveInt, DEFAULT_BACKTEST.retrainDays)
-    .option('--band-recalibration-days <days>', 're-scale each P10–P90 band from the errors scored in this many days before its issue time (0: bands as each model makes them)', wholeNumber, DEFAULT_BACKTEST.bandRecalibrationDays)
+    .option('--band-adaptation <gamma>', 'how fast each P10–P90 band adapts to the misses scored before its issue time, per step (0: bands as each model makes them)', nonNegative, DEFAULT_BACKTEST.bandAdaptation)
     .option('--latitude <deg>', 'site latitude (PV clear-sky baseline and features)', Number)
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
@@ -81,7 +81,7 @@ export function addBacktestCommand(program: Command): void {
       const forecasters = o.baselinesOnly ? baselines : [model, ...baselines];
       const bar = process.stderr.isTTY && !o.json ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {value}/{total} forecasts' }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
-      const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays, bandRecalibrationDays: o.bandRecalibrationDays }, (done, total) => {
+      const result = await runBacktest(input, forecasters, { horizonSteps: o.horizon, issueHourLocal: o.issueHour, testDays: o.testDays, retrainDays: o.retrainDays, bandAdaptation: o.bandAdaptation }, (done, total) => {
         if (!started) bar?.start(total, 0);
         started = true;
         bar?.update(done);
@@ -120,7 +120,7 @@ interface BacktestFlags {
   issueHour: number;
   testDays: number;
   retrainDays: number;
-  bandRecalibrationDays: number;
+  bandAdaptation: number;
   latitude?: number;
   longitude?: number;
   capacityKw?: number;
@@ -204,9 +204,9 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function wholeNumber(value: string): number {
+function nonNegative(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' must be a whole number ≥ 0`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' must be a number from 0 to 1 (0.01 is the default)`);
   return n;
 }
 

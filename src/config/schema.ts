@@ -299,11 +299,11 @@ export const CONFIG_KEYS = {
     defaultText: '28',
     description: 'The last days of history held out to validate a new model against the serving one and the baselines.',
   },
-  FORECAST_BAND_RECALIBRATION_DAYS: {
-    schema: z.coerce.number().int().min(0).max(35).default(28),
-    allowed: 'integer 0–35 (0: off)',
-    defaultText: '28',
-    description: "At most the 35 days of history a forecast reads. Each forecast's P10–P90 band is re-scaled from the serving model's errors scored in this many days before the issue (once 7 days are scored), so a band that drifts narrow or wide comes back to 80 %. P50 is untouched; the factors are stored with each point (band_scale_lower/upper).",
+  FORECAST_BAND_ADAPTATION: {
+    schema: z.coerce.number().min(0).max(1).default(0.01),
+    allowed: 'number 0–1 (0: off)',
+    defaultText: '0.01',
+    description: "How fast each forecast's P10–P90 band adapts to the serving model's scored misses (γ per step of adaptive conformal inference): after every scored step each half of the band is widened if the actual fell beyond that edge, narrowed a little if not, so over time 10 % fall below P10 and 10 % above P90. P50 is untouched; the factors are stored with each point (band_scale_lower/upper).",
   },
   FORECAST_RESOLUTION_MINUTES: {
     schema: z.enum(['15', '30', '60']).default('60').transform(Number),
@@ -505,7 +505,7 @@ function toConfig(c: Parsed) {
       horizonHours: c.FORECAST_HORIZON_HOURS,
       historyDays: c.FORECAST_HISTORY_DAYS,
       validationDays: c.FORECAST_VALIDATION_DAYS,
-      bandRecalibrationDays: c.FORECAST_BAND_RECALIBRATION_DAYS,
+      bandAdaptation: c.FORECAST_BAND_ADAPTATION,
       resolutionMinutes: c.FORECAST_RESOLUTION_MINUTES as 15 | 30 | 60,
       feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,

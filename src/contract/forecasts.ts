@@ -26,9 +26,8 @@ export interface ForecastPoint {
   p50Kw: number;
   p90Kw: number;
   /**
-   * The factors the band's halves (P50 − P10, P90 − P50) were re-scaled by from the scored errors before the
-   * issue (src/forecast/evaluation/recalibration.ts), so the band as the model made it can be recovered.
-   * Absent: not re-scaled (1).
+   * The factors the band's halves (P50 − P10, P90 − P50) were scaled by, adapted to the misses scored before
+   * the issue (src/forecast/evaluation/adaptiveBands.ts): the next issue starts from them. Absent: 1.
    */
   bandScaleLower?: number;
   bandScaleUpper?: number;

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { recalibrateForecasts, fitBandScale, scaleBand, type BandScale } from './evaluation/recalibration.js';
+export { adaptForecasts, adaptBandScale, scaleBand, DEFAULT_BAND_ADAPTATION, type BandScale } from './evaluation/adaptiveBands.js';
 export { runBacktest, dayAheadIssueTimes, DEFAULT_BACKTEST, type BacktestOptions, type BacktestResult, type ModelBacktest } from './backtest/rollingOrigin.js';
 export { pointMetrics, pinball, seasonalNaiveScaleKw, nearZeroKwFor, countsForMape, type PointMetrics } from './evaluation/metrics.js';
 export { scoreForecastPoints, scoreStep, type StepScore } from './scoring.js';

@@ -8,7 +8,7 @@ import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
 import { sliceInput, valueAt } from './data/series.js';
-import { MIN_RECALIBRATION_DAYS, UNSCALED, bandAsMade, fitBandScale, scaleBand, type BandScale } from './evaluation/recalibration.js';
+import { UNSCALED, adaptBandScale, scaleBand, type BandScale, type ScoredStep } from './evaluation/adaptiveBands.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
 import { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
@@ -21,6 +21,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** History a forecast is issued from: enough for the LSTM's input window and the seasonal baselines' weekly lags. */
 const ISSUE_HISTORY_DAYS = 35;
+/** How far back the latest stored issue of the serving kind is looked for: older, the band starts over from 1. */
+const BAND_STATE_DAYS = 3;
 /**
  * The window scoreForecasts covers by default, back from now: the forecast job re-scores it every run, so
  * telemetry that arrives late still reaches the scores.
@@ -191,7 +193,7 @@ export class ForecastService {
       testDays: config.validationDays,
       retrainDays: config.validationDays + 1,
       // Live forecasts carry the bands as the model makes them, so validation scores those.
-      bandRecalibrationDays: 0,
+      bandAdaptation: 0,
     });
     const score = (name: string) => validation.models[name]!.overall.maeKw;
     const decision = decidePromotion(
@@ -261,30 +263,34 @@ export class ForecastService {
   }
 
   /**
-   * How to re-scale the band of a forecast `model` issues now: from its own stored forecasts (any version
-   * of the same kind: a retrained LSTM is judged on the LSTM's record) of the last
-   * FORECAST_BAND_RECALIBRATION_DAYS whose steps have ended, as made (their stored scales undone), against
-   * the masked actuals. The backtest does the same pass (recalibrateForecasts).
+   * How to scale the band of a forecast `model` issues now (adaptive bands, src/forecast/evaluation/
+   * recalibration.ts): the factors its latest stored issue carried, moved by every step of its stored forecasts
+   * that ended since then, judged against the band as issued. Any version of the same kind counts (a
+   * retrained LSTM carries the LSTM's record); nothing stored in the last days: from 1. The backtest does the
+   * same pass (adaptForecasts), so its coverage is what the platform's bands do.
    */
   private async bandScale(ref: SeriesRef, model: string, input: ForecastInput, nowMs: number): Promise<BandScale> {
-    const days = this.d.config.bandRecalibrationDays;
-    if (days === 0) return UNSCALED;
+    const gamma = this.d.config.bandAdaptation;
+    if (gamma === 0) return UNSCALED;
     const stepMs = input.series.stepMs;
     const kind = (name: string) => name.split('@')[0];
-    const stored = await this.d.stores.forecasts.readForecastHistory({ ...ref, fromMs: Math.floor((nowMs - days * DAY_MS) / stepMs) * stepMs, toMs: Math.floor(nowMs / stepMs) * stepMs });
-    const scored = [];
-    const times = new Set<number>();
-    for (const p of stored) {
-      if (kind(p.model) !== kind(model) || p.timeMs + stepMs > nowMs) continue;
-      const band = bandAsMade({ p10: p.p10Kw, p50: p.p50Kw, p90: p.p90Kw, ...(p.bandScaleLower !== undefined ? { bandScaleLower: p.bandScaleLower, bandScaleUpper: p.bandScaleUpper! } : {}) });
-      const actual = valueAt(input.series, p.timeMs);
-      if (band === undefined || !Number.isFinite(actual)) continue;
-      scored.push({ ...band, actual });
-      times.add(p.timeMs);
+    const fromMs = Math.floor((nowMs - BAND_STATE_DAYS * DAY_MS) / stepMs) * stepMs;
+    const own = (await this.d.stores.forecasts.readForecastHistory({ ...ref, fromMs, toMs: nowMs + (this.d.config.horizonHours + 24) * HOUR_MS })).filter(
+      (p) => kind(p.model) === kind(model) && p.issuedAtMs < nowMs,
+    );
+    if (own.length === 0) return UNSCALED;
+    const latest = own.reduce((a, p) => (p.issuedAtMs > a.issuedAtMs ? p : a));
+    const start = { lower: latest.bandScaleLower ?? 1, upper: latest.bandScaleUpper ?? 1 };
+    // Steps that ended after the latest issue (the ones before are in its factors already) and by now.
+    const steps = new Map<number, ScoredStep[]>();
+    for (const p of own) {
+      const endMs = p.timeMs + stepMs;
+      if (endMs <= latest.issuedAtMs || endMs > nowMs) continue;
+      const scored = steps.get(p.timeMs) ?? [];
+      scored.push({ actual: valueAt(input.series, p.timeMs), p10: p.p10Kw, p50: p.p50Kw, p90: p.p90Kw });
+      steps.set(p.timeMs, scored);
     }
-    // Hourly issues store many leads per step: the minimum counts days of steps, not points.
-    if (times.size < MIN_RECALIBRATION_DAYS * Math.round(DAY_MS / stepMs)) return UNSCALED;
-    return fitBandScale(scored, 1);
+    return adaptBandScale(start, [...steps].sort(([a], [b]) => a - b).map(([, s]) => s), gamma);
   }
 
   /**

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { ForecastPoint, TelemetryPoint } from '../../src/contract/index.js';
-import { ForecastService, ModelRegistry, fitBandScale } from '../../src/forecast/index.js';
+import { ForecastService, ModelRegistry, adaptBandScale } from '../../src/forecast/index.js';
 import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
 
 /**
- * Live bands re-scaled from the serving model's scored record, through the real DuckDB store: the stored
- * forecasts of the last weeks say the band was too narrow, so the next issue's band is widened by what
- * they needed, P50 stays, and the factors are stored with every point.
+ * Live adaptive bands through the real DuckDB store: the serving model's latest stored issue carries its
+ * band factors, the steps of its stored forecasts that ended since then move them (misses widen), P50 stays,
+ * and the new factors are stored with every point. Another model kind's record doesn't count.
  */
 const H = 3_600_000;
 const DAYS = 35;
@@ -24,25 +24,17 @@ const loadKw = (t: number) => 100 + 20 * Math.sin((2 * Math.PI * ((t / H) % 24))
 let dir: string;
 let stores: Stores;
 let registry: ModelRegistry;
-const service = (days: string) =>
-  new ForecastService({ stores, registry, config: loadConfig({ FORECAST_BAND_RECALIBRATION_DAYS: days }).forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
+const service = (gamma: string) =>
+  new ForecastService({ stores, registry, config: loadConfig({ FORECAST_BAND_ADAPTATION: gamma }).forecast, sites: new Map(), logger: silentLogger, now: () => nowMs });
 
-/**
- * Day-ahead forecasts issued at `issueHour` on each of the last 20 days, by `model`, with a ±`halfKw` band
- * around the actual + 3 kW. (DuckDB keeps one model per step and lead: other models issue at other hours.)
- */
-function record(model: string, halfKw: number, issueHour: number, scales: Partial<ForecastPoint> = {}): ForecastPoint[] {
-  const out: ForecastPoint[] = [];
-  for (let d = 20; d >= 1; d--) {
-    const issuedAtMs = Math.floor(nowMs / (24 * H)) * 24 * H - d * 24 * H + issueHour * H;
-    for (let h = 14; h < 38; h++) {
-      const timeMs = issuedAtMs - issueHour * H + h * H;
-      if (timeMs + H > nowMs) continue;
-      const p50Kw = loadKw(timeMs) + 3;
-      out.push({ ...series, model, issuedAtMs, timeMs, p10Kw: p50Kw - halfKw, p50Kw, p90Kw: p50Kw + halfKw, ...scales });
-    }
-  }
-  return out;
+/** A forecast issued at `issuedAtMs` by `model` for the next 30 h, a ±`halfKw` band around the actual + `offsetKw`. */
+function issue(model: string, issuedAtMs: number, halfKw: number, offsetKw: number, scales: Partial<ForecastPoint> = {}): ForecastPoint[] {
+  const first = Math.ceil(issuedAtMs / H) * H;
+  return Array.from({ length: 30 }, (_, h) => {
+    const timeMs = first + h * H;
+    const p50Kw = loadKw(timeMs) + offsetKw;
+    return { ...series, model, issuedAtMs, timeMs, p10Kw: p50Kw - halfKw, p50Kw, p90Kw: p50Kw + halfKw, ...scales };
+  });
 }
 
 beforeAll(async () => {
@@ -59,32 +51,42 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('live band re-scaling', () => {
-  it('widens the band by what the serving model scored, undoing the scales it stored, and stores the factors', async () => {
+describe('live adaptive bands', () => {
+  it('moves the latest issue\'s factors by the misses scored since, stores the new ones; other kinds do not count', async () => {
     const asMade = await service('0').forecast(series);
     expect(asMade[0]!.model).toBe('seasonal-naive-week');
     expect(asMade[0]!.bandScaleLower).toBeUndefined();
 
-    // Its record: every actual 3 kW below P50, bands ±2 kW as made, stored with scale 0.5 (so ±1 kW stored).
-    // Another kind's record (wide bands) must not count.
-    const own = record('seasonal-naive-week', 1, 10, { bandScaleLower: 0.5, bandScaleUpper: 0.5 });
-    await stores.forecasts.writeForecasts([...own, ...record('lstm@1', 50, 4)]);
-    const expected = fitBandScale(own.map((p) => ({ actual: loadKw(p.timeMs), p10: p.p50Kw - 2, p50: p.p50Kw, p90: p.p50Kw + 2 })), 1);
-    // (P50 − actual) / 2 = 1.5 for every step: the lower half × 1.5; nothing above P50, so the upper half × 0.
-    expect(expected.lower).toBeCloseTo(1.5, 9);
-    expect(expected.upper).toBe(0);
+    // Its record: issued 5 h and 3 h ago (factors 1.2/0.8 on the latest), every actual 3 kW below P50 and
+    // outside a ±1 kW band: each step that ended since the latest issue is a miss low, none high.
+    const older = issue('seasonal-naive-week', nowMs - 5 * H, 1, 3);
+    const latest = issue('seasonal-naive-week', nowMs - 3 * H, 1, 3, { bandScaleLower: 1.2, bandScaleUpper: 0.8 });
+    // An LSTM issued after it, band far too wide: not this kind, not its record.
+    await stores.forecasts.writeForecasts([...older, ...latest, ...issue('lstm@1', nowMs - H, 50, 0)]);
+    const ended = [...older, ...latest].filter((p) => p.timeMs + H > nowMs - 3 * H && p.timeMs + H <= nowMs);
+    const stepTimes = [...new Set(ended.map((p) => p.timeMs))].sort((x, y) => x - y);
+    expect(stepTimes.length).toBe(3);
+    const expected = adaptBandScale(
+      { lower: 1.2, upper: 0.8 },
+      stepTimes.map((t) => ended.filter((p) => p.timeMs === t).map((p) => ({ actual: loadKw(t), p10: p.p10Kw, p50: p.p50Kw, p90: p.p90Kw }))),
+      0.05,
+    );
+    // Hand-checked: three misses low: log 1.2 + 3·0.05·0.9; no miss high: log 0.8 − 3·0.05·0.1.
+    expect(expected.lower).toBeCloseTo(1.2 * Math.exp(0.135), 9);
+    expect(expected.upper).toBeCloseTo(0.8 * Math.exp(-0.015), 9);
 
-    const scaled = await service('28').forecast(series);
-    expect(scaled).toHaveLength(asMade.length);
-    scaled.forEach((p, i) => {
+    const adapted = await service('0.05').forecast(series);
+    expect(adapted).toHaveLength(asMade.length);
+    adapted.forEach((p, i) => {
       const m = asMade[i]!;
       expect(p.timeMs).toBe(m.timeMs);
       expect(p.p50Kw).toBeCloseTo(m.p50Kw, 9);
-      expect(p.p50Kw - p.p10Kw).toBeCloseTo(1.5 * (m.p50Kw - m.p10Kw), 6);
-      expect(p.p90Kw).toBeCloseTo(p.p50Kw, 9);
-      expect(p).toMatchObject({ bandScaleLower: expected.lower, bandScaleUpper: expected.upper });
+      expect(p.p50Kw - p.p10Kw).toBeCloseTo(expected.lower * (m.p50Kw - m.p10Kw), 6);
+      expect(p.p90Kw - p.p50Kw).toBeCloseTo(expected.upper * (m.p90Kw - m.p50Kw), 6);
+      expect(p.bandScaleLower).toBeCloseTo(expected.lower, 12);
+      expect(p.bandScaleUpper).toBeCloseTo(expected.upper, 12);
     });
-    const stored = await stores.forecasts.readForecasts({ ...series, fromMs: scaled[0]!.timeMs, toMs: scaled.at(-1)!.timeMs + 1 });
-    expect(stored.map((p) => p.bandScaleLower)).toEqual(scaled.map(() => expected.lower));
+    const stored = await stores.forecasts.readForecasts({ ...series, fromMs: adapted[0]!.timeMs, toMs: adapted.at(-1)!.timeMs + 1 });
+    expect(stored.every((p) => Math.abs(p.bandScaleLower! - expected.lower) < 1e-12)).toBe(true);
   }, 60_000);
 });

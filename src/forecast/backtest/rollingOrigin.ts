@@ -2,7 +2,7 @@ import { InsufficientDataError } from '../../common/errors.js';
 import { DateTime } from 'luxon';
 import { nearZeroKwFor, pairForecast, pointMetrics, seasonalNaiveScaleKw, type Pair, type PointMetrics } from '../evaluation/metrics.js';
 import { cutInput, endMs, valueAt } from '../data/series.js';
-import { MIN_RECALIBRATION_DAYS, RECALIBRATION_WINDOW_DAYS, recalibrateForecasts } from '../evaluation/recalibration.js';
+import { DEFAULT_BAND_ADAPTATION, adaptForecasts } from '../evaluation/adaptiveBands.js';
 import type { ForecastInput, Forecaster, QuantileForecast } from '../types.js';
 
 export interface BacktestOptions {
@@ -15,13 +15,13 @@ export interface BacktestOptions {
   /** Models are refitted every this many days, on data before the issue time only. */
   retrainDays: number;
   /**
-   * Each forecast's band is re-scaled from the steps of this many days before its issue time that were
-   * already scored (fitBandScale); 0 = off, the bands as each forecaster made them. Default 28.
+   * γ of the adaptive bands (adaptForecasts): each forecast's band is scaled by what the misses scored
+   * before its issue time asked for; 0 = off, the bands as each forecaster made them. Default 0.01.
    */
-  bandRecalibrationDays?: number;
+  bandAdaptation?: number;
 }
 
-export const DEFAULT_BACKTEST: Required<BacktestOptions> = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30, bandRecalibrationDays: RECALIBRATION_WINDOW_DAYS };
+export const DEFAULT_BACKTEST: Required<BacktestOptions> = { horizonSteps: 24, issueHourLocal: 10, testDays: 365, retrainDays: 30, bandAdaptation: DEFAULT_BAND_ADAPTATION };
 
 export interface LeadMetrics extends PointMetrics {
   leadHours: number;
@@ -29,12 +29,12 @@ export interface LeadMetrics extends PointMetrics {
 
 export interface ModelBacktest {
   overall: PointMetrics;
-  /** P10–P90 coverage of the bands as the forecaster made them, before re-scaling (same as overall's when off). */
+  /** P10–P90 coverage of the bands as the forecaster made them, before adapting (same as overall's when off). */
   rawCoverageP10P90: number;
   perLead: LeadMetrics[];
-  /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test), bands re-scaled. */
+  /** Every forecast made, in issue order (kept for inspection and for the no-look-ahead test), bands adapted (adaptForecasts). */
   forecasts: QuantileForecast[];
-  /** The same forecasts with the bands as the forecaster made them (the same objects when re-scaling is off). */
+  /** The same forecasts with the bands as the forecaster made them (the same objects when adapting is off). */
   forecastsAsMade: QuantileForecast[];
 }
 
@@ -94,7 +94,7 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
 
   const models: Record<string, ModelBacktest> = {};
   const total = issues.length * forecasters.length;
-  const recalibrationDays = o.bandRecalibrationDays ?? DEFAULT_BACKTEST.bandRecalibrationDays;
+  const gamma = o.bandAdaptation ?? DEFAULT_BACKTEST.bandAdaptation;
   const stepMs = input.series.stepMs;
   const floorKw = input.context.target === 'load' ? Number.NEGATIVE_INFINITY : 0;
   let done = 0;
@@ -110,8 +110,8 @@ export async function runBacktest(input: ForecastInput, forecasters: readonly Fo
       onForecast?.(++done, total);
     }
     const actualAt = (t: number) => valueAt(input.series, t);
-    // Each band re-scaled from what was scored before its own issue time: a pass over the forecasts made.
-    const forecasts = recalibrationDays > 0 ? recalibrateForecasts(made, actualAt, { stepMs, windowDays: recalibrationDays, minDays: MIN_RECALIBRATION_DAYS, floorKw }) : made;
+    // Each band scaled by the misses scored before its own issue time: a pass over the forecasts made.
+    const forecasts = gamma > 0 ? adaptForecasts(made, actualAt, { stepMs, gamma, floorKw }) : made;
     const pairs = forecasts.flatMap((fc) => pairForecast(fc, actualAt));
     const raw = made.flatMap((fc) => pairForecast(fc, actualAt));
     const byLead = new Map<number, Pair[]>();

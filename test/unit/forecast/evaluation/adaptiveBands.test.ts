@@ -1,32 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { UNSCALED, fitBandScale, scaleBand } from '../../../../src/forecast/evaluation/recalibration.js';
+import { UNSCALED, adaptBandScale, scaleBand } from '../../../../src/forecast/evaluation/adaptiveBands.js';
 import { runBacktest } from '../../../../src/forecast/backtest/rollingOrigin.js';
 import type { Forecaster, ForecastInput, ForecastRequest, QuantileForecast } from '../../../../src/forecast/types.js';
 
-describe('band re-scaling from scored errors', () => {
-  it('fits each half from normalised scores by the conformal quantile (hand-checked)', () => {
-    // Band 90–100–110; actuals 81…100 (20 steps): lower scores (100 − a)/10 = 1.9, 1.8, …, 0; upper scores ≤ 0.
-    const scored = Array.from({ length: 20 }, (_, i) => ({ actual: 81 + i, p10: 90, p50: 100, p90: 110 }));
-    const s = fitBandScale(scored, 10);
-    // ⌈21 · 0.9⌉ = 19th smallest of 0, 0.1, …, 1.9 = 1.8.
-    expect(s.lower).toBeCloseTo(1.8, 12);
-    // Upper scores (a − 100)/10 = −1.9 … 0: the 19th smallest is −0.1, floored at 0 (never past P50).
-    expect(s.upper).toBe(0);
-    expect(s.scoredSteps).toBe(20);
-    const f: QuantileForecast = { issuedAtMs: 0, timesMs: [0], p10: [90], p50: [100], p90: [110] };
-    expect(scaleBand(f, s)).toEqual({ issuedAtMs: 0, timesMs: [0], p10: [82], p50: [100], p90: [100] });
+describe('adaptive band factors', () => {
+  const band = { p10: 90, p50: 100, p90: 110 };
+  it('moves each factor by γ·(miss − 0.1) per scored step (hand-checked)', () => {
+    // One step, actual below P10: lower log-factor += 0.1·(1 − 0.1) = 0.09; upper (no miss) −= 0.1·0.1.
+    const s = adaptBandScale(UNSCALED, [[{ ...band, actual: 85 }]], 0.1);
+    expect(s.lower).toBeCloseTo(Math.exp(0.09), 12);
+    expect(s.upper).toBeCloseTo(Math.exp(-0.01), 12);
+    // A step forecast twice, one of them missed low: a miss fraction of 0.5 → +0.1·0.4, from the last factors.
+    const t = adaptBandScale(s, [[{ ...band, actual: 85 }, { p10: 80, p50: 100, p90: 120, actual: 85 }]], 0.1);
+    expect(t.lower).toBeCloseTo(Math.exp(0.09 + 0.04), 12);
+    expect(t.upper).toBeCloseTo(Math.exp(-0.02), 12);
   });
 
-  it('leaves the band alone with too few steps, skips zero-width halves, and floors P10', () => {
-    expect(fitBandScale([{ actual: 1, p10: 0, p50: 1, p90: 2 }], 2)).toEqual(UNSCALED);
-    const night = Array.from({ length: 10 }, () => ({ actual: 0, p10: 0, p50: 0, p90: 0 }));
-    expect(fitBandScale(night, 5)).toEqual(UNSCALED);
+  it('leaves a zero-width half and an unknown actual alone, and keeps the factors within 1/5–5', () => {
+    expect(adaptBandScale(UNSCALED, [[{ p10: 0, p50: 0, p90: 0, actual: 0 }], [{ ...band, actual: Number.NaN }]], 0.1)).toEqual(UNSCALED);
+    const misses = Array.from({ length: 1000 }, () => [{ ...band, actual: 50 }]);
+    expect(adaptBandScale(UNSCALED, misses, 0.1).lower).toBeCloseTo(5, 9);
+    expect(adaptBandScale(UNSCALED, misses, 0.1).upper).toBeCloseTo(0.2, 9);
+  });
+
+  it('scales each half of a band, P50 untouched, P10 floored', () => {
     const f: QuantileForecast = { issuedAtMs: 0, timesMs: [0, 1], p10: [0, 2], p50: [0, 5], p90: [0, 8] };
-    expect(scaleBand(f, { lower: 3, upper: 2, scoredSteps: 10 }, 0)).toEqual({ issuedAtMs: 0, timesMs: [0, 1], p10: [0, 0], p50: [0, 5], p90: [0, 11] });
+    expect(scaleBand(f, { lower: 3, upper: 2 }, 0)).toEqual({ issuedAtMs: 0, timesMs: [0, 1], p10: [0, 0], p50: [0, 5], p90: [0, 11] });
+    expect(scaleBand(f, UNSCALED)).toBe(f);
   });
 });
 
-describe('the backtest re-scales each band from what was scored before its issue time', () => {
+describe('the backtest adapts each band to what was scored before its issue time', () => {
   const H = 3_600_000;
   const days = 60;
   // Noise that grows slowly over time: a fixed band (±1) covers less and less.
@@ -42,18 +46,18 @@ describe('the backtest re-scales each band from what was scored before its issue
       return { issuedAtMs: r.issuedAtMs, timesMs, p10: timesMs.map(() => 99), p50: timesMs.map(() => 100), p90: timesMs.map(() => 101) };
     },
   };
-  const opts = { horizonSteps: 24, issueHourLocal: 10, testDays: 40, retrainDays: 100 };
+  const opts = { horizonSteps: 24, issueHourLocal: 10, testDays: 40, retrainDays: 100, bandAdaptation: 0.05 };
 
   it('brings a drifting band back near 80 %, P50 untouched; off, the band is as made', async () => {
     const on = await runBacktest(input, [fixed], opts);
-    const off = await runBacktest(input, [fixed], { ...opts, bandRecalibrationDays: 0 });
+    const off = await runBacktest(input, [fixed], { ...opts, bandAdaptation: 0 });
     expect(off.models.fixed!.overall.coverageP10P90).toBeLessThan(0.65);
     expect(off.models.fixed!.rawCoverageP10P90).toBe(off.models.fixed!.overall.coverageP10P90);
     expect(on.models.fixed!.rawCoverageP10P90).toBe(off.models.fixed!.overall.coverageP10P90);
-        // From the eighth issue on (a week scored), the re-scaled bands cover about 80 %.
+        // From the eleventh issue on (the factors caught up), the adapted bands cover about 80 %.
     let covered = 0;
     let steps = 0;
-    for (const f of on.models.fixed!.forecasts.slice(7)) {
+    for (const f of on.models.fixed!.forecasts.slice(10)) {
       f.timesMs.forEach((t, i) => {
         const actual = values[(t - input.series.startMs) / H]!;
         steps++;
@@ -64,8 +68,9 @@ describe('the backtest re-scales each band from what was scored before its issue
     expect(covered / steps).toBeLessThan(0.85);
     expect(on.models.fixed!.overall.coverageP10P90).toBeGreaterThan(off.models.fixed!.overall.coverageP10P90 + 0.1);
     expect(on.models.fixed!.overall.maeKw).toBe(off.models.fixed!.overall.maeKw);
-    // The first week has nothing scored yet: those bands are as made.
+    // The first issue has nothing scored yet: its band is as made.
     expect(on.models.fixed!.forecasts[0]).toEqual(off.models.fixed!.forecasts[0]);
+    expect(on.models.fixed!.forecastsAsMade).toEqual(off.models.fixed!.forecasts);
   });
 
   it('uses no actual after the issue time: poisoning the future leaves every earlier band as it was', async () => {
