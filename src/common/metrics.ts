@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import type { MqttClient } from 'mqtt';
 
 /**
  * One registry per running platform (not prom-client's global one) so tests can run several side by side.
@@ -35,3 +36,14 @@ export function histogram<T extends string>(registry: Registry, config: Omit<His
 }
 
 export type { Counter, Gauge, Histogram, Registry };
+
+/**
+ * `gridcast_mqtt_connected{client}`: 1 while `client` has a connection to its broker, 0 from the start and
+ * whenever it loses it (mqtt.js then reconnects by itself). One series per MQTT client the process runs.
+ */
+export function watchMqttConnection(registry: Registry, name: 'ingester' | 'dispatch', client: MqttClient): void {
+  const connected = gauge(registry, { name: 'gridcast_mqtt_connected', help: 'Whether the MQTT client is connected to its broker (1) or not (0)', labelNames: ['client'] });
+  connected.set({ client: name }, client.connected ? 1 : 0);
+  client.on('connect', () => connected.set({ client: name }, 1));
+  client.on('close', () => connected.set({ client: name }, 0));
+}
