@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { errorMessage, StoreUnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { accessLog, recordRouteBase } from './accessLog.js';
 import { authenticate, principalOf, requireScope } from './auth/authenticate.js';
 import { ApiKeyFile } from './auth/keyFile.js';
 import { ApiKeyVerifier } from './auth/keyVerifier.js';
@@ -51,6 +52,8 @@ export function createApp(opts: AppOptions): express.Express {
   const keys = new ApiKeyVerifier(new ApiKeyFile(opts.config.keysFile), opts.config.envKeys, opts.logger);
   const auth = authenticate({ verifier: keys, loopbackRead: opts.config.loopbackRead, host: opts.host });
 
+  // First, so that every answer is timed and logged, those of helmet and the timeout included.
+  app.use(accessLog({ registry: opts.registry, logger: opts.logger, quietPaths: ['/health', '/ready', '/metrics'] }));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -76,7 +79,7 @@ export function createApp(opts: AppOptions): express.Express {
     res.type(opts.registry.contentType).send(await opts.registry.metrics());
   });
 
-  app.use(API_PREFIX, auth, createApiRouter(deps, cache));
+  app.use(API_PREFIX, recordRouteBase, auth, createApiRouter(deps, cache));
   if (opts.ui) app.use(pageRouter());
   if (opts.ui && !uiAvailable) opts.logger.warn('built-in page enabled but its files (src/api/ui) are missing from this installation');
   app.use((req: Request) => {
@@ -103,10 +106,10 @@ function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       // Too late to answer (a timeout already did): log what happened to the late handler.
-      logger.warn({ path: req.path, err: errorMessage(err) }, 'error after the answer was sent');
+      logger.warn({ reqId: res.locals.requestId, path: req.path, err: errorMessage(err) }, 'error after the answer was sent');
       return;
     }
-    sendProblem(req, res, toProblem(err, req, logger));
+    sendProblem(req, res, toProblem(err, req, logger.child({ reqId: res.locals.requestId })));
   };
 }
 

@@ -12,7 +12,7 @@ import { Ingester, fetchOpenMeteoForecast, startEmbeddedBroker, type EmbeddedBro
 import { openStores, type Stores } from '../storage/index.js';
 import { defaultFleet, startFleetSimulation } from '../../simulators/index.js';
 import { ForecastService, loadSites, MIN_TRAINING_DAYS, ModelRegistry, useTfBackendSetting, type SiteInfo } from '../forecast/index.js';
-import { startScheduler, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
+import { JobMetrics, startScheduler, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
 import { startApiServer, storesForApi } from './apiServer.js';
 import { ServiceRegistry } from './lifecycle.js';
 
@@ -111,7 +111,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
       name: 'dispatch',
       start: async () => {
         const url = mqttUrl();
-        dispatch = startDispatch({ file: dispatchFile, stores, ...(url ? { mqttUrl: url } : {}), mqtt, logger: logger.child({ component: 'dispatch' }) });
+        dispatch = startDispatch({ file: dispatchFile, stores, ...(url ? { mqttUrl: url } : {}), mqtt, logger: logger.child({ component: 'dispatch' }), metrics });
         if (!config.dispatch.file) logger.info({ file: dispatchFile }, 'dispatch: planning the simulated demo-site with the example settings (set DISPATCH_FILE for your own sites)');
       },
       stop: async () => dispatch?.close(),
@@ -165,8 +165,9 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
       start: async () => {
         const weatherForecasts = openMeteoJob(config, stores);
         scheduler = startScheduler(config.forecast, service, stores.locks, logger, {
-          ...(dispatch ? { afterForecast: () => dispatch!.service.runAll() } : {}),
+          ...(dispatch ? { dispatch: () => dispatch!.service.runAll() } : {}),
           ...(weatherForecasts ? { weatherForecasts } : {}),
+          metrics: new JobMetrics(metrics),
         });
       },
       stop: async () => scheduler?.stop(),

@@ -111,6 +111,19 @@ export class DispatchError extends Error {
   }
 }
 
+/** A dispatch run over every site left some without a new plan (their old one stays in force); the others were planned. */
+export class DispatchRunError extends Error {
+  constructor(
+    /** The sites without a new plan, and why. */
+    readonly failed: readonly { site: string; error: string }[],
+    /** How many sites the run planned for. */
+    readonly sites: number,
+  ) {
+    super(`dispatch: no new plan for ${failed.length} of ${sites} sites: ${failed.map((f) => `${f.site} (${f.error})`).join('; ')}`);
+    this.name = 'DispatchRunError';
+  }
+}
+
 /**
  * A model that reads weather forecasts was asked for a forecast the weather forecast doesn't cover (none
  * issued yet, or too stale to reach the horizon). The caller falls back and records why.

@@ -6,6 +6,7 @@ import type { GridcastConfig } from '../config/index.js';
 import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import { backoffDelayMs } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
+import { watchMqttConnection } from '../common/metrics.js';
 import type { IngestStatsStore, PricesStore, TelemetryStore, WeatherForecastStore } from '../storage/index.js';
 import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
@@ -100,6 +101,7 @@ export class Ingester {
 
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
+    watchMqttConnection(this.opts.registry, 'ingester', client);
     deferAcks(client, (packet) => this.onPublish(packet));
     const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : []), ...(this.opts.prices ? [PRICE_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
     const topic = topics.join(', ');

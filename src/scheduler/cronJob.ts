@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { JobMetrics } from './metrics.js';
 
 /**
  * One scheduled job (Zigbee2MQTT's extension pattern): start() schedules it, stop() stops it and waits
@@ -11,6 +12,7 @@ export abstract class CronJob {
   abstract readonly name: string;
   private task: ScheduledTask | undefined;
   private running: Promise<void> | undefined;
+  private metrics: JobMetrics | undefined;
 
   constructor(
     private readonly expression: string,
@@ -27,11 +29,19 @@ export abstract class CronJob {
     this.log.info({ job: this.name, schedule: this.expression }, 'job scheduled');
   }
 
+  /** Every later run, scheduled or runOnce, is timed and counted under this job's name. */
+  measureWith(metrics: JobMetrics): this {
+    this.metrics = metrics;
+    metrics.track(this.name);
+    return this;
+  }
+
   /** Runs now (also used by the CLI and tests); resolves when done, never rejects. */
   runOnce(): Promise<void> {
     if (this.running) return this.running;
     const started = Date.now();
-    this.running = this.run()
+    const { metrics } = this;
+    this.running = (metrics ? metrics.observe(this.name, () => this.run()) : this.run())
       .then(() => this.log.info({ job: this.name, seconds: (Date.now() - started) / 1000 }, 'job done'))
       .catch((err: unknown) => this.log.error({ job: this.name, err: errorMessage(err) }, 'job failed'))
       .finally(() => {

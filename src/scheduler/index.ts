@@ -4,6 +4,7 @@ import type { ForecastService } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
 import type { CronJob } from './cronJob.js';
 import { ForecastJob } from './forecastJob.js';
+import type { JobMetrics } from './metrics.js';
 import { RetrainJob } from './retrainJob.js';
 import { WeatherForecastJob, type WeatherForecastJobOptions } from './weatherForecastJob.js';
 
@@ -12,6 +13,7 @@ export { ForecastJob } from './forecastJob.js';
 export { RetrainJob } from './retrainJob.js';
 export { WeatherForecastJob, type WeatherFetchResult, type WeatherForecastJobOptions, type WeatherSite } from './weatherForecastJob.js';
 export { forecastEach, trainEach, TRAINER_LOCK, TRAINER_LEASE_MS } from './runs.js';
+export { JobMetrics } from './metrics.js';
 export { OnDemandJobs, type ForecastRunResult, type TrainingStarted } from './onDemand.js';
 
 export interface Scheduler {
@@ -20,18 +22,29 @@ export interface Scheduler {
 }
 
 export interface SchedulerHooks {
-  /** Runs after every forecast run (dispatch: re-plan on the new forecasts). */
-  afterForecast?: () => Promise<void>;
+  /**
+   * Re-plans dispatch on the new forecasts after every forecast run; rejects when a site got no plan. In the
+   * metrics it is a job of its own (`dispatch`), so a failing plan shows apart from the forecasts it follows.
+   */
+  dispatch?: () => Promise<void>;
   /** Fetch weather forecasts on their own schedule (given when WEATHER_FORECAST_SOURCE is not none). */
   weatherForecasts?: WeatherForecastJobOptions;
+  /** Where each job's runs are timed and counted (/metrics). */
+  metrics?: JobMetrics;
 }
 
 /** Every scheduled job, listed once. A new job is one file and one line here. */
 export function startScheduler(config: ForecastConfig, service: ForecastService, locks: LockStore, logger: Logger, hooks: SchedulerHooks = {}): Scheduler {
   const log = logger.child({ component: 'scheduler' });
-  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, hooks.afterForecast), new RetrainJob(config.retrainCron, service, locks, log)];
+  const { dispatch, metrics } = hooks;
+  if (dispatch) metrics?.track('dispatch');
+  const afterForecast = dispatch && metrics ? () => metrics.observe('dispatch', dispatch) : dispatch;
+  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, afterForecast), new RetrainJob(config.retrainCron, service, locks, log)];
   if (hooks.weatherForecasts) jobs.push(new WeatherForecastJob(hooks.weatherForecasts, log));
-  for (const job of jobs) job.start();
+  for (const job of jobs) {
+    if (metrics) job.measureWith(metrics);
+    job.start();
+  }
   return {
     jobs,
     stop: async () => {

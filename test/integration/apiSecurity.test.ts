@@ -58,7 +58,7 @@ describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () =>
     expectProblem(await call(`${a.url}/api/v1/sites`, undefined, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'unauthorized');
     expect((await call(`${a.url}/api/v1/sites`, a.keys.read)).status).toBe(200);
     expect((await call(`${a.url}/api/v1/sites`, undefined, { headers: { 'x-api-key': a.keys.read } })).status).toBe(200);
-    expect((await call(`${a.url}/metrics`, a.keys.read)).text).toContain('gridcast_process_cpu');
+    expect((await call(`${a.url}/metrics`, a.keys.read)).text).toMatch(/^process_cpu_user_seconds_total /m);
 
     const run = (key: string) => postJson(`${a.url}/api/v1/forecasts/run`, key, {});
     expect(expectProblem(await run(a.keys.read), 403, 'forbidden').detail).toMatch(/operate/);

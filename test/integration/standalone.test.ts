@@ -49,6 +49,11 @@ describe('gridcast start (standalone: embedded broker, DuckDB)', () => {
       expect(metrics).toContain('gridcast_spool_depth_readings 0');
       expect(metrics).toMatch(/gridcast_store_write_duration_seconds_count [1-9]/);
       expect(metrics).toMatch(/gridcast_ingest_lag_seconds_count [1-9]/);
+      // What an operator's dashboards and alerts read besides ingestion (docs/observability.md).
+      expect(metrics).toContain('gridcast_mqtt_connected{client="ingester"} 1');
+      expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]/m);
+      expect(metrics).toContain('gridcast_job_failures_total{job="forecast"} 0');
+      expect(metrics).toMatch(/^http_request_duration_seconds_count\{.*route="\/health".*\} 1$/m);
     } finally {
       expect(await proc.kill('SIGTERM')).toBe(0);
     }
