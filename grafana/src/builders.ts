@@ -261,3 +261,26 @@ export function customVariable(o: { name: string; label: string; values: string[
     hide: VariableHide.dontHide,
   };
 }
+
+/**
+ * A variable filled by an Infinity query on the API (the plugin's variable query of type `infinity`):
+ * one column, whose values are the options.
+ */
+export function apiVariable(o: { name: string; label: string; description: string; query: InfinityQuery }): VariableModel {
+  return {
+    type: 'query',
+    name: o.name,
+    label: o.label,
+    description: o.description,
+    datasource: API_DS,
+    query: { queryType: 'infinity', query: '', infinityQuery: o.query },
+    refresh: VariableRefresh.onTimeRangeChanged,
+    sort: VariableSort.naturalAsc,
+    multi: false,
+    includeAll: false,
+    hide: VariableHide.dontHide,
+  };
+}
+
+/** Long rows (time, a label column, values) → one frame per label value, as time series panels want them. */
+export const partitionBy = (...fields: string[]): DataTransformerConfig => ({ id: 'partitionByValues', options: { fields, keepFields: false } });

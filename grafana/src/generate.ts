@@ -1,12 +1,16 @@
 import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { alertsYaml } from './alerts.js';
 import { DASHBOARDS, dashboardJson } from './index.js';
 
 /**
- * `npm run dashboards`: writes every dashboard of index.ts to grafana/dashboards/*.json (and removes JSON
+ * `npm run dashboards`: writes every dashboard of index.ts to grafana/dashboards/*.json and the alert rules of
+ * alerts.ts to grafana/provisioning/alerting/gridcast.yaml (and removes JSON
  * files no dashboard produces any more). `--check` writes nothing and exits 1 if a file is out of date.
  */
 const OUT = fileURLToPath(new URL('../dashboards/', import.meta.url));
+/** The alert rules (alerts.ts), read by Grafana's alerting file provisioning. */
+export const ALERTS_FILE = fileURLToPath(new URL('../provisioning/alerting/gridcast.yaml', import.meta.url));
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
@@ -24,8 +28,16 @@ async function main(): Promise<void> {
     stale.push(file);
     if (!check) await unlink(OUT + file);
   }
+  const alerts = alertsYaml();
+  if ((await readFile(ALERTS_FILE, 'utf8').catch(() => undefined)) !== alerts) {
+    stale.push('provisioning/alerting/gridcast.yaml');
+    if (!check) {
+      await mkdir(new URL('../provisioning/alerting/', import.meta.url), { recursive: true });
+      await writeFile(ALERTS_FILE, alerts);
+    }
+  }
   if (check && stale.length > 0) {
-    console.error(`grafana/dashboards is out of date (${stale.join(', ')}): run npm run dashboards`);
+    console.error(`grafana/dashboards or the alert rules are out of date (${stale.join(', ')}): run npm run dashboards`);
     process.exitCode = 1;
     return;
   }

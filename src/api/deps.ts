@@ -44,10 +44,10 @@ export const trainingStatusSchema = z
   .openapi('TrainingStatus');
 
 /** The stores the API reads. */
-export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans' | 'weatherForecasts'>;
+export type ApiStores = Pick<Stores, 'telemetry' | 'forecasts' | 'dispatchPlans' | 'weatherForecasts' | 'ingestStats'>;
 
 export interface ApiDependencies {
-  /** Telemetry, forecasts and plans are read here; nothing else of the store. */
+  /** Telemetry, forecasts, plans and the ingesters' statistics are read here; nothing else of the store. */
   stores: ApiStores;
   /** The process's Prometheus registry: /metrics, and the ingestion counters of /ingest/status. */
   metrics: Registry;

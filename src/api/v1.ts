@@ -11,7 +11,7 @@ import { backtestRoutes } from './routes/backtests.js';
 import { dispatchRoutes } from './routes/dispatch.js';
 import { priceRoutes } from './routes/prices.js';
 import { forecastRoutes } from './routes/forecasts.js';
-import { ingestRoutes } from './routes/ingest.js';
+import { ingestRoutes, ingestStatsRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
 import { siteRoutes } from './routes/sites.js';
 import { telemetryRoutes } from './routes/telemetry.js';
@@ -56,6 +56,7 @@ export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Route
   modelRoutes(routes, d);
   backtestRoutes(routes, d);
   ingestRoutes(routes, d);
+  ingestStatsRoutes(routes, d);
 
   registerDocsPaths(openapi);
   router.use(docsRouter(generateOpenApi(openapi)));

@@ -10,3 +10,4 @@ export { dateWindows, fetchPreviousRuns, MAX_PREVIOUS_RUN_DAYS, previousRunsToPo
 export { parsePriceMessage, type ParsedPrices } from './prices.js';
 export { ingestPrices } from './priceIngest.js';
 export { parseEntsoePriceDocument, EntsoeDocumentError, type EntsoePriceMessage } from './entsoePrices.js';
+export { ingestStatsSamples, ingesterSummaries, type IngestStatsSample, type IngesterSummary } from './statsRates.js';

@@ -8,7 +8,7 @@ export { AGGREGATES, type Aggregate, type BucketValue, type SeriesLastSeen, type
 export type { ForecastHistoryQuery, ForecastQuery, ForecastStore } from './forecasts/store.js';
 export { compareByTimeIssueModel, latestPerTime } from './forecasts/rules.js';
 export type { DispatchPlanQuery, DispatchPlanStore, StoredPlanDocument } from './dispatch/store.js';
-export type { IngestStatsStore } from './ingestStats/store.js';
+export type { IngestStatsQuery, IngestStatsStore } from './ingestStats/store.js';
 export type { LockStore } from './locks/store.js';
 export type { WeatherForecastQuery, WeatherForecastStore } from './weatherForecasts/store.js';
 export type { PriceQuery, PricesStore } from './prices/store.js';

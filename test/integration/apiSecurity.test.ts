@@ -110,6 +110,18 @@ describe('API keys and scopes (server on 0.0.0.0: no loopback exception)', () =>
     }
   });
 
+  it('the read endpoints for dashboards and alerting (freshness, plan summary, ingest statistics, ingesters) need a key, and a read key is enough', async () => {
+    const a = await api({ host: '0.0.0.0' });
+    for (const path of ['/api/v1/forecasts/freshness', '/api/v1/dispatch/summary', '/api/v1/ingest/stats', '/api/v1/ingest/ingesters', '/api/v1/ingest/status']) {
+      expectProblem(await call(`${a.url}${path}`, undefined), 401, 'unauthorized');
+      const r = await call(`${a.url}${path}`, a.keys.read);
+      expect(r.status, `${path}: ${r.text}`).toBe(200);
+      expect(r.type, path).toMatch(/^application\/json/);
+    }
+    const doc = (await call<{ paths: Record<string, Record<string, { security?: unknown[]; 'x-scope'?: string }>> }>(`${a.url}/api/v1/openapi.json`, a.keys.read)).json;
+    for (const path of ['/api/v1/forecasts/freshness', '/api/v1/dispatch/summary', '/api/v1/ingest/stats', '/api/v1/ingest/ingesters']) expect(doc.paths[path]?.get?.['x-scope'], path).toBe('read');
+  });
+
   it('accepts keys given in API_KEYS; METRICS_PUBLIC opens /metrics only', async () => {
     const envKey = 'k'.repeat(40);
     const a = await api({ host: '0.0.0.0', env: { API_KEYS: `grafana:read:${envKey}`, METRICS_PUBLIC: 'true' } });

@@ -137,3 +137,43 @@ describe('writeIngestStats in both stores', () => {
     }
   });
 });
+
+describe('readIngestStats in both stores (what GET /api/v1/ingest/stats reads)', () => {
+  const t0 = Date.UTC(2026, 0, 2);
+  const points: IngestStatsPoint[] = [
+    { ingester: 'ing-b', timeMs: t0, fields: { readings_total: 5, spool_depth: 0 } },
+    { ingester: 'ing-a', timeMs: t0 + 10_000, fields: { readings_total: 20, spool_depth: 1 } },
+    { ingester: 'ing-a', timeMs: t0, fields: { readings_total: 10, spool_depth: 0, lag_ms: 12.5 } },
+    { ingester: 'ing-a', timeMs: t0 + 20_000, fields: { readings_total: 30, spool_depth: 2 } },
+  ];
+  const expected = [points[2], points[1], points[0]];
+
+  async function check(stores: { ingestStats: { writeIngestStats: (p: IngestStatsPoint[]) => Promise<void>; readIngestStats: (q: { fromMs: number; toMs: number; ingester?: string }) => Promise<IngestStatsPoint[]> } }) {
+    await stores.ingestStats.writeIngestStats(points);
+    // Sorted by ingester, then time; `to` exclusive.
+    expect(await stores.ingestStats.readIngestStats({ fromMs: t0, toMs: t0 + 20_000 })).toEqual(expected);
+    expect(await stores.ingestStats.readIngestStats({ fromMs: t0, toMs: t0 + 20_001, ingester: 'ing-a' })).toEqual([points[2], points[1], points[3]]);
+    expect(await stores.ingestStats.readIngestStats({ fromMs: t0 + 30_000, toMs: t0 + 40_000 })).toEqual([]);
+  }
+
+  it('InfluxDB: every field back as written, one series per ingester', async () => {
+    const stores = openInfluxStores(loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'statsread' }).influx!, silentLogger);
+    try {
+      await check(stores);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('DuckDB: the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gridcast-stats-read-'));
+    const stores = openDuckDbStores({ path: join(dir, 'g.duckdb') }, silentLogger);
+    try {
+      await stores.init();
+      await check(stores);
+    } finally {
+      await stores.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

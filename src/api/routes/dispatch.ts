@@ -2,13 +2,29 @@ import { dispatchPlanSchema, optimizeDispatch, scenarioSchema, type DispatchPlan
 import type { ApiDependencies } from '../deps.js';
 import type { CsvTable } from '../csv.js';
 import { ApiProblem } from '../problem.js';
-import { idParam, timeParam, toIso } from '../params.js';
+import { idParam, isoTime, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
 
 // Built by plain zod in src/dispatch (before extendZodWithOpenApi): named through zod's own metadata.
 const planSchema = dispatchPlanSchema.meta({ id: 'DispatchPlan' });
 const scenarioBodySchema = scenarioSchema.meta({ id: 'DispatchScenario' });
+
+export const dispatchSummarySchema = z
+  .object({
+    site: z.string(),
+    issuedAt: isoTime.nullable().openapi({ description: 'When its latest plan was issued; null: no plan.' }),
+    ageMinutes: z.number().nullable().openapi({ description: 'Minutes since then.' }),
+    from: isoTime.nullable().openapi({ description: 'The first step counted below: the current step (the latest one starting at or before now).' }),
+    to: isoTime.nullable().openapi({ description: 'The end of the plan\'s last step.' }),
+    steps: z.number().int().openapi({ description: 'Steps from the current one to the end of the plan.' }),
+    maxReserveShortKw: z.number().openapi({ description: 'The largest reserve shortfall (reserveShortKw) over those steps: above zero, the plan cannot hold the reserve the forecast uncertainty requires.' }),
+    reserveShortSteps: z.number().int().openapi({ description: 'How many of those steps are short of reserve.' }),
+    firstShortAt: isoTime.nullable(),
+    minReserveMarginKw: z.number().nullable(),
+    maxUnservedKw: z.number(),
+  })
+  .openapi('DispatchSummary');
 
 /** Dispatch plans: the stored one (latest or as of), and solving one now. */
 export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
@@ -34,6 +50,54 @@ export function dispatchRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       const parsed = dispatchPlanSchema.safeParse(JSON.parse(stored.planJson));
       if (!parsed.success) throw new Error(`stored plan of ${stored.site} issued ${toIso(stored.issuedAtMs)} does not match the plan schema: ${parsed.error.message}`);
       return parsed.data;
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/dispatch/summary',
+    operationId: 'getDispatchSummary',
+    tag: 'dispatch',
+    summary: 'Every site\'s latest plan from now on: its age, reserve shortfall and unserved load',
+    description: 'One row per site with telemetry (or the one asked for). For dashboards and alerting.',
+    scope: 'read',
+    query: z.object({ site: idParam('Only this site.').optional() }),
+    response: z.array(dispatchSummarySchema),
+    csv: (rows) => {
+      const columns = ['site', 'issuedAt', 'ageMinutes', 'from', 'to', 'steps', 'maxReserveShortKw', 'reserveShortSteps', 'firstShortAt', 'minReserveMarginKw', 'maxUnservedKw'] as const;
+      return { columns: [...columns], rows: rows.map((r) => columns.map((c) => r[c])) };
+    },
+    handler: async ({ query: q }) => {
+      const nowMs = now();
+      const sites = q.site !== undefined ? [q.site] : [...new Set((await d.stores.telemetry.lastSeen()).map((s) => s.site))].sort();
+      const out: z.infer<typeof dispatchSummarySchema>[] = [];
+      for (const site of sites) {
+        const stored = await d.stores.dispatchPlans.readDispatchPlan({ site });
+        const plan = stored ? dispatchPlanSchema.safeParse(JSON.parse(stored.planJson)) : undefined;
+        if (!stored || !plan?.success) {
+          out.push({ site, issuedAt: null, ageMinutes: null, from: null, to: null, steps: 0, maxReserveShortKw: 0, reserveShortSteps: 0, firstShortAt: null, minReserveMarginKw: null, maxUnservedKw: 0 });
+          continue;
+        }
+        const all = plan.data.steps;
+        const current = all.findLastIndex((s) => Date.parse(s.time) <= nowMs);
+        const steps = all.slice(Math.max(current, 0));
+        const short = steps.filter((s) => s.reserveShortKw > 1e-6);
+        const last = all.at(-1);
+        out.push({
+          site,
+          issuedAt: toIso(stored.issuedAtMs),
+          ageMinutes: Math.round(((nowMs - stored.issuedAtMs) / 60_000) * 100) / 100,
+          from: steps[0]?.time ?? null,
+          to: last ? toIso(Date.parse(last.time) + plan.data.stepMinutes * 60_000) : null,
+          steps: steps.length,
+          maxReserveShortKw: Math.max(0, ...steps.map((s) => s.reserveShortKw)),
+          reserveShortSteps: short.length,
+          firstShortAt: short[0]?.time ?? null,
+          minReserveMarginKw: steps.length ? Math.min(...steps.map((s) => s.reserveMarginKw)) : null,
+          maxUnservedKw: Math.max(0, ...steps.map((s) => s.unservedKw)),
+        });
+      }
+      return out;
     },
   });
 

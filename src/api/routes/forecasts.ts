@@ -3,7 +3,7 @@ import { ApiProblem } from '../problem.js';
 import { allowed, idParam, isoTime, listParam, targetParam, targetSchema, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
-import { SITE_TOTAL_FEEDER, type ForecastPoint } from '../../contract/index.js';
+import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, type ForecastPoint, type ForecastTarget } from '../../contract/index.js';
 import type { SeriesRef } from '../../forecast/index.js';
 
 const HOUR_MS = 3_600_000;
@@ -51,6 +51,31 @@ async function weatherForecastUsed(d: ApiDependencies, series: SeriesRef, points
   const used = await d.stores.weatherForecasts.readWeatherForecasts({ site: series.site, fromMs: issue[0]!.timeMs, toMs: issue.at(-1)!.timeMs + 1, asOfMs: latest.issuedAtMs });
   if (used.length === 0) return null;
   return { source: [...new Set(used.map((p) => p.source))].join('+'), issuedAt: toIso(Math.max(...used.map((p) => p.issuedAtMs))) };
+}
+
+/** How far back /forecasts/freshness looks for the latest issue. */
+export const FRESHNESS_LOOKBACK_MS = 7 * 24 * HOUR_MS;
+
+export const forecastFreshnessSchema = z
+  .object({
+    site: z.string(),
+    feeder: z.string(),
+    target: targetSchema,
+    latestIssuedAt: isoTime.nullable().openapi({ description: 'The newest issue with a step in the last 7 days or ahead; null: none.' }),
+    ageMinutes: z.number().openapi({ description: 'Minutes since latestIssuedAt; with none, the 7 days looked back (10080): at least that old.' }),
+    model: z.string().nullable().openapi({ description: 'The model or baseline of that issue.' }),
+  })
+  .openapi('ForecastFreshness');
+
+/** Every series that should have forecasts: the registry's, and each site's total for the targets its meters measure. */
+async function expectedSeries(d: ApiDependencies, site: string | undefined): Promise<SeriesRef[]> {
+  const out = new Map<string, SeriesRef>();
+  const add = (s: SeriesRef) => out.set(`${s.site}\n${s.feeder}\n${s.target}`, s);
+  for (const s of await d.stores.telemetry.lastSeen(site !== undefined ? { site } : undefined)) {
+    if ((FORECAST_TARGETS as readonly string[]).includes(s.kind)) add({ site: s.site, feeder: SITE_TOTAL_FEEDER, target: s.kind as ForecastTarget });
+  }
+  for (const s of d.models ? await d.models.seriesList().catch(() => []) : []) if (site === undefined || s.site === site) add(s);
+  return [...out.values()].sort((a, b) => `${a.site} ${a.feeder} ${a.target}`.localeCompare(`${b.site} ${b.feeder} ${b.target}`));
 }
 
 /** Stored forecasts (latest, or as of a past instant) and issuing them now. */
@@ -102,6 +127,34 @@ export function forecastRoutes(routes: ApiRoutes, d: ApiDependencies): void {
           ...(want.has('p90') ? { p90Kw: p.p90Kw } : {}),
         })),
       };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/forecasts/freshness',
+    operationId: 'getForecastFreshness',
+    tag: 'forecasts',
+    summary: 'How old the latest issued forecast of every series is (site totals of every target with telemetry, and the registry\'s series)',
+    description: 'For dashboards and alerting: one row per series with the age in minutes of its newest issue.',
+    scope: 'read',
+    query: z.object({ site: idParam('Only this site.').optional() }),
+    response: z.array(forecastFreshnessSchema),
+    csv: (rows) => ({ columns: ['site', 'feeder', 'target', 'latestIssuedAt', 'ageMinutes', 'model'], rows: rows.map((r) => [r.site, r.feeder, r.target, r.latestIssuedAt, r.ageMinutes, r.model]) }),
+    handler: async ({ query: q }) => {
+      const nowMs = now();
+      const out: z.infer<typeof forecastFreshnessSchema>[] = [];
+      for (const s of await expectedSeries(d, q.site)) {
+        const points = await d.stores.forecasts.readForecasts({ ...s, fromMs: nowMs - FRESHNESS_LOOKBACK_MS, toMs: nowMs + 31 * 24 * HOUR_MS });
+        const latest = points.reduce<ForecastPoint | undefined>((a, p) => (!a || p.issuedAtMs > a.issuedAtMs ? p : a), undefined);
+        out.push({
+          ...s,
+          latestIssuedAt: latest ? toIso(latest.issuedAtMs) : null,
+          ageMinutes: Math.round(((nowMs - (latest?.issuedAtMs ?? nowMs - FRESHNESS_LOOKBACK_MS)) / 60_000) * 100) / 100,
+          model: latest?.model ?? null,
+        });
+      }
+      return out;
     },
   });
 

@@ -27,6 +27,17 @@ const metricsSchema = z
   })
   .openapi('Metrics', { description: 'Day-ahead validation metrics; null where undefined (e.g. MAPE with only near-zero actuals).' });
 
+/** How long a fallback keeps a series `degraded` in GET /models: two hourly forecast runs. */
+export const FALLBACK_RECENT_MINUTES = 120;
+
+/** Demoted (a baseline serves where a model did) or fell back lately: what GET /models reports as `degraded`. */
+export function degradation(state: { serving?: Serving | null; history: readonly { serving: Serving }[]; lastFallback?: { at: string; used: string; reason: string } | null }, nowMs: number): string | null {
+  if (state.serving?.kind !== 'model' && state.history.some((h) => h.serving.kind === 'model')) return `a baseline serves (${state.serving ? servingName(state.serving) : 'the default'}) where a trained model served before`;
+  const fb = state.lastFallback;
+  if (fb && nowMs - Date.parse(fb.at) <= FALLBACK_RECENT_MINUTES * 60_000) return `the latest forecast fell back to ${fb.used}: ${fb.reason}`;
+  return null;
+}
+
 const modelSummarySchema = z.object({
   id: z.string().openapi({ example: 'town:all:load:20261122T023000Z' }),
   version: z.string(),
@@ -50,6 +61,11 @@ export const modelSeriesSchema = z
       .nullable()
       .openapi({ description: 'The latest forecast the serving model could not make (no weather forecast covered it), what forecast instead and why; null: none.' }),
     models: z.array(modelSummarySchema),
+    degraded: z
+      .number()
+      .int()
+      .openapi({ description: `1 when a baseline (or nothing) serves where a trained model served before, or the latest forecast fell back (lastFallback in the last ${FALLBACK_RECENT_MINUTES} minutes); else 0. A number, for alerting.` }),
+    degradedReason: z.string().nullable(),
   })
   .openapi('ModelSeries');
 
@@ -110,6 +126,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
         const state = await reg.serving(series);
         const versions = await reg.versions(series);
         const last = state.history.at(-1);
+        const degradedReason = degradation(state, (d.now ?? Date.now)());
         out.push({
           ...series,
           serving: state.serving ? servingName(state.serving) : null,
@@ -123,6 +140,8 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
             validationMaeKw: finite(m.validation.model.maeKw),
             bestBaselineMaeKw: finite(Math.min(...Object.values(m.validation.baselines).map((b) => (Number.isFinite(b.maeKw) ? b.maeKw : Infinity)))),
           })),
+          degraded: degradedReason ? 1 : 0,
+          degradedReason,
         });
       }
       return out;

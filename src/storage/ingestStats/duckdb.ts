@@ -1,7 +1,7 @@
 import { INGEST_STATS_MEASUREMENT, type IngestStatsPoint } from '../../contract/index.js';
-import { toTimestamp, type DuckDbEngine } from '../engines/duckdb.js';
+import { toNumber, toTimestamp, type DuckDbEngine } from '../engines/duckdb.js';
 import { validateIngestStats } from './rules.js';
-import type { IngestStatsStore } from './store.js';
+import type { IngestStatsQuery, IngestStatsStore } from './store.js';
 
 /** Ingest statistics: one row per ingester and sample time, the fields as JSON (their names depend on the reject reasons). */
 const INGEST_STATS_TABLE = INGEST_STATS_MEASUREMENT;
@@ -22,5 +22,15 @@ export class DuckDbIngestStatsStore implements IngestStatsStore {
         'writeIngestStats',
       );
     }
+  }
+
+  async readIngestStats(q: IngestStatsQuery): Promise<IngestStatsPoint[]> {
+    const params = [toTimestamp(q.fromMs), toTimestamp(q.toMs), ...(q.ingester !== undefined ? [q.ingester] : [])];
+    const rows = await this.db.read(
+      `SELECT ingester, epoch_ms(time) AS time_ms, fields_json FROM ${INGEST_STATS_TABLE} WHERE time >= $1 AND time < $2${q.ingester !== undefined ? ' AND ingester = $3' : ''} ORDER BY ingester, time`,
+      params,
+      'readIngestStats',
+    );
+    return rows.map((r) => ({ ingester: String(r.ingester), timeMs: toNumber(r.time_ms), fields: JSON.parse(String(r.fields_json)) as Record<string, number> }));
   }
 }

@@ -4,6 +4,7 @@ import type { Dashboard } from '@grafana/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { API_DS, DASHBOARDS, INFLUX_DS, SCHEMA_VERSION, dashboardJson } from '../../../grafana/src/index.js';
+import { ALERTS, alertProvisioning, alertsYaml } from '../../../grafana/src/alerts.js';
 import { FORECAST_ERROR_FIELDS, INGEST_STATS_FIELDS, M } from '../../../grafana/src/measurements.js';
 import { allPanels, expand, formatInterval, intervalMs, roundInterval, type ExpandContext } from '../../support/grafanaMacros.js';
 
@@ -32,7 +33,7 @@ const infinityTarget = z.strictObject({
   source: z.literal('url'),
   parser: z.literal('backend'),
   format: z.literal('table'),
-  url: z.string().regex(/^\/api\/v1\/[a-z/]+(\?.*)?$/),
+  url: z.string().regex(/^\/api\/v1\/([a-z/]|\$\{\w+:percentencode\})+(\?.*)?$/),
   url_options: z.strictObject({ method: z.literal('GET'), data: z.literal(''), headers: z.array(z.strictObject({ key: z.string(), value: z.string() })) }),
   root_selector: z.string(),
   columns: z.array(z.strictObject({ selector: z.string().min(1), text: z.string().min(1), type: z.enum(['string', 'number', 'timestamp', 'boolean']) })).min(1),
@@ -62,8 +63,9 @@ const variable = z.strictObject({
   name: z.string().regex(/^[a-z_]+$/),
   label: z.string(),
   description: z.string(),
-  datasource: ref(INFLUX_DS).optional(),
-  query: z.string(),
+  datasource: z.union([ref(INFLUX_DS), ref(API_DS)]).optional(),
+  // InfluxQL text, or the Infinity plugin's variable query (queryType infinity) around a panel-style query.
+  query: z.union([z.string(), z.strictObject({ queryType: z.literal('infinity'), query: z.literal(''), infinityQuery: infinityTarget })]),
   refresh: z.number().optional(),
   sort: z.number().optional(),
   multi: z.boolean(),
@@ -88,6 +90,9 @@ const dashboardSchema = z.strictObject({
   annotations: z.strictObject({ list: z.array(z.unknown()) }),
   panels: z.array(z.union([panel, rowPanel])).min(1),
 });
+
+/** The text of a variable's query: InfluxQL, or the URL of an Infinity variable query. */
+const variableText = (v: z.infer<typeof variable>): string => (typeof v.query === 'string' ? v.query : v.query.infinityQuery.url);
 
 /** Variables Grafana itself provides to queries and titles. */
 const BUILT_INS = new Set(['timeFilter', '__timeFilter', '__interval', '__interval_ms', 'interval', '__from', '__to', 'col']);
@@ -135,7 +140,7 @@ describe('Grafana dashboards (grafana/src → grafana/dashboards)', () => {
       expect(new Set(names).size).toBe(names.length);
       const texts = [
         ...panels.flatMap((p) => [p.title, p.description, ...p.targets.map((t) => ('query' in t ? t.query : t.url))]),
-        ...d.templating.list.map((v) => v.query),
+        ...d.templating.list.map(variableText),
         ...d.panels.filter((p) => p.type === 'row').map((p) => p.title),
       ];
       for (const text of texts) {
@@ -146,7 +151,7 @@ describe('Grafana dashboards (grafana/src → grafana/dashboards)', () => {
       }
       // A variable may only use variables defined before it (Grafana resolves them in order).
       d.templating.list.forEach((v, i) => {
-        for (const m of v.query.matchAll(/\$(\w+)/g)) expect(names.slice(0, i), `${v.name} uses $${m[1]}`).toContain(m[1]);
+        for (const m of variableText(v).matchAll(/\$(\w+)/g)) expect(names.slice(0, i), `${v.name} uses $${m[1]}`).toContain(m[1]);
       });
       for (const p of panels.filter((x) => x.repeat)) expect(d.templating.list.find((v) => v.name === p.repeat)?.multi, p.title).toBe(true);
     });
@@ -179,6 +184,40 @@ describe('Grafana dashboards (grafana/src → grafana/dashboards)', () => {
       expect(FORECAST_ERROR_FIELDS).toContain(field);
       expect(accuracy, field).toContain(`"${field}"`);
     }
+  });
+});
+
+describe('alert rules (grafana/src/alerts.ts → grafana/provisioning/alerting/gridcast.yaml)', () => {
+  it('the committed YAML is exactly what `npm run dashboards` emits', async () => {
+    expect(await readFile(fileURLToPath(new URL('../../../grafana/provisioning/alerting/gridcast.yaml', import.meta.url)), 'utf8'), 'run npm run dashboards').toBe(alertsYaml());
+  });
+
+  it('has the shape of Grafana alerting file provisioning: apiVersion 1, groups of rules with unique uids, a query and a threshold on it', () => {
+    const rule = z.strictObject({
+      uid: z.string().regex(/^[a-z0-9-]{1,40}$/),
+      title: z.string().min(1),
+      condition: z.literal('B'),
+      data: z.tuple([
+        z.strictObject({ refId: z.literal('A'), relativeTimeRange: z.strictObject({ from: z.number(), to: z.number() }), datasourceUid: z.literal(API_DS.uid), model: infinityTarget.extend({ intervalMs: z.number(), maxDataPoints: z.number() }) }),
+        z.strictObject({
+          refId: z.literal('B'),
+          relativeTimeRange: z.strictObject({ from: z.number(), to: z.number() }),
+          datasourceUid: z.literal('__expr__'),
+          model: z.strictObject({ refId: z.literal('B'), type: z.literal('threshold'), datasource: z.strictObject({ type: z.literal('__expr__'), uid: z.literal('__expr__') }), expression: z.literal('A'), conditions: z.array(z.strictObject({ evaluator: z.strictObject({ type: z.literal('gt'), params: z.tuple([z.number()]) }) })).length(1) }),
+        }),
+      ]),
+      noDataState: z.enum(['OK', 'NoData', 'Alerting']),
+      execErrState: z.enum(['OK', 'Error', 'Alerting']),
+      for: z.string().regex(/^\d+[smh]$/),
+      annotations: z.strictObject({ summary: z.string().min(1), description: z.string().min(1), runbook: z.string() }),
+      labels: z.record(z.string(), z.string()),
+      isPaused: z.boolean(),
+    });
+    const parsed = z.strictObject({ apiVersion: z.literal(1), groups: z.array(z.strictObject({ orgId: z.number(), name: z.string(), folder: z.string(), interval: z.string().regex(/^\d+[smh]$/), rules: z.array(rule).min(1) })) }).parse(alertProvisioning);
+    const uids = parsed.groups.flatMap((g) => g.rules.map((r) => r.uid));
+    expect(new Set(uids).size).toBe(uids.length);
+    expect(uids.length).toBe(ALERTS.length);
+    for (const a of ALERTS) expect(a.query.columns.filter((c) => c.type === 'number').map((c) => c.selector), a.uid).toEqual([a.value]);
   });
 });
 
