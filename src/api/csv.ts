@@ -13,6 +13,11 @@ export function toCsv(table: CsvTable): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** One RFC 4180 line (no line break) of cells, by the same rules as toCsv: for files written a batch at a time. */
+export function csvRow(cells: readonly (string | number | boolean | null | undefined)[]): string {
+  return cells.map(cell).join(',');
+}
+
 function cell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';

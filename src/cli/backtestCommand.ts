@@ -1,7 +1,12 @@
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { toCsv } from '../api/csv.js';
+import { errorMessage } from '../common/errors.js';
 import cliProgress from 'cli-progress';
 import { loadReplaySeries, parseDurationMs, UNIT_TO_KW, type PowerUnit } from '../../simulators/index.js';
-import { baselinesFor, DEFAULT_BACKTEST, LstmForecaster, DEFAULT_QUALITY, expandHolidays, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
+import { BACKTEST_FORECAST_COLUMNS, backtestForecastCells, backtestForecastRows, backtestReportHtml, baselinesFor, DEFAULT_BACKTEST, valueAt, LstmForecaster, DEFAULT_QUALITY, expandHolidays, maskBadValues, runBacktest, toRegularSeries, type BacktestResult, type ForecastInput, type WeatherInputs } from '../forecast/index.js';
 import { FORECAST_TARGETS, WEATHER_FORECAST_VARIABLES, type ForecastTarget, type WeatherForecastVariable } from '../contract/index.js';
 import {
   convertForecastColumn,
@@ -52,7 +57,11 @@ export function addBacktestCommand(program: Command): void {
     .option('--epochs <n>', 'LSTM training epochs per refit (default: from the training budget, 12 for a year of history, 3 for five)', positiveInt)
     .option('--train-days <days>', 'LSTM trains on at most the last this many days before each refit', positiveInt, 1825)
     .option('--json', 'print one JSON object instead of a table')
+    .option('--forecasts-csv <file>', 'also write every forecast made (every model, band re-scaled and as made) with the actual it was scored against, one row per step')
+    .option('--report <file>', 'also write a self-contained HTML report (charts and metrics; opens offline)')
     .action(async (o: BacktestFlags) => {
+      if (o.forecastsCsv) await checkWritable(o.forecastsCsv, 'forecasts CSV');
+      if (o.report) await checkWritable(o.report, 'report');
       const stepMs = parseDurationMs(o.resolution);
       const load = (column: string, unit: PowerUnit) =>
         loadReplaySeries({ csvPath: o.csv, timeColumn: o.timeCol, valueColumns: [column], timeZone: o.tz, timeLabel: o.timeLabel, stepMs, unit });
@@ -95,6 +104,24 @@ export function addBacktestCommand(program: Command): void {
           : null,
         dataQuality: { outliersMasked: quality.outliers, stuckMasked: quality.stuck, skippedRows: target.skipped },
       };
+      // The series every model was scored against: the masked one the backtest ran on.
+      const actualAt = (t: number) => valueAt(input.series, t);
+      if (o.forecastsCsv) await writeOutput(o.forecastsCsv, 'forecasts CSV', toCsv({ columns: [...BACKTEST_FORECAST_COLUMNS], rows: backtestForecastCells(backtestForecastRows(result, actualAt)) }));
+      if (o.report) {
+        const html = backtestReportHtml(result, {
+          title: `${o.csv}: ${o.valueCol} (${o.target})`,
+          ...(o.baselinesOnly ? {} : { model: model.name }),
+          baselines: baselines.map((b) => b.name),
+          actualAt,
+          timeZone: input.context.timeZone,
+          notes: [
+            `${series.values.length} points at ${o.resolution}; ${quality.outliers} outliers and ${quality.stuck} stuck values masked` +
+              `${skippedRows(target.skipped) ? `; rows skipped: ${skippedRows(target.skipped)}` : ''}.`,
+            ...(weatherForecast ? [`Weather forecast: ${weatherForecast.source} (${o.forecastCol.join(', ')}).`] : []),
+          ],
+        });
+        await writeOutput(o.report, 'report', html);
+      }
       if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(`${formatTable(result)}\n`);
     });
@@ -129,6 +156,28 @@ interface BacktestFlags {
   epochs?: number;
   trainDays: number;
   json?: boolean;
+  forecastsCsv?: string;
+  report?: string;
+}
+
+/** Exit 2 naming the file when an output's folder can't be written: checked before the backtest, which may take minutes. */
+async function checkWritable(path: string, what: string): Promise<void> {
+  try {
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (err) {
+    process.stderr.write(`gridcast backtest: cannot write the ${what} to '${path}': ${errorMessage(err)}\n`);
+    process.exit(2);
+  }
+}
+
+/** Writes one of the backtest's files; exit 2 naming the file when it can't be written. */
+async function writeOutput(path: string, what: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    process.stderr.write(`gridcast backtest: cannot write the ${what} to '${path}': ${errorMessage(err)}\n`);
+    process.exit(2);
+  }
 }
 
 async function weatherInput(o: BacktestFlags, startMs: number, length: number, stepMs: number, loaded: Awaited<ReturnType<typeof loadReplaySeries>>): Promise<WeatherInputs> {
@@ -167,6 +216,10 @@ async function forecastTable(
     values[spec.variable] = convertForecastColumn(aligned, spec.transform, stepMs);
   }
   return staticForecastTable(`${o.csv} (${specs.map((s) => s.column).join(', ')})`, startMs, stepMs, values);
+}
+
+function skippedRows(skipped: Readonly<Record<string, number>> | undefined): string {
+  return Object.entries(skipped ?? {}).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ');
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -12,6 +12,7 @@ import { addKeysCommand } from './keysCommand.js';
 import { addDispatchCommand } from './dispatchCommand.js';
 import { addWeatherCommands } from './weatherCommand.js';
 import { addPricesCommands } from './pricesCommand.js';
+import { addExportCommand } from './exportCommand.js';
 
 /** The package's version (src/cli and dist/src/cli are both two levels below the package root). */
 function packageVersion(): string {
@@ -60,6 +61,7 @@ addKeysCommand(program, () => configEnv());
 addDispatchCommand(program, () => configEnv());
 addWeatherCommands(program, () => configEnv());
 addPricesCommands(program, () => configEnv());
+addExportCommand(program, () => configEnv());
 
 program
   .command('config')

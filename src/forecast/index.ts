@@ -1,6 +1,7 @@
 export * from './types.js';
 export { adaptForecasts, adaptBandScale, scaleBand, DEFAULT_BAND_ADAPTATION, type BandScale } from './evaluation/adaptiveBands.js';
 export { runBacktest, dayAheadIssueTimes, DEFAULT_BACKTEST, type BacktestOptions, type BacktestResult, type ModelBacktest } from './backtest/rollingOrigin.js';
+export { BACKTEST_FORECAST_COLUMNS, backtestForecastCells, backtestForecastRows, backtestReportData, backtestReportHtml, type BacktestForecastRow, type BacktestReportData, type BacktestReportOptions } from './backtest/report.js';
 export { pointMetrics, pinball, seasonalNaiveScaleKw, nearZeroKwFor, countsForMape, type PointMetrics } from './evaluation/metrics.js';
 export { scoreForecastPoints, scoreStep, type StepScore } from './scoring.js';
 export { maskBadValues, DEFAULT_QUALITY, type QualityReport } from './data/quality.js';

@@ -4,7 +4,7 @@
  * sharing one connection per engine (engines/). The records they keep are the contract's (src/contract).
  */
 export type { StoreEngine, StoreHealth } from './health.js';
-export { AGGREGATES, type Aggregate, type BucketValue, type SeriesLastSeen, type TelemetryQuery, type TelemetrySeries, type TelemetryStore } from './telemetry/store.js';
+export { AGGREGATES, type Aggregate, type BucketValue, type SeriesLastSeen, type TelemetryQuery, type TelemetryReadQuery, type TelemetrySeries, type TelemetryStore } from './telemetry/store.js';
 export type { ForecastHistoryQuery, ForecastQuery, ForecastStore } from './forecasts/store.js';
 export { compareByTimeIssueModel, latestPerTime } from './forecasts/rules.js';
 export type { DispatchPlanQuery, DispatchPlanStore, StoredPlanDocument } from './dispatch/store.js';

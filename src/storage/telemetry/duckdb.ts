@@ -3,8 +3,8 @@ import { InvalidQueryError, StoreRejectedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { TAG_NAMES, TELEMETRY_FIELDS, TELEMETRY_MEASUREMENT, type ReadingKind, type SeriesKey, type TagName, type TelemetryPoint } from '../../contract/index.js';
 import { toNumber, toTimestamp, type DuckDbEngine } from '../engines/duckdb.js';
-import type { Aggregate, SeriesLastSeen, TelemetryQuery, TelemetrySeries, TelemetryStore } from './store.js';
-import { validateQuery } from './validate.js';
+import type { Aggregate, SeriesLastSeen, TelemetryQuery, TelemetryReadQuery, TelemetrySeries, TelemetryStore } from './store.js';
+import { validateQuery, validateReadQuery } from './validate.js';
 
 const TABLE = TELEMETRY_MEASUREMENT;
 const STAGING = `${TABLE}_staging`;
@@ -83,6 +83,21 @@ export class DuckDbTelemetryStore implements TelemetryStore {
       current.points.push({ timeMs: toNumber(row.bucket), value: toNumber(row.value) });
     }
     return series;
+  }
+
+  async readPoints(q: TelemetryReadQuery): Promise<TelemetryPoint[]> {
+    validateReadQuery(q);
+    const params: DuckDBValue[] = [toTimestamp(q.fromMs), toTimestamp(q.toMs)];
+    const filters = ['time >= $1', 'time < $2', ...tagFilters(q.where, params)];
+    const sql =
+      `SELECT ${TAG_LIST}, epoch_ms(time) AS time_ms, ${TELEMETRY_FIELDS.join(', ')} FROM ${TABLE} ` +
+      `WHERE ${filters.join(' AND ')} ORDER BY time, ${TAG_LIST}`;
+    const rows = await this.db.read(sql, params, 'readPoints');
+    return rows.map((r) => {
+      const fields: TelemetryPoint['fields'] = {};
+      for (const f of TELEMETRY_FIELDS) if (r[f] !== null && r[f] !== undefined) fields[f] = toNumber(r[f]);
+      return { site: String(r.site), feeder: String(r.feeder), meter: String(r.meter), kind: String(r.kind) as ReadingKind, timeMs: toNumber(r.time_ms), fields };
+    });
   }
 
   async listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]> {

@@ -1,10 +1,10 @@
 import { TELEMETRY_MEASUREMENT, type SeriesKey, type TagName, type TelemetryPoint } from '../../contract/index.js';
 import type { InfluxEngine } from '../engines/influx/engine.js';
 import { firstStatementSeries } from '../engines/influx/query.js';
-import { buildLastSeenSelects, buildTelemetrySelect, parseLastSeen, toTelemetrySeries } from './influxql.js';
+import { buildLastSeenSelects, buildPointsSelect, buildTelemetrySelect, parseLastSeen, toTelemetryPoints, toTelemetrySeries } from './influxql.js';
 import { toLine } from './lineProtocol.js';
-import type { SeriesLastSeen, TelemetryQuery, TelemetrySeries, TelemetryStore } from './store.js';
-import { validateQuery } from './validate.js';
+import type { SeriesLastSeen, TelemetryQuery, TelemetryReadQuery, TelemetrySeries, TelemetryStore } from './store.js';
+import { validateQuery, validateReadQuery } from './validate.js';
 
 /** Telemetry on InfluxDB 1.x/2.x/3.x: line protocol through the shared write pool, InfluxQL reads. */
 export class InfluxTelemetryStore implements TelemetryStore {
@@ -23,6 +23,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
     validateQuery(q);
     const body = await this.db.query(buildTelemetrySelect(q, this.from));
     return toTelemetrySeries(firstStatementSeries(body), q.groupBy);
+  }
+
+  /** One raw select of every field, a series per tag set, merged into time order. */
+  async readPoints(q: TelemetryReadQuery): Promise<TelemetryPoint[]> {
+    validateReadQuery(q);
+    const body = await this.db.query(buildPointsSelect(q, this.from));
+    return toTelemetryPoints(firstStatementSeries(body));
   }
 
   /** The series lastSeen finds: the same single-statement reads, without SHOW SERIES (not in InfluxDB 3's InfluxQL). */

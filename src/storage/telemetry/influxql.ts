@@ -1,6 +1,6 @@
-import { TAG_NAMES, TELEMETRY_FIELDS, type SeriesKey, type TagName } from '../../contract/index.js';
+import { TAG_NAMES, TELEMETRY_FIELDS, type SeriesKey, type TagName, type TelemetryPoint } from '../../contract/index.js';
 import { identifier, stringLiteral, type InfluxQueryResponse, type InfluxSeries } from '../engines/influx/query.js';
-import type { SeriesLastSeen, TelemetryQuery, TelemetrySeries } from './store.js';
+import type { SeriesLastSeen, TelemetryQuery, TelemetryReadQuery, TelemetrySeries } from './store.js';
 
 /** Telemetry's InfluxQL statements and result parsing, pure (escaping in engines/influx/query.ts). */
 
@@ -18,6 +18,31 @@ export function buildTelemetrySelect(q: TelemetryQuery, from: string): string {
     `SELECT ${AGGREGATE_FN[q.aggregate]}(${identifier(q.field)}) AS "value" FROM ${from} ` +
     `WHERE ${conditions.join(' AND ')} GROUP BY ${groups.join(', ')} fill(none)`
   );
+}
+
+/** Every field of the raw points in the range, one series per tag set. Assumes validateReadQuery(q) passed. */
+export function buildPointsSelect(q: TelemetryReadQuery, from: string): string {
+  const conditions = [`time >= ${q.fromMs}ms`, `time < ${q.toMs}ms`, ...tagConditions(q.where)];
+  return `SELECT ${TELEMETRY_FIELDS.map(identifier).join(', ')} FROM ${from} WHERE ${conditions.join(' AND ')} GROUP BY ${TAG_NAMES.map(identifier).join(', ')}`;
+}
+
+/** The answer to buildPointsSelect as points, sorted by time, then site, feeder, meter, kind (DuckDB's order). */
+export function toTelemetryPoints(series: readonly InfluxSeries[]): TelemetryPoint[] {
+  const points: TelemetryPoint[] = [];
+  for (const s of series) {
+    const t = s.tags ?? {};
+    if (!t.site || !t.feeder || !t.meter || !t.kind) continue;
+    const columns = s.columns;
+    for (const row of s.values ?? []) {
+      const fields: TelemetryPoint['fields'] = {};
+      columns.forEach((c, i) => {
+        const v = row[i];
+        if (i > 0 && (TELEMETRY_FIELDS as readonly string[]).includes(c) && v !== null && v !== undefined) fields[c as keyof TelemetryPoint['fields']] = Number(v);
+      });
+      if (Object.keys(fields).length > 0) points.push({ site: t.site, feeder: t.feeder, meter: t.meter, kind: t.kind as SeriesKey['kind'], timeMs: Number(row[0]), fields });
+    }
+  }
+  return points.sort((a, b) => a.timeMs - b.timeMs || compareTags(a, b, TAG_NAMES));
 }
 
 /**

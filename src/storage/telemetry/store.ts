@@ -30,6 +30,16 @@ export interface TelemetrySeries {
   points: BucketValue[];
 }
 
+/** Raw readings in a time range, no aggregation: what an export reads. */
+export interface TelemetryReadQuery {
+  /** Inclusive start, epoch ms. */
+  fromMs: number;
+  /** Exclusive end, epoch ms. */
+  toMs: number;
+  /** Exact-match tag filters; omitted tags match everything. */
+  where?: Partial<Record<TagName, string>>;
+}
+
 export interface SeriesLastSeen extends SeriesKey {
   /** Time of the latest stored reading, epoch ms. */
   lastSeenMs: number;
@@ -47,6 +57,11 @@ export interface TelemetryStore {
   writePoints(points: readonly TelemetryPoint[]): Promise<void>;
   /** Aggregates one field into time buckets. Throws InvalidQueryError on bad input. */
   queryTelemetry(query: TelemetryQuery): Promise<TelemetrySeries[]>;
+  /**
+   * Every stored reading in the range as written (fields merged per series and time), sorted by time, then
+   * site, feeder, meter, kind. Throws InvalidQueryError on a bad range or tag.
+   */
+  readPoints(query: TelemetryReadQuery): Promise<TelemetryPoint[]>;
   /** Every series (site, feeder, meter, kind) that has data, sorted. */
   listSeries(where?: Partial<Record<TagName, string>>): Promise<SeriesKey[]>;
   /** listSeries with the time of each series' latest reading (any field): the API's "last seen". */

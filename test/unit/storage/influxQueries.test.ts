@@ -9,7 +9,7 @@ import { separatesStatements, type InfluxQueryResponse } from '../../../src/stor
 import { InfluxForecastStore } from '../../../src/storage/forecasts/influx.js';
 import { InfluxLockStore } from '../../../src/storage/locks/influx.js';
 import { InfluxTelemetryStore } from '../../../src/storage/telemetry/influx.js';
-import { buildLastSeenSelects, parseLastSeen } from '../../../src/storage/telemetry/influxql.js';
+import { buildLastSeenSelects, buildPointsSelect, parseLastSeen, toTelemetryPoints } from '../../../src/storage/telemetry/influxql.js';
 import { InfluxWeatherForecastStore } from '../../../src/storage/weatherForecasts/influx.js';
 import { InfluxPricesStore } from '../../../src/storage/prices/influx.js';
 
@@ -36,6 +36,8 @@ async function everyStatement(version: '1' | '2' | '3'): Promise<string[]> {
   const range = { fromMs: T, toMs: T + 86_400_000 };
   await telemetry.queryTelemetry({ field: 'power_kw', ...range, bucketMs: 900_000, aggregate: 'mean' });
   await telemetry.queryTelemetry({ field: 'power_kw', ...range, bucketMs: 900_000, aggregate: 'last', where: { site: NASTY, meter: NASTY }, groupBy: ['feeder', 'meter'] });
+  await telemetry.readPoints(range);
+  await telemetry.readPoints({ ...range, where: { site: NASTY, feeder: NASTY } });
   await telemetry.listSeries();
   await telemetry.listSeries({ site: NASTY });
   await telemetry.lastSeen();
@@ -80,6 +82,24 @@ describe('InfluxQL the stores send', () => {
       { site: 's', feeder: 'f', meter: 'm1', kind: 'load', lastSeenMs: 9 },
     ]);
     expect(() => parseLastSeen([{ results: [{ statement_id: 0, error: 'boom' }] }])).toThrow('boom');
+  });
+});
+
+describe('telemetry readPoints', () => {
+  it('selects every field, grouped by every tag, and merges the series into time then series order, nulls left out', () => {
+    expect(buildPointsSelect({ fromMs: 1, toMs: 5, where: { site: "s'1" } }, '"db".."telemetry"')).toBe(
+      `SELECT ${TELEMETRY_FIELDS.map((f) => `"${f}"`).join(', ')} FROM "db".."telemetry" WHERE time >= 1ms AND time < 5ms AND "site" = 's\\'1' GROUP BY "site", "feeder", "meter", "kind"`,
+    );
+    const tags = (meter: string) => ({ site: 's', feeder: 'f', meter, kind: 'load' });
+    const points = toTelemetryPoints([
+      { name: 'telemetry', tags: tags('m2'), columns: ['time', 'power_kw', 'voltage_v'], values: [[1, 2, null]] },
+      { name: 'telemetry', tags: tags('m1'), columns: ['time', 'power_kw', 'voltage_v'], values: [[1, null, 230], [3, 1.5, null], [4, null, null]] },
+    ]);
+    expect(points).toEqual([
+      { ...tags('m1'), timeMs: 1, fields: { voltage_v: 230 } },
+      { ...tags('m2'), timeMs: 1, fields: { power_kw: 2 } },
+      { ...tags('m1'), timeMs: 3, fields: { power_kw: 1.5 } },
+    ]);
   });
 });
 

@@ -65,12 +65,33 @@ export function describeTelemetryContract(engine: string, setup: StoreSetup): vo
       expect(await ctx.stores.telemetry.listSeries({ feeder: 'f2' })).toEqual([{ site: 's1', feeder: 'f2', meter: 'm2', kind: 'load' }]);
     });
 
+    it('reads raw points back as written, fields merged, in time then series order, with filters', async () => {
+      await ctx.stores.telemetry.writePoints([
+        pt('m2', T0 + 5, { power_kw: 2.5 }, 'f2'),
+        pt('m1', T0 + 5, { power_kw: -1.25, voltage_v: 229.9 }),
+        pt('m1', T0, { power_kw: 1 }),
+        pt('m1', T0, { energy_kwh: 7 }),
+        pt('m1', T0 + 10, { soc_pct: 50 }),
+      ]);
+      const points = await ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 + 10 });
+      expect(points).toEqual([
+        { site: 's1', feeder: 'f1', meter: 'm1', kind: 'load', timeMs: T0, fields: { power_kw: 1, energy_kwh: 7 } },
+        { site: 's1', feeder: 'f1', meter: 'm1', kind: 'load', timeMs: T0 + 5, fields: { power_kw: -1.25, voltage_v: 229.9 } },
+        { site: 's1', feeder: 'f2', meter: 'm2', kind: 'load', timeMs: T0 + 5, fields: { power_kw: 2.5 } },
+      ]);
+      expect((await ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 + 11, where: { feeder: 'f1' } })).map((p) => p.timeMs)).toEqual([T0, T0 + 5, T0 + 10]);
+      expect(await ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 + 11, where: { site: 'other' } })).toEqual([]);
+      await expect(ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 })).rejects.toBeInstanceOf(InvalidQueryError);
+      await expect(ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 + 1, where: { nope: 'x' } as Record<string, string> })).rejects.toBeInstanceOf(InvalidQueryError);
+    });
+
     it.each(INJECTIONS)('treats %j in any tag filter as a plain value', async (evil) => {
       await ctx.stores.telemetry.writePoints([pt('m1', T0, { power_kw: 1 })]);
       const q = { field: 'power_kw', fromMs: T0, toMs: T0 + 1, bucketMs: 1000, aggregate: 'count' } as const;
       for (const tag of ['site', 'feeder', 'meter', 'kind'] as const) {
         expect(await ctx.stores.telemetry.listSeries({ [tag]: evil })).toEqual([]);
         expect(await ctx.stores.telemetry.queryTelemetry({ ...q, where: { [tag]: evil } })).toEqual([]);
+        expect(await ctx.stores.telemetry.readPoints({ fromMs: T0, toMs: T0 + 1, where: { [tag]: evil } })).toEqual([]);
       }
       expect(await ctx.stores.telemetry.listSeries()).toHaveLength(1);
     });
