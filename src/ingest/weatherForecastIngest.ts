@@ -1,23 +1,12 @@
-import { StoreRejectedError, StoreUnavailableError, errorMessage } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
-import { withRetry, type RetryOptions } from '../common/retry.js';
 import type { WeatherForecastStore } from '../storage/index.js';
-import type { Rejection } from './parse.js';
+import { storeOrDeadLetter, UNSPOOLED_WRITE_RETRY, type UnspooledIngestDeps } from './storeOrDeadLetter.js';
 import { parseWeatherForecastMessage } from './weatherForecast.js';
 
-/**
- * Longer than telemetry's burst: weather forecasts have no spool, so these retries are all they get
- * before the message is left unacknowledged (docs/telemetry.md: Weather forecasts).
- */
-export const WEATHER_FORECAST_WRITE_RETRY: RetryOptions = { attempts: 6, minDelayMs: 250, maxDelayMs: 4000, jitterMs: 250 };
+/** Weather forecasts have no spool: these retries are all they get before the message is left unacknowledged. */
+export const WEATHER_FORECAST_WRITE_RETRY = UNSPOOLED_WRITE_RETRY;
 
-export interface WeatherForecastIngestDeps {
+export interface WeatherForecastIngestDeps extends UnspooledIngestDeps {
   store: WeatherForecastStore;
-  nowMs: number;
-  log: Logger;
-  /** Publishes the dead letter; resolves once the broker has it. */
-  deadLetter: (rejection: Rejection) => Promise<void>;
-  retry?: RetryOptions;
 }
 
 /**
@@ -27,18 +16,6 @@ export interface WeatherForecastIngestDeps {
  * retries, and the message is then left unacknowledged for the broker to redeliver.
  */
 export async function ingestWeatherForecast(topic: string, payload: Buffer, deps: WeatherForecastIngestDeps): Promise<void> {
-  const parsed = parseWeatherForecastMessage(topic, payload, { nowMs: deps.nowMs });
-  if (!parsed.ok) return deps.deadLetter(parsed.rejection);
-  try {
-    await withRetry(
-      () => deps.store.writeWeatherForecasts(parsed.points),
-      (err) => (err instanceof StoreRejectedError || err instanceof StoreUnavailableError ? err : new StoreUnavailableError(errorMessage(err), err)),
-      deps.log,
-      deps.retry ?? WEATHER_FORECAST_WRITE_RETRY,
-    );
-  } catch (err) {
-    if (!(err instanceof StoreRejectedError)) throw err;
-    return deps.deadLetter({ reason: 'store_rejected', detail: err.message, payload });
-  }
-  deps.log.debug({ topic, hours: parsed.points.length, issuedAtMs: parsed.points[0]?.issuedAtMs }, 'weather forecast stored');
+  const stored = await storeOrDeadLetter(parseWeatherForecastMessage(topic, payload, { nowMs: deps.nowMs }), payload, (points) => deps.store.writeWeatherForecasts(points), deps);
+  if (stored) deps.log.debug({ topic, hours: stored.length, issuedAtMs: stored[0]?.issuedAtMs }, 'weather forecast stored');
 }

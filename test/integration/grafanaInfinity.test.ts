@@ -257,10 +257,12 @@ describe('alert rules against the real API', () => {
     await stores.telemetry.writePoints(telemetry);
     // The load forecast: issued 3 h ago when firing, 10 minutes ago when quiet; 48 hourly steps from then.
     const issuedAtMs = firing ? NOW - 3 * HOUR_MS : NOW - 10 * MINUTE;
-    const first = Math.floor(issuedAtMs / HOUR_MS) * HOUR_MS;
+    // The first step after the issue, as the forecast job does: a step before it would have a negative lead.
+    const first = Math.ceil(issuedAtMs / HOUR_MS) * HOUR_MS;
     await stores.forecasts.writeForecasts(Array.from({ length: 48 }, (_, i) => ({ site: ALERT_SITE, feeder: 'all', target: 'load' as const, model: 'lstm@20260101T000000Z', issuedAtMs, timeMs: first + i * HOUR_MS, p10Kw: 25, p50Kw: 30, p90Kw: 40 })));
     // A real plan: the reserve asked for is far beyond what the grid and battery can hold when firing.
-    const start = Math.floor(NOW / HOUR_MS) * HOUR_MS;
+    // Its first step is the first after its issue time (5 minutes ago), as the dispatch job plans: an earlier one would have a negative lead.
+    const start = Math.ceil((NOW - 5 * MINUTE) / HOUR_MS) * HOUR_MS;
     const scenario = scenarioSchema.parse({
       site: ALERT_SITE,
       start: new Date(start).toISOString(),
