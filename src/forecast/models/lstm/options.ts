@@ -39,8 +39,8 @@ export interface LstmHyperparameters {
    */
   warmStartEpochs: number;
   /**
-   * Load only: after a persistent level shift with at least four weeks of the new level, train on the new
-   * level alone (the old level's response to weather and calendar no longer holds after a reconfiguration).
+   * Load only: after a persistent level shift, train on the new level: the year since the shift when there
+   * is one, else the history before it scaled by the shift's ratio.
    */
   trainFromLevelShift: boolean;
 }
@@ -78,7 +78,7 @@ export interface TrainingSummary {
   aborted: boolean;
   durationMs: number;
   tfBackend: string;
-  /** Set when training started at a level shift instead of the start of the history (ISO-8601 and the step's ratio). */
+  /** Set when the history was cut or scaled at a level shift (ISO-8601 and the step's ratio). */
   levelShift?: { at: string; ratio: number };
 }
 

@@ -82,21 +82,27 @@ describe('the LSTM after a level shift', () => {
   });
   const hp = { epochs: 1, hiddenUnits: 4, decoderUnits: 4 };
 
-  it('trains on the new level only once four weeks of it exist, and records where it started', { timeout: 60_000 }, async () => {
+  it('with less than a year of the new level, scales the history before the shift to it, and records the shift', { timeout: 60_000 }, async () => {
     const f = new LstmForecaster(hp);
     await f.fit(input(100, 60));
     expect(f.trainingSummary?.levelShift).toEqual({ at: new Date(START + 60 * DAY).toISOString(), ratio: 3 });
-    // Scalers fitted on the new level alone: the mean is the new level's.
-    const saved = await f.save();
-    expect((saved.metadata.scalers.target as { mean: number }).mean).toBeCloseTo(300, 0);
+    // Every step now at the new level: the scaler's mean is the new level's, not the mix (180).
+    expect((await f.save()).metadata.scalers.target.mean).toBeCloseTo(300, 0);
   });
 
-  it('keeps both levels while the new one is younger than four weeks, and when switched off', { timeout: 60_000 }, async () => {
-    const young = new LstmForecaster(hp);
-    await young.fit(input(100, 80));
-    expect(young.trainingSummary?.levelShift).toBeUndefined();
+  it('with a year of the new level, trains on that year alone', { timeout: 60_000 }, async () => {
+    const f = new LstmForecaster(hp);
+    await f.fit(input(500, 100));
+    expect(f.trainingSummary?.levelShift?.at).toBe(new Date(START + 100 * DAY).toISOString());
+    // The windows of the 400 days since the shift, not of all 500.
+    expect(f.trainingSummary!.samples).toBeLessThan(400 * 24);
+    expect(f.trainingSummary!.samples).toBeGreaterThan(300 * 24);
+  });
+
+  it('leaves the history as it is when switched off', { timeout: 60_000 }, async () => {
     const off = new LstmForecaster({ ...hp, trainFromLevelShift: false });
     await off.fit(input(100, 60));
     expect(off.trainingSummary?.levelShift).toBeUndefined();
+    expect((await off.save()).metadata.scalers.target.mean).toBeCloseTo(180, 0);
   });
 });
