@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GridcastProcess } from '../support/gridcastProcess.js';
-import { countPoints, readAllRows, startIngester, waitForCount } from '../support/platformHarness.js';
-import { Influxd, Mosquitto, freePort, sleep } from '../support/services.js';
-import { connectPublisher, fleetReadings, publishAll, toMessages, type FleetReading } from '../support/telemetryFixtures.js';
+import type { GridcastProcess } from '../support/gridcastProcess.js';
+import { checkStored, countPoints, ingesterProcess as spawnIngester, startIngester, waitForCount } from '../support/platformHarness.js';
+import { Influxd, Mosquitto, sleep } from '../support/services.js';
+import { connectPublisher, fleetReadings, paced, publishAll, toMessages, type FleetReading } from '../support/telemetryFixtures.js';
 
 let mosquitto: Mosquitto;
 let influxd: Influxd;
@@ -31,33 +31,17 @@ afterAll(async () => {
 /** Every expected reading is in the store with its exact value (duplicates would have overwritten in place). */
 async function expectAllStored(db: string, readings: FleetReading[]): Promise<void> {
   expect(await waitForCount(() => countPoints(influxd, db), readings.length, 45_000)).toBe(readings.length);
-  const rows = await readAllRows(influxd, db);
-  const stored = new Map(rows.map((r) => [`${r.meter}@${r.timeMs}`, r.power_kw]));
-  const missing = readings.filter((r) => stored.get(`${r.meter}@${r.reading.ts}`) !== r.reading.powerKw);
-  expect(missing.length).toBe(0);
-  expect(rows.length).toBe(readings.length);
+  const stored = await checkStored(influxd, db, readings);
+  expect(stored.missing.length).toBe(0);
+  expect(stored.rows).toBe(readings.length);
 }
 
 async function ingesterProcess(db: string): Promise<{ proc: GridcastProcess; spoolDir: string }> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-spool-'));
   dirs.push(spoolDir);
-  const proc = new GridcastProcess(
-    'ingest',
-    { MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: `crash-${db}`, INFLUX_URL: influxd.url, INFLUX_DATABASE: db, INFLUX_TIMEOUT_MS: '1000', SPOOL_DIR: spoolDir },
-    await freePort(),
-  );
+  const proc = await spawnIngester({ mqttUrl: mosquitto.url, influxUrl: influxd.url, database: db, clientId: `crash-${db}`, spoolDir });
   processes.push(proc);
   return { proc, spoolDir };
-}
-
-/** Publishes at roughly `perSecond` messages/s, calling `at(sent)` as it goes. */
-function paced(perSecond: number, at: (sent: number) => Promise<void> | void) {
-  const started = Date.now();
-  return async (sent: number) => {
-    await at(sent);
-    const ahead = (sent / perSecond) * 1000 - (Date.now() - started);
-    if (ahead > 0) await sleep(ahead);
-  };
 }
 
 describe('nothing lost', { timeout: 120_000 }, () => {

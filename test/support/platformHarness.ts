@@ -7,7 +7,9 @@ import { silentLogger } from '../../src/common/logger.js';
 import { createMetricsRegistry } from '../../src/common/metrics.js';
 import { Ingester } from '../../src/ingest/index.js';
 import { openStores, type Stores, type TelemetryStore } from '../../src/storage/index.js';
-import { sleep, type Influxd } from './services.js';
+import { GridcastProcess } from './gridcastProcess.js';
+import { freePort, sleep, type Influxd } from './services.js';
+import type { FleetReading } from './telemetryFixtures.js';
 
 export interface InProcessIngester {
   ingester: Ingester;
@@ -73,6 +75,62 @@ export async function waitForCount(count: () => Promise<number>, expected: numbe
     await sleep(250);
   }
   return n;
+}
+
+/**
+ * `gridcast ingest` as a child process (for SIGKILL and restart) against the given broker and InfluxDB. The same
+ * client id and spool directory on a second start is the same identity: the broker's session and the spool
+ * (`<spoolDir>/<clientId>`) are its own again.
+ */
+export async function ingesterProcess(opts: { mqttUrl: string; influxUrl: string; database: string; clientId: string; spoolDir: string; env?: Record<string, string> }): Promise<GridcastProcess> {
+  return new GridcastProcess(
+    'ingest',
+    {
+      MQTT_URL: opts.mqttUrl,
+      MQTT_CLIENT_ID: opts.clientId,
+      INFLUX_URL: opts.influxUrl,
+      INFLUX_DATABASE: opts.database,
+      INFLUX_TIMEOUT_MS: '1000',
+      SPOOL_DIR: opts.spoolDir,
+      ...opts.env,
+    },
+    await freePort(),
+  );
+}
+
+/** What the store holds against what was published. */
+export interface StoredCheck {
+  /** Rows in the telemetry measurement. */
+  rows: number;
+  /** Published readings not stored with their exact value. */
+  missing: FleetReading[];
+  /** Meter and time pairs stored more than once. */
+  doubled: number;
+  /** Rows that match no published reading. */
+  unexpected: number;
+}
+
+/**
+ * Compares every row of `telemetry` with the readings published. A reading written twice with the same series and
+ * time overwrites itself in InfluxDB; `doubled` counts any that landed as a second row all the same.
+ */
+export async function checkStored(influxd: Influxd, db: string, readings: FleetReading[]): Promise<StoredCheck> {
+  const rows = await readAllRows(influxd, db);
+  const expected = new Map(readings.map((r) => [`${r.meter}@${r.reading.ts}`, r.reading.powerKw]));
+  const seen = new Map<string, number>();
+  let unexpected = 0;
+  for (const r of rows) {
+    const key = `${r.meter}@${r.timeMs}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    if (expected.get(key) !== r.power_kw) unexpected++;
+  }
+  const stored = new Map(rows.map((r) => [`${r.meter}@${r.timeMs}`, r.power_kw]));
+  return {
+    rows: rows.length,
+    missing: readings.filter((r) => stored.get(`${r.meter}@${r.reading.ts}`) !== r.reading.powerKw),
+    doubled: [...seen.values()].filter((n) => n > 1).length,
+    unexpected,
+  };
 }
 
 export interface StoredRow {

@@ -188,7 +188,8 @@ export class Influxd extends Service {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<Influxd> {
+  /** `data` adds settings to the `[data]` section (e.g. `cache-snapshot-write-cold-duration = "1s"`). */
+  static async start(opts: { data?: string[] } = {}): Promise<Influxd> {
     findBinary('influxd', 'influxdb');
     const dir = await mkdtemp(join(tmpdir(), 'gridcast-influxd-'));
     const i = new Influxd(dir, await freePort(), await freePort());
@@ -203,7 +204,7 @@ bind-address = "127.0.0.1:${i.rpcPort}"
   dir = "${dir}/data"
   wal-dir = "${dir}/wal"
   query-log-enabled = false
-[monitor]
+${(opts.data ?? []).map((l) => `  ${l}\n`).join('')}[monitor]
   store-enabled = false
 [http]
   bind-address = "127.0.0.1:${i.port}"

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { telemetryTopic, type Reading } from '../../src/contract/index.js';
+import { sleep } from './services.js';
 
 /**
  * A deterministic meter fleet for tests: reading i of meter m has a known time and value, so what
@@ -75,4 +76,14 @@ export async function publishAll(client: MqttClient, messages: PublishPlanEntry[
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
+}
+
+/** An onProgress for publishAll that holds publishing to roughly `perSecond` messages/s, calling `at(sent)` as it goes. */
+export function paced(perSecond: number, at: (sent: number) => Promise<void> | void = () => {}) {
+  const started = Date.now();
+  return async (sent: number) => {
+    await at(sent);
+    const ahead = (sent / perSecond) * 1000 - (Date.now() - started);
+    if (ahead > 0) await sleep(ahead);
+  };
 }
