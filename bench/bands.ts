@@ -15,7 +15,7 @@ function cov(fs: QuantileForecast[], actual: (t: number) => number): [number, nu
   for (const f of fs) f.timesMs.forEach((t, i) => { const a = actual(t); if (!Number.isFinite(a)) return; n++; if (a >= f.p10[i]! && a <= f.p90[i]!) c++; pin += (pb(a, f.p10[i]!, 0.1) + pb(a, f.p50[i]!, 0.5) + pb(a, f.p90[i]!, 0.9)) / 3; });
   return [c / n, pin / n];
 }
-const gammas = [0, 0.005, 0.01, 0.02];
+const gammas = [0, 0.005, 0.01, 0.02, 0.04];
 const rows: { case: string; model: string; byGamma: { gamma: number; coverageP10P90: number; pinballKw: number }[] }[] = [];
 console.log('case'.padEnd(28), 'model'.padEnd(22), gammas.map((g) => `cov γ=${g}`.padStart(10)).join(''), gammas.map((g) => `pin γ=${g}`.padStart(12)).join(''));
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {

@@ -48,7 +48,7 @@ export function addBacktestCommand(program: Command): void {
     .option('--issue-hour <hour>', 'local hour on D−1 when forecasts are issued', hourOfDay, DEFAULT_BACKTEST.issueHourLocal)
     .option('--test-days <days>', 'days D evaluated (the last ones in the file)', positiveInt, DEFAULT_BACKTEST.testDays)
     .option('--retrain-days <days>', 'refit every this many days, on data before the issue time', positiveInt, DEFAULT_BACKTEST.retrainDays)
-    .option('--band-adaptation <gamma>', 'how fast each P10–P90 band adapts to the misses scored before its issue time, per step (0: bands as each model makes them)', nonNegative, DEFAULT_BACKTEST.bandAdaptation)
+    .option('--band-adaptation <gamma>', 'how fast each P10–P90 band adapts to the misses scored before its issue time, per scored hour (0: bands as each model makes them)', nonNegative, DEFAULT_BACKTEST.bandAdaptation)
     .option('--latitude <deg>', 'site latitude (PV clear-sky baseline and features)', Number)
     .option('--longitude <deg>', 'site longitude', Number)
     .option('--capacity-kw <kw>', 'installed capacity, for normalised errors (PV, wind)', Number)
@@ -259,7 +259,7 @@ function positiveInt(value: string): number {
 
 function nonNegative(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' must be a number from 0 to 1 (0.01 is the default)`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`'${value}' must be a number from 0 to 1 (0.02 is the default)`);
   return n;
 }
 

@@ -300,10 +300,10 @@ export const CONFIG_KEYS = {
     description: 'The last days of history held out to validate a new model against the serving one and the baselines.',
   },
   FORECAST_BAND_ADAPTATION: {
-    schema: z.coerce.number().min(0).max(1).default(0.01),
+    schema: z.coerce.number().min(0).max(1).default(0.02),
     allowed: 'number 0–1 (0: off)',
-    defaultText: '0.01',
-    description: "How fast each forecast's P10–P90 band adapts to the serving model's scored misses (γ per step of adaptive conformal inference): after every scored step each half of the band is widened if the actual fell beyond that edge, narrowed a little if not, so over time 10 % fall below P10 and 10 % above P90. P50 is untouched; the factors are stored with each point (band_scale_lower/upper).",
+    defaultText: '0.02',
+    description: "How fast each forecast's P10–P90 band adapts to the serving model's scored misses (γ per scored hour of adaptive conformal inference): after every scored step each half of the band is widened if the actual fell beyond that edge, narrowed a little if not, so over time 10 % fall below P10 and 10 % above P90. P50 is untouched; the factors are stored with each point (band_scale_lower/upper).",
   },
   FORECAST_RESOLUTION_MINUTES: {
     schema: z.enum(['15', '30', '60']).default('60').transform(Number),

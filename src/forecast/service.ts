@@ -8,7 +8,7 @@ import { runBacktest } from './backtest/rollingOrigin.js';
 import { DEFAULT_QUALITY, maskBadValues } from './data/quality.js';
 import { loadTargetSeries, loadWeather } from './data/fromStore.js';
 import { sliceInput, valueAt } from './data/series.js';
-import { UNSCALED, adaptBandScale, scaleBand, type BandScale, type ScoredStep } from './evaluation/adaptiveBands.js';
+import { UNSCALED, adaptBandScale, gammaPerStep, scaleBand, type BandScale, type ScoredStep } from './evaluation/adaptiveBands.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
 import { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
@@ -290,7 +290,7 @@ export class ForecastService {
       scored.push({ actual: valueAt(input.series, p.timeMs), p10: p.p10Kw, p50: p.p50Kw, p90: p.p90Kw });
       steps.set(p.timeMs, scored);
     }
-    return adaptBandScale(start, [...steps].sort(([a], [b]) => a - b).map(([, s]) => s), gamma);
+    return adaptBandScale(start, [...steps].sort(([a], [b]) => a - b).map(([, s]) => s), gammaPerStep(gamma, stepMs));
   }
 
   /**

@@ -16,7 +16,7 @@ export interface BacktestOptions {
   retrainDays: number;
   /**
    * γ of the adaptive bands (adaptForecasts): each forecast's band is scaled by what the misses scored
-   * before its issue time asked for; 0 = off, the bands as each forecaster made them. Default 0.01.
+   * before its issue time asked for (per scored hour); 0 = off, the bands as each forecaster made them. Default 0.02.
    */
   bandAdaptation?: number;
 }

@@ -5,7 +5,7 @@ import type { QuantileForecast } from '../types.js';
  * 2021). A model's band is calibrated once, on the weeks before its fit; when errors then grow (a cooling
  * season, a windier month) it covers less and less until the next fit, and a baseline's band may be wider
  * than it needs. Each half of the band (P50 − P10, P90 − P50) is scaled by a factor k; after every scored
- * step, log k += γ·(miss − 0.1), a miss being an actual beyond that edge as issued. Over T steps the share
+ * step, log k += γ·(miss − 0.1), a miss being an actual beyond that edge as issued (γ scaled to the step length). Over T steps the share
  * of misses on each side is then within about |log k range| / (γ·T) of 10 % whatever the drift, which a
  * window of past errors can't promise (it lags the season: measured in docs/benchmarks.md). P50 is untouched.
  */
@@ -17,8 +17,17 @@ export interface BandScale {
 }
 
 export const UNSCALED: BandScale = { lower: 1, upper: 1 };
-/** γ per scored step. 0.01 held 13 backtests within 75–85 % (docs/benchmarks.md). */
-export const DEFAULT_BAND_ADAPTATION = 0.01;
+/**
+ * γ per scored hour (a 15-minute step moves a quarter as much, so a band adapts as fast per day at any
+ * resolution). 0.02 held every LSTM backtest of docs/benchmarks.md within 75–85 %; 0.01 left one at 75.0 %.
+ */
+export const DEFAULT_BAND_ADAPTATION = 0.02;
+const HOUR_MS = 3_600_000;
+
+/** γ for one step of `stepMs` from γ per hour. */
+export function gammaPerStep(gammaPerHour: number, stepMs: number): number {
+  return (gammaPerHour * stepMs) / HOUR_MS;
+}
 /** The factors stay within 1/5 to 5: a run of misses (an outage, a gap scored as zero) can't blow a band up without bound. */
 const MAX_LOG_SCALE = Math.log(5);
 /** Each edge's target share of misses. */
@@ -63,7 +72,7 @@ export function scaleBand(f: QuantileForecast, s: BandScale, floorKw = Number.NE
 
 export interface AdaptationOptions {
   stepMs: number;
-  /** γ per scored step. */
+  /** γ per scored hour. */
   gamma: number;
   /** P10's floor (0 for PV and wind). */
   floorKw: number;
@@ -92,7 +101,7 @@ export function adaptForecasts(made: readonly QuantileForecast[], actualAt: (tim
       }
       ended.push(group);
     }
-    scale = adaptBandScale(scale, ended, o.gamma);
+    scale = adaptBandScale(scale, ended, gammaPerStep(o.gamma, o.stepMs));
     const scaled = scaleBand(f, scale, o.floorKw);
     out.push(scaled);
     issued.splice(0, next);
