@@ -3,7 +3,10 @@
  * datasets, plus the training/forecast cost next to the same network in PyTorch (bench/forecastCost.ts).
  * Prints a table, writes .bench/forecast.json, ends with one JSON line. BENCH_FORECAST_CASES=pjme,solar
  * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19; a trailing `$` asks for that name exactly, `gefcom-load-z1$`); BENCH_FORECAST_OUT names the JSON file (default .bench/forecast.json), so runs side by side don't overwrite each other; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures);
- * BENCH_FORECAST_ABLATION=1 reruns each case that has a weather forecast once per input left out.
+ * BENCH_FORECAST_ABLATION=1 reruns each case that has a weather forecast once per input left out;
+ * BENCH_FORECAST_GBM=0 leaves out the gradient-boosting peer `gbm-sklearn` (on by default: scikit-learn's
+ * HistGradientBoostingRegressor in Debian's /usr/bin/python3, bench/reference/gbmForecaster.ts; skipped with a
+ * note when python3-sklearn is not installed).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -31,6 +34,7 @@ import {
   type WeatherInputs,
 } from '../src/forecast/index.js';
 import type { ForecastTarget, WeatherForecastVariable } from '../src/contract/index.js';
+import { checkSklearn, GBM_INSTALL_HINT, GbmForecaster, SklearnGbmBackend } from './reference/gbmForecaster.js';
 
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 const QUICK = process.env.BENCH_FORECAST_QUICK === '1';
@@ -38,6 +42,9 @@ const QUICK = process.env.BENCH_FORECAST_QUICK === '1';
 // input measured for what it adds); direction's sin and cos go out together.
 const ABLATION = process.env.BENCH_FORECAST_ABLATION === '1';
 const HOUR = 3_600_000;
+// BENCH_FORECAST_GBM=0: without the gradient-boosting peer (the issue's reference: LSTM vs gbm-sklearn on every series).
+const GBM = process.env.BENCH_FORECAST_GBM !== '0';
+const GBM_NAME = 'gbm-sklearn';
 
 interface Case {
   name: string;
@@ -293,6 +300,8 @@ interface CaseResult {
   seconds: number;
   /** Issues the weather forecast didn't cover, forecast by the fallback instead. */
   fallbacks: number;
+  /** The gradient-boosting peer's own cost: wall time of its fits and forecasts (Python included); null when not run. */
+  gbm: { fits: number; fitSeconds: number; sklearnFitSeconds: number; trainingRows: number; forecasts: number; predictSeconds: number; sklearn: string | undefined } | null;
   result: Omit<BacktestResult, 'models'> & { models: Record<string, Pick<BacktestResult['models'][string], 'overall' | 'rawCoverageP10P90'>> };
 }
 
@@ -303,7 +312,7 @@ function ablationGroups(c: Case, input: ForecastInput): ForecastFeature[][] {
   return groups.filter((g) => g.every((f) => features.includes(f)));
 }
 
-async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: ForecastFeature[] = []): Promise<CaseResult> {
+async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: ForecastFeature[] = [], withGbm = GBM): Promise<CaseResult> {
   const started = performance.now();
   // BENCH_FORECAST_LSTM='{"epochs":4}' overrides hyperparameters (experiments; the figures use the defaults).
   const overrides = JSON.parse(process.env.BENCH_FORECAST_LSTM ?? '{}') as object;
@@ -311,14 +320,25 @@ async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: Fo
   const baselines = baselinesFor(c.target, c.latitude !== undefined);
   // With a weather forecast, an issue it doesn't cover falls back to the first baseline (counted below).
   const model = input.weatherForecast ? new WeatherFallbackForecaster(lstm, baselinesFor(c.target, c.latitude !== undefined)[0]!) : lstm;
-  const result = await runBacktest(input, [model, ...baselines], {
-    horizonSteps: 24,
-    issueHourLocal: 10,
-    // BENCH_FORECAST_TEST_DAYS shortens every test window (one fit per window when ≤ the refit interval): ablations.
-    testDays: QUICK ? 14 : Math.min(c.testDays, Number(process.env.BENCH_FORECAST_TEST_DAYS ?? c.testDays)),
-    retrainDays: QUICK ? 14 : c.retrainDays,
-  });
+  // The peer trains on the same window as the LSTM (the last trainDays before each refit), on the same day-ahead issues.
+  const backend = new SklearnGbmBackend();
+  const gbm = withGbm ? new GbmForecaster({ trainDays: c.trainDays ?? 365, issueHourLocal: 10, horizonSteps: 24, backend }) : undefined;
+  let result: BacktestResult;
+  try {
+    result = await runBacktest(input, [model, ...(gbm ? [gbm] : []), ...baselines], {
+      horizonSteps: 24,
+      issueHourLocal: 10,
+      // BENCH_FORECAST_TEST_DAYS shortens every test window (one fit per window when ≤ the refit interval): ablations.
+      testDays: QUICK ? 14 : Math.min(c.testDays, Number(process.env.BENCH_FORECAST_TEST_DAYS ?? c.testDays)),
+      retrainDays: QUICK ? 14 : c.retrainDays,
+    });
+  } finally {
+    await gbm?.close();
+  }
   const seconds = (performance.now() - started) / 1000;
+  const gbmCost = gbm
+    ? { fits: gbm.timing.fits, fitSeconds: gbm.timing.fitMs / 1000, sklearnFitSeconds: backend.fitSeconds, trainingRows: gbm.timing.trainingRows, forecasts: gbm.timing.predicts, predictSeconds: gbm.timing.predictMs / 1000, sklearn: backend.sklearnVersion }
+    : null;
   const fallbacks = model instanceof WeatherFallbackForecaster ? model.fallbacks.length : 0;
   const name = excludeWeatherFeatures.length > 0 ? `${c.name} without ${excludeWeatherFeatures.join('+')}` : c.name;
   // Every forecast as made, with the actuals, so band methods can be compared on them without a rerun.
@@ -329,10 +349,13 @@ async function runCase(c: Case, input: ForecastInput, excludeWeatherFeatures: Fo
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify({ name, target: c.target, stepMs: input.series.stepMs, capacityKw: c.capacityKw ?? null, actuals, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, m.forecastsAsMade])) }));
   }
-  return { name, goal: excludeWeatherFeatures.length > 0 ? 'ablation: what the input left out adds' : c.goal, seconds, fallbacks, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall, rawCoverageP10P90: m.rawCoverageP10P90 }])) } };
+  return { name, goal: excludeWeatherFeatures.length > 0 ? 'ablation: what the input left out adds' : c.goal, seconds, fallbacks, gbm: gbmCost, result: { ...result, models: Object.fromEntries(Object.entries(result.models).map(([k, m]) => [k, { overall: m.overall, rawCoverageP10P90: m.rawCoverageP10P90 }])) } };
 }
 
 async function main(): Promise<void> {
+  const sklearnProblem = GBM ? checkSklearn() : undefined;
+  if (sklearnProblem !== undefined) console.log(`gradient-boosting peer (${GBM_NAME}) skipped: ${sklearnProblem}; ${GBM_INSTALL_HINT}.`);
+  const withGbm = GBM && sklearnProblem === undefined;
   const only = process.env.BENCH_FORECAST_CASES?.split(',');
   const cases = CASES.filter((c) => !only || only.some((o) => (o.endsWith('$') ? c.name === o.slice(0, -1) : c.name.startsWith(o))));
   const results: CaseResult[] = [];
@@ -347,7 +370,8 @@ async function main(): Promise<void> {
     }
   }
   for (const { c, exclude } of runs) {
-    const r = await runCase(c, inputs.get(c.name) ?? (await loadCase(c)), exclude);
+    // Ablations measure the LSTM's inputs: the peer runs once per case, not once per input left out.
+    const r = await runCase(c, inputs.get(c.name) ?? (await loadCase(c)), exclude, withGbm && exclude.length === 0);
     results.push(r);
     const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
     console.log(`\n${r.name}: ${r.result.forecasts} day-ahead forecasts, ${r.result.testWindow.from.slice(0, 10)} .. ${r.result.testWindow.to.slice(0, 10)}, ${r.seconds.toFixed(0)} s${r.fallbacks ? `, ${r.fallbacks} without a weather forecast (fallback)` : ''} — goal: ${r.goal}`);
@@ -356,6 +380,7 @@ async function main(): Promise<void> {
       const o = m.overall;
       console.log(`  ${name.padEnd(24)} ${fmt(o.mapePct).padStart(8)} ${fmt(o.nmaePct).padStart(8)} ${fmt(o.mase).padStart(6)} ${fmt(o.pinballKw, 4).padStart(12)} ${fmt(o.coverageP10P90 * 100, 1).padStart(10)} ${fmt(m.rawCoverageP10P90 * 100, 1).padStart(10)}`);
     }
+    if (r.gbm) console.log(`  ${GBM_NAME} (scikit-learn ${r.gbm.sklearn ?? '?'}): ${r.gbm.fits} fit(s) on ${r.gbm.trainingRows} rows, ${r.gbm.fitSeconds.toFixed(1)} s (${r.gbm.sklearnFitSeconds.toFixed(1)} s in sklearn); ${r.gbm.forecasts} forecasts, ${r.gbm.predictSeconds.toFixed(1)} s`);
   }
   let cost: unknown = null;
   if (!process.env.BENCH_FORECAST_SKIP_COST) {
@@ -367,15 +392,21 @@ async function main(): Promise<void> {
     results.map((r) => {
       const models = r.result.models;
       const lstm = models.lstm!.overall;
-      const baselineNames = Object.keys(models).filter((k) => k !== 'lstm');
+      // The peer is not a baseline: it has its own figures (null when it did not run).
+      const baselineNames = Object.keys(models).filter((k) => k !== 'lstm' && k !== GBM_NAME);
       const best = baselineNames.sort((a, b) => models[a]!.overall.maeKw - models[b]!.overall.maeKw)[0]!;
-      return [r.name, { lstmMapePct: lstm.mapePct, lstmNmaePct: lstm.nmaePct, lstmCoverage: lstm.coverageP10P90, lstmCoverageAsMade: models.lstm!.rawCoverageP10P90, bestBaseline: best, bestBaselineMapePct: models[best]!.overall.mapePct, bestBaselineNmaePct: models[best]!.overall.nmaePct, lstmToBestBaselineMae: lstm.maeKw / models[best]!.overall.maeKw, seconds: Math.round(r.seconds) }];
+      const gbm = models[GBM_NAME];
+      const peer = gbm
+        ? { gbmMapePct: gbm.overall.mapePct, gbmNmaePct: gbm.overall.nmaePct, gbmCoverage: gbm.overall.coverageP10P90, gbmCoverageAsMade: gbm.rawCoverageP10P90, lstmToGbmMae: lstm.maeKw / gbm.overall.maeKw, gbmSeconds: Math.round((r.gbm?.fitSeconds ?? 0) + (r.gbm?.predictSeconds ?? 0)) }
+        : { gbmMapePct: null, gbmNmaePct: null, gbmCoverage: null, gbmCoverageAsMade: null, lstmToGbmMae: null, gbmSeconds: null };
+      return [r.name, { lstmMapePct: lstm.mapePct, lstmNmaePct: lstm.nmaePct, lstmCoverage: lstm.coverageP10P90, lstmCoverageAsMade: models.lstm!.rawCoverageP10P90, bestBaseline: best, bestBaselineMapePct: models[best]!.overall.mapePct, bestBaselineNmaePct: models[best]!.overall.nmaePct, lstmToBestBaselineMae: lstm.maeKw / models[best]!.overall.maeKw, ...peer, seconds: Math.round(r.seconds) }];
     }),
   );
   const out = process.env.BENCH_FORECAST_OUT ?? '.bench/forecast.json';
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ quick: QUICK, results, cost }, null, 2)}\n`);
-  console.log(JSON.stringify({ quick: QUICK, summary, cost }));
+  const gbm = { enabled: GBM, ...(sklearnProblem !== undefined ? { skipped: sklearnProblem } : {}) };
+  await writeFile(out, `${JSON.stringify({ quick: QUICK, gbm, results, cost }, null, 2)}\n`);
+  console.log(JSON.stringify({ quick: QUICK, gbm, summary, cost }));
 }
 
 main().catch((err: unknown) => {
