@@ -3,9 +3,10 @@
  * and database-only rates measured in the same run so the result reads as ratios, not absolutes.
  * Prints a table, writes .bench/ingest.json, and ends with one JSON line.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { toLine } from '../src/storage/index.js';
 import { connectPublisher, fleetReadings, freePort, GridcastProcess, Influxd, lastJsonLine, Mosquitto, publishAll, runCli, sleep, toMessages, type PublishPlanEntry } from '../test/support/index.js';
@@ -15,6 +16,26 @@ import type { TelemetryPoint } from '../src/contract/index.js';
 const ARRAY_READINGS = Number(process.env.BENCH_ARRAY_READINGS ?? 300_000);
 const SINGLE_READINGS = Number(process.env.BENCH_SINGLE_READINGS ?? 60_000);
 const WINDOW = 1000;
+/**
+ * How the ingester runs: from source through tsx (unset or 0, as before), from a compiled build (1, what the image
+ * and `gridcast ingest` with a dist/ run), or both one after the other in the same run (`both`).
+ */
+const RUNTIMES: Runtime[] = ({ '1': ['compiled'], both: ['tsx', 'compiled'] } as Record<string, Runtime[]>)[process.env.BENCH_INGEST_COMPILED ?? ''] ?? ['tsx'];
+/** The compiled build bench:ingest runs (its own outDir: a dist/ would make every test's bin/gridcast.js run it). */
+const COMPILED_DIR = resolve('.bench/dist');
+const COMPILED_CLI = join(COMPILED_DIR, 'src', 'cli', 'main.js');
+const MEMORY_SAMPLER = resolve('bench/support/memorySampler.mjs');
+
+type Runtime = 'tsx' | 'compiled';
+
+/** Peaks of process.memoryUsage() inside the ingester (bench/support/memorySampler.mjs), MB. */
+interface MemoryPeaks {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
 
 interface Phase {
   name: string;
@@ -26,6 +47,27 @@ interface Phase {
   lost?: number;
   cpuSecondsPer100k?: number;
   peakRssMb?: number;
+  runtime?: Runtime;
+  memory?: MemoryPeaks;
+  /** Most messages the ingester held unacknowledged (sampled every 50 ms). */
+  maxUnacked?: number;
+}
+
+async function newestMtimeMs(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, (await stat(join(e.parentPath, e.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles into .bench/dist unless that build is newer than every source file it is made of. */
+async function ensureCompiled(): Promise<void> {
+  const built = await stat(COMPILED_CLI).then((s) => s.mtimeMs, () => 0);
+  const sources = Math.max(...(await Promise.all(['src', 'simulators'].map(newestMtimeMs))), (await stat('tsconfig.json')).mtimeMs);
+  if (built > sources) return;
+  console.error(`compiling the ingester into ${COMPILED_DIR} (tsc) …`);
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', COMPILED_DIR], { stdio: 'inherit' });
 }
 
 function plan(readings: number, arraySize: number): PublishPlanEntry[] {
@@ -108,8 +150,9 @@ async function countStored(influxd: Influxd, db: string): Promise<number> {
   return Number(series[0]?.values[0]?.[1] ?? 0);
 }
 
-async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: PublishPlanEntry[], readings: number, name: string, db: string, pids: Pids): Promise<Phase> {
+async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: PublishPlanEntry[], readings: number, name: string, db: string, pids: Pids, runtime: Runtime): Promise<Phase> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-bench-spool-'));
+  const memoryFile = join(spoolDir, 'memory.json');
   const ingester = new GridcastProcess(
     'ingest',
     {
@@ -119,10 +162,19 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
       INFLUX_DATABASE: db,
       SPOOL_DIR: spoolDir,
       LOG_LEVEL: 'warn',
+      BENCH_MEMORY_FILE: memoryFile,
     },
     await freePort(),
-    // BENCH_PROFILE=1 writes a V8 CPU profile of the ingester to .bench/profiles/.
-    process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : [],
+    // BENCH_PROFILE=1 writes a V8 CPU profile of the ingester to .bench/profiles/; BENCH_HEAP_SNAPSHOT=1 lets
+    // `kill -USR2 <ingester pid>` write a heap snapshot there.
+    [
+      '--import',
+      MEMORY_SAMPLER,
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : []),
+      ...(process.env.BENCH_HEAP_SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir=.bench/profiles'] : []),
+    ],
+    [],
+    runtime === 'compiled' ? COMPILED_CLI : undefined,
   );
   await ingester.start();
   const pid = ingester.pid!;
@@ -136,9 +188,11 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
   // a write succeeded), or nothing moved for 10 s. Polling /metrics is cheap; counting in InfluxDB every
   // few ms would load the database being measured.
   let accepted = 0;
+  let maxUnacked = 0;
   let lastChange = Date.now();
   while (accepted < readings && Date.now() - lastChange < 10_000) {
     await sleep(50);
+    maxUnacked = Math.max(maxUnacked, await ingester.metric('gridcast_ingest_messages_unacked'));
     const n = await ingester.metric('gridcast_ingest_readings_accepted_total');
     if (n !== accepted) lastChange = Date.now();
     accepted = n;
@@ -149,10 +203,14 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
   const after = await processStats(pid);
   await pub.endAsync();
   const exit = await ingester.kill('SIGTERM');
+  const memory = JSON.parse(await readFile(memoryFile, 'utf8')) as MemoryPeaks;
   await rm(spoolDir, { recursive: true, force: true });
   if (exit !== 0) throw new Error(`ingester exited with ${exit}: ${ingester.output}`);
   return {
     name,
+    runtime,
+    memory,
+    maxUnacked,
     readings,
     seconds,
     perSec: stored / seconds,
@@ -184,11 +242,21 @@ async function main(): Promise<void> {
     phases.push(await brokerOnly(mosquitto, arrays, ARRAY_READINGS, 'broker only, arrays of 100', pids));
     phases.push(await brokerOnly(mosquitto, singles, SINGLE_READINGS, 'broker only, single readings', pids));
     phases.push(await dbOnly(influxd, ARRAY_READINGS, pids));
-    phases.push(await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, 'end to end, arrays of 100', 'bench_arrays', pids));
-    phases.push(await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, 'end to end, single readings', 'bench_singles', pids));
-    phases.push(await simulatorPublisher(mosquitto, pids));
+    if (RUNTIMES.includes('compiled')) await ensureCompiled();
+    const endToEnds: Record<string, { arrays: Phase; singles: Phase }> = {};
+    for (const runtime of RUNTIMES) {
+      const label = RUNTIMES.length > 1 || runtime === 'compiled' ? ` (${runtime === 'compiled' ? 'compiled JS' : 'tsx'})` : '';
+      const arraysPhase = await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, `end to end, arrays of 100${label}`, `bench_arrays_${runtime}`, pids, runtime);
+      const singlesPhase = await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, `end to end, single readings${label}`, `bench_singles_${runtime}`, pids, runtime);
+      phases.push(arraysPhase, singlesPhase);
+      endToEnds[runtime] = { arrays: arraysPhase, singles: singlesPhase };
+    }
+    const simulator = await simulatorPublisher(mosquitto, pids);
+    phases.push(simulator);
 
-    const [brokerArrays, brokerSingles, db, e2eArrays, e2eSingles, simulator] = phases as [Phase, Phase, Phase, Phase, Phase, Phase];
+    const [brokerArrays, brokerSingles, db] = phases as [Phase, Phase, Phase];
+    // The headline figures are the first runtime's (tsx unless BENCH_INGEST_COMPILED=1).
+    const { arrays: e2eArrays, singles: e2eSingles } = endToEnds[RUNTIMES[0]!]!;
     const bound = Math.min(brokerArrays.perSec, db.perSec);
     const result = {
       readingsPerSec: Math.round(e2eArrays.perSec),
@@ -202,6 +270,16 @@ async function main(): Promise<void> {
       ingesterCpuSecondsPer100k: Number((e2eArrays.cpuSecondsPer100k ?? 0).toFixed(3)),
       ingesterCpuSecondsPer100kSingles: Number((e2eSingles.cpuSecondsPer100k ?? 0).toFixed(3)),
       peakRssMb: Math.round(Math.max(e2eArrays.peakRssMb ?? 0, e2eSingles.peakRssMb ?? 0)),
+      runtime: RUNTIMES[0],
+      // Peak RSS (VmHWM) and peak heap in use of each end-to-end run, by payload shape and runtime.
+      memoryMb: Object.fromEntries(
+        Object.entries(endToEnds).map(([runtime, e]) => [
+          runtime,
+          Object.fromEntries(
+            Object.entries(e).map(([shape, p]) => [shape, { peakRss: Math.round(p.peakRssMb ?? 0), peakHeapUsed: Math.round(p.memory?.heapUsed ?? 0), maxUnacked: p.maxUnacked }]),
+          ),
+        ]),
+      ),
       simulatorPublisherPerSec: Math.round(simulator.perSec),
       simulatorToEndToEndRatio: Number((simulator.perSec / e2eArrays.perSec).toFixed(2)),
       targets: { readingsPerSec: 50_000, ratioToBound: 0.6, lost: 0, simulatorPublisherPerSec: 100_000 },
@@ -223,6 +301,11 @@ async function main(): Promise<void> {
     for (const p of phases) {
       const total = Object.values(p.cores ?? {}).reduce((a, b) => a + b, 0);
       console.log(`  ${p.name.padEnd(42)} ${Object.entries(p.cores ?? {}).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}  (total ${total.toFixed(2)})`);
+    }
+    console.log('\ningester memory per end-to-end run (peaks, MB; unacked: most messages held at once):');
+    for (const p of phases.filter((q) => q.memory)) {
+      const m = p.memory!;
+      console.log(`  ${p.name.padEnd(48)} rss ${m.rss.toFixed(0).padStart(4)}  heapUsed ${m.heapUsed.toFixed(0).padStart(4)}  heapTotal ${m.heapTotal.toFixed(0).padStart(4)}  external ${m.external.toFixed(0).padStart(3)} (arrayBuffers ${m.arrayBuffers.toFixed(0)})  unacked ${p.maxUnacked}`);
     }
     console.log(`end to end (arrays) / min(broker only, database only) = ${result.ratioToBound}`);
     await mkdir('.bench', { recursive: true });

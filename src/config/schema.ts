@@ -125,7 +125,7 @@ export const CONFIG_KEYS = {
     schema: z.coerce.number().int().min(1).max(65535).default(1000),
     allowed: 'integer 1–65535',
     defaultText: '1000',
-    description: 'Unacknowledged messages the broker may have in flight to the ingester (MQTT v5 receive maximum). Bigger batches, more redelivery after a crash.',
+    description: 'Unacknowledged messages the broker may have in flight to the ingester (MQTT v5 receive maximum). The ingester also stops reading from the broker while this many messages (or 4 × INGEST_BATCH_MAX_READINGS readings) wait on the store, for brokers that send more. Bigger batches, more memory, more redelivery after a crash.',
   },
   INFLUX_URL: {
     schema: httpUrl.optional(),

@@ -77,6 +77,12 @@ export class Ingester {
   /** Off once the broker has refused a meter's dead-letter copy (an older ACL): only the global one is sent then. */
   private meterDeadLetters = true;
   private subscribed = false;
+  /** Messages whose readings the writer holds right now (not those waiting out a spool failure's backoff). */
+  private storing = 0;
+  /** Their readings. */
+  private storingReadings = 0;
+  /** Set while mqtt.js is held from reading on (too many messages storing): lets it read the next packet. */
+  private resumeReading: (() => void) | undefined;
 
   constructor(private readonly opts: IngesterOptions) {
     this.log = opts.logger.child({ component: 'ingest' });
@@ -102,7 +108,7 @@ export class Ingester {
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
     this.client = client;
     watchMqttConnection(this.opts.registry, 'ingester', client);
-    deferAcks(client, (packet) => this.onPublish(packet));
+    deferAcks(client, (packet) => this.onPublish(packet), (resume) => this.holdBack(resume));
     const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : []), ...(this.opts.prices ? [PRICE_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
     const topic = topics.join(', ');
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
@@ -187,6 +193,7 @@ export class Ingester {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.releaseReading();
     // Bounded: a dead letter can wait on an unreachable broker forever. Whatever is still unfinished then
     // stays unacknowledged, and the broker redelivers it on the next start.
     const settled = await withTimeout(
@@ -201,6 +208,38 @@ export class Ingester {
     await this.writer?.stop();
     if (this.client && !(await withTimeout(this.client.endAsync(false), STOP_TIMEOUT_MS))) await this.client.endAsync(true);
     this.log.info('ingester stopped');
+  }
+
+  /**
+   * Called after each message is handed over: true holds mqtt.js from reading the next packet until `resume`.
+   * Mosquitto 2.0.11 keeps to MQTT_RECEIVE_MAXIMUM only until the first acknowledgements: it then had 50,000
+   * single readings in flight to one ingester (300 MB of heap, bench:ingest). So the ingester bounds them itself:
+   * once MQTT_RECEIVE_MAXIMUM messages wait on the writer it stops reading, TCP fills and the broker waits.
+   * Only messages the writer holds count: their progress needs nothing from the broker, so reading always
+   * resumes (one waiting on a dead letter's PUBACK, which comes in behind, would deadlock). A spool failure's
+   * backoff does not count either: a full disk must not stop the connection's keepalive.
+   */
+  private holdBack(resume: () => void): boolean {
+    if (this.stopping || !this.tooManyStoring()) return false;
+    this.releaseReading(); // a resume left from an older connection: let that pump finish
+    this.resumeReading = resume;
+    this.metrics.readingHeld.inc();
+    return true;
+  }
+
+  /**
+   * MQTT_RECEIVE_MAXIMUM messages, or four batches' worth of readings (INGEST_BATCH_MAX_READINGS): enough for the
+   * writer to fill its batches with two writes in flight; 1,000 arrays of 100 would be 100,000 readings in memory.
+   */
+  private tooManyStoring(): boolean {
+    const { mqtt, ingest } = this.opts.config;
+    return this.storing >= mqtt.receiveMaximum || this.storingReadings >= 4 * ingest.batchMaxReadings;
+  }
+
+  private releaseReading(): void {
+    const resume = this.resumeReading;
+    this.resumeReading = undefined;
+    resume?.();
   }
 
   private onPublish(packet: IPublishPacket): void {
@@ -274,13 +313,22 @@ export class Ingester {
    */
   private async writeDurably(points: TelemetryPoint[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      let failure: { err: unknown } | undefined;
+      this.storing++;
+      this.storingReadings += points.length;
       try {
         await this.writer!.write(points);
-        return;
       } catch (err) {
-        if (err instanceof StoreRejectedError || this.stopping || err instanceof StoreUnavailableError) throw err;
-        await new Promise((r) => setTimeout(r, backoffDelayMs(Math.min(attempt, 8), DURABLE_RETRY)));
+        failure = { err };
+      } finally {
+        this.storing--;
+        this.storingReadings -= points.length;
+        if (!this.tooManyStoring()) this.releaseReading();
       }
+      if (!failure) return;
+      const { err } = failure;
+      if (err instanceof StoreRejectedError || this.stopping || err instanceof StoreUnavailableError) throw err;
+      await new Promise((r) => setTimeout(r, backoffDelayMs(Math.min(attempt, 8), DURABLE_RETRY)));
     }
   }
 

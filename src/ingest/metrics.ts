@@ -13,6 +13,7 @@ export class IngestMetrics {
   readonly ingestLagSeconds: Histogram;
   readonly messagesUnacked: Gauge;
   readonly messagesStuck: Gauge;
+  readonly readingHeld: Counter;
   readonly sessionsLost: Counter;
   readonly spoolCorruptRecords: Counter;
   readonly meterDeadLettersRefused: Counter;
@@ -50,6 +51,11 @@ export class IngestMetrics {
       registers,
     });
     this.messagesUnacked = new Gauge({ name: 'gridcast_ingest_messages_unacked', help: 'Messages received and not yet acknowledged (being validated, stored or dead-lettered)', registers });
+    this.readingHeld = new Counter({
+      name: 'gridcast_ingest_mqtt_reads_held_total',
+      help: 'Times the ingester stopped reading from the broker because MQTT_RECEIVE_MAXIMUM messages were waiting on the store (it reads on as they are stored)',
+      registers,
+    });
     this.messagesStuck = new Gauge({
       name: 'gridcast_ingest_messages_stuck',
       help: 'Messages received but neither acknowledged nor dead-lettered for longer than INGEST_STUCK_AFTER_SECONDS; while > 0, /ready answers 503',

@@ -40,10 +40,14 @@ export function connectMqtt(url: string, cfg: MqttConfig): MqttClient {
  */
 export const DEFER_ACK = Object.freeze(new Error('gridcast: acknowledgement deferred until readings are durable'));
 
-export function deferAcks(client: MqttClient, onPublish: (packet: IPublishPacket) => void): void {
+export function deferAcks(client: MqttClient, onPublish: (packet: IPublishPacket) => void, holdBack?: (resume: () => void) => boolean): void {
   client.handleMessage = (packet, callback) => {
     if (packet.cmd === 'publish') onPublish(packet);
-    callback(packet.cmd === 'publish' && packet.qos === 1 ? DEFER_ACK : undefined);
+    const result = packet.cmd === 'publish' && packet.qos === 1 ? DEFER_ACK : undefined;
+    // Not calling back stops mqtt.js reading further packets (and, through TCP, the broker sending them) until
+    // `resume` runs: the ingester's own bound on messages in flight, whatever receive maximum the broker keeps to.
+    if (holdBack?.(() => callback(result))) return;
+    callback(result);
   };
 }
 

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ingester } from '../../src/ingest/index.js';
-import { gatedStore, startIngester } from '../support/platformHarness.js';
+import { gatedStore, metricValue, startIngester } from '../support/platformHarness.js';
 import { Influxd, Mosquitto, sleep } from '../support/services.js';
 import { connectPublisher } from '../support/telemetryFixtures.js';
 import { telemetryTopic } from '../../src/contract/index.js';
@@ -64,6 +64,31 @@ describe('deferred acknowledgements', { timeout: 60_000 }, () => {
       await observer.endAsync();
       expect(redelivered.length).toBe(50);
       expect(new Set(redelivered)).toEqual(new Set(payloads));
+    } finally {
+      gate.release();
+      await ing.stop();
+    }
+  });
+  it('stops reading from the broker once MQTT_RECEIVE_MAXIMUM messages wait on the store, and reads on as they are stored: all 60 end up stored', async () => {
+    const db = 'heldreads';
+    const gate = gatedStore();
+    const ing = await startIngester(mosquitto.url, influxd.url, db, { MQTT_CLIENT_ID: 'held-reads-ingester', MQTT_RECEIVE_MAXIMUM: '10' }, gate.wrap);
+    try {
+      gate.hold();
+      const now = Date.now();
+      for (let i = 0; i < 60; i++) {
+        await publisher.publishAsync(telemetryTopic('site-a', 'f1', `m${i % 5}`), JSON.stringify({ ts: now - 60_000 + i, kind: 'load', powerKw: i }), { qos: 1 });
+      }
+      for (const until = Date.now() + 10_000; (await metricValue(ing.registry, 'gridcast_ingest_mqtt_reads_held_total')) === 0 && Date.now() < until; ) await sleep(20);
+      await sleep(500);
+      // Held: ten messages taken, the other fifty wait at the broker (or in TCP), whatever it would send.
+      expect(await metricValue(ing.registry, 'gridcast_ingest_mqtt_reads_held_total')).toBeGreaterThan(0);
+      expect(ing.ingester.stuckMessages(Date.now() + 3_600_000)).toBe(10);
+      gate.release();
+      for (const until = Date.now() + 20_000; (await metricValue(ing.registry, 'gridcast_ingest_readings_accepted_total')) < 60 && Date.now() < until; ) await sleep(50);
+      expect(await metricValue(ing.registry, 'gridcast_ingest_readings_accepted_total')).toBe(60);
+      const series = await influxd.query(db, 'SELECT count(power_kw) FROM telemetry');
+      expect(Number(series[0]?.values[0]?.[1])).toBe(60);
     } finally {
       gate.release();
       await ing.stop();

@@ -15,6 +15,8 @@ export class GridcastProcess {
     readonly httpPort: number,
     private readonly nodeArgs: string[] = [],
     private readonly args: string[] = [],
+    /** The script node runs: bin/gridcast.js by default; bench:ingest passes a compiled build's main.js. */
+    private readonly cli: string = CLI,
   ) {}
 
   get pid(): number | undefined {
@@ -28,7 +30,7 @@ export class GridcastProcess {
   /** Starts and waits until /ready answers 200 (or, with `until: 'health'`, until /health does). */
   async start(timeoutMs = 30_000, until: 'ready' | 'health' = 'ready'): Promise<void> {
     this.output = '';
-    const proc = spawn(process.execPath, [...this.nodeArgs, CLI, this.command, ...this.args], {
+    const proc = spawn(process.execPath, [...this.nodeArgs, this.cli, this.command, ...this.args], {
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env, HTTP_PORT: String(this.httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
