@@ -1,6 +1,7 @@
 import type { core } from 'zod';
-import { ID_PATTERN, MAX_PAYLOAD_BYTES, MAX_PRICE_STEPS, PRICE_SOURCE_MQTT, TOPIC_PREFIX, priceMessageSchema, pricePointsOf, type PricePoint } from '../contract/index.js';
+import { MAX_PRICE_STEPS, PRICE_SOURCE_MQTT, priceMessageSchema, pricePointsOf, type PricePoint } from '../contract/index.js';
 import type { RejectReason, Rejection } from './parse.js';
+import { readSiteMessage } from './siteMessage.js';
 
 /**
  * Parses one message of gridcast/v1/<site>/prices into stored points. Pure: no I/O, clock passed in. A price
@@ -8,31 +9,18 @@ import type { RejectReason, Rejection } from './parse.js';
  */
 export type ParsedPrices = { ok: true; points: PricePoint[] } | { ok: false; rejection: Rejection };
 
-const TOPIC_HINT = `expected ${TOPIC_PREFIX}/<site>/prices with the site 1–64 characters of A–Z a–z 0–9 _ -`;
-
 export function parsePriceMessage(topic: string, payload: Buffer, opts: { nowMs: number }): ParsedPrices {
   const refuse = (reason: RejectReason, detail: string): ParsedPrices => ({ ok: false, rejection: { reason, detail, payload } });
 
-  const parts = topic.split('/');
-  if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[3] !== 'prices') {
-    return refuse('invalid_topic', `topic '${topic}' has the wrong shape: ${TOPIC_HINT}`);
-  }
-  const site = parts[2]!;
-  if (!ID_PATTERN.test(site)) return refuse('invalid_topic', `topic segment site='${site.slice(0, 80)}' is not allowed: ${TOPIC_HINT}`);
-  if (payload.length > MAX_PAYLOAD_BYTES) {
-    return refuse('payload_too_large', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes: send at most ${MAX_PRICE_STEPS} prices`);
-  }
-
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    return refuse('invalid_json', `payload is not JSON (${(err as Error).message}): send one price series {"currency", "unit", "resolution", "prices": [...]}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return refuse('invalid_payload_shape', 'payload must be one price series object {"currency": "EUR", "unit": "MWh", "resolution": "PT60M", "prices": [{"start": …, "importPrice": …}, …]}');
-  }
-  const given = (json as Record<string, unknown>).prices;
+  const read = readSiteMessage(topic, payload, {
+    leaf: 'prices',
+    sizeHint: `send at most ${MAX_PRICE_STEPS} prices`,
+    jsonHint: 'send one price series {"currency", "unit", "resolution", "prices": [...]}',
+    shapeHint: 'payload must be one price series {"currency": "EUR", "unit": "MWh", "resolution": "PT60M", "prices": [{"start": …, "importPrice": …}, …]}',
+  });
+  if (!read.ok) return read;
+  const { site, json } = read;
+  const given = json.prices;
   if (Array.isArray(given) && given.length > MAX_PRICE_STEPS) {
     return refuse('too_many_readings', `series holds ${given.length} prices; the limit is ${MAX_PRICE_STEPS}: send longer series in parts`);
   }

@@ -1,11 +1,8 @@
 import type { core } from 'zod';
 import {
-  ID_PATTERN,
   MAX_FORECAST_LEAD_HOURS,
   MAX_FUTURE_SKEW_MS,
-  MAX_PAYLOAD_BYTES,
   MAX_WEATHER_FORECAST_HOURS,
-  TOPIC_PREFIX,
   WEATHER_FORECAST_FIELDS,
   forecastLeadHours,
   weatherForecastMessageSchema,
@@ -13,6 +10,7 @@ import {
   type WeatherForecastVariable,
 } from '../contract/index.js';
 import type { RejectReason, Rejection } from './parse.js';
+import { readSiteMessage } from './siteMessage.js';
 
 /**
  * Parses one message of gridcast/v1/<site>/weather-forecast into stored points. Pure: no I/O, clock
@@ -22,39 +20,27 @@ import type { RejectReason, Rejection } from './parse.js';
 export type ParsedWeatherForecast = { ok: true; points: WeatherForecastPoint[] } | { ok: false; rejection: Rejection };
 
 const HOUR_MS = 3_600_000;
-const TOPIC_HINT = `expected ${TOPIC_PREFIX}/<site>/weather-forecast with the site 1–64 characters of A–Z a–z 0–9 _ -`;
 const FIELDS = Object.entries(WEATHER_FORECAST_FIELDS) as [keyof typeof WEATHER_FORECAST_FIELDS, WeatherForecastVariable][];
 
 export function parseWeatherForecastMessage(topic: string, payload: Buffer, opts: { nowMs: number }): ParsedWeatherForecast {
   const refuse = (reason: RejectReason, detail: string): ParsedWeatherForecast => ({ ok: false, rejection: { reason, detail, payload } });
 
-  const parts = topic.split('/');
-  if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[3] !== 'weather-forecast') {
-    return refuse('invalid_topic', `topic '${topic}' has the wrong shape: ${TOPIC_HINT}`);
-  }
-  const site = parts[2]!;
-  if (!ID_PATTERN.test(site)) return refuse('invalid_topic', `topic segment site='${site.slice(0, 80)}' is not allowed: ${TOPIC_HINT}`);
-  if (payload.length > MAX_PAYLOAD_BYTES) {
-    return refuse('payload_too_large', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes: send at most ${MAX_WEATHER_FORECAST_HOURS} hours`);
-  }
-
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    return refuse('invalid_json', `payload is not JSON (${(err as Error).message}): send one forecast object {"issuedAt", "hours": [...]}; leave a variable out rather than sending NaN`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return refuse('invalid_payload_shape', 'payload must be one forecast object {"issuedAt": …, "source"?: …, "hours": [{"ts": …, …}, …]}');
-  }
-  const hoursGiven = (json as Record<string, unknown>).hours;
+  const read = readSiteMessage(topic, payload, {
+    leaf: 'weather-forecast',
+    sizeHint: `send at most ${MAX_WEATHER_FORECAST_HOURS} hours`,
+    jsonHint: 'send one forecast object {"issuedAt", "hours": [...]}; leave a variable out rather than sending NaN',
+    shapeHint: 'payload must be one forecast object {"issuedAt": …, "source"?: …, "hours": [{"ts": …, …}, …]}',
+  });
+  if (!read.ok) return read;
+  const { site, json } = read;
+  const hoursGiven = json.hours;
   if (Array.isArray(hoursGiven) && hoursGiven.length > MAX_WEATHER_FORECAST_HOURS) {
     return refuse('too_many_readings', `forecast holds ${hoursGiven.length} hours; the limit is ${MAX_WEATHER_FORECAST_HOURS} (leads 0–${MAX_FORECAST_LEAD_HOURS} h)`);
   }
 
   const parsed = weatherForecastMessageSchema.safeParse(json);
   if (!parsed.success) {
-    const { reason, detail } = classify(parsed.error.issues[0]!, json as Record<string, unknown>);
+    const { reason, detail } = classify(parsed.error.issues[0]!, json);
     return refuse(reason, detail);
   }
   const message = parsed.data;
