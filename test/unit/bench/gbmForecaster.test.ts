@@ -3,19 +3,9 @@ import { GBM_FEATURES, gbmRows, gbmTrainingSet, trainingIssues } from '../../../
 import { checkSklearn, GbmForecaster, type GbmBackend } from '../../../bench/reference/gbmForecaster.js';
 import { dayAheadIssueTimes, runBacktest } from '../../../src/forecast/backtest/rollingOrigin.js';
 import { cutInput } from '../../../src/forecast/data/series.js';
-import type { ForecastInput, ForecastRequest } from '../../../src/forecast/types.js';
+import type { ForecastInput } from '../../../src/forecast/types.js';
+import { DAY, H, T0, dayAhead, labelled } from '../../support/labelledSeries.js';
 
-const H = 3_600_000;
-const DAY = 24 * H;
-const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
-
-/** value = 100·(day index) + hour: every feature value says exactly which hour it came from. */
-function labelled(days: number, timeZone = 'UTC'): ForecastInput {
-  const values = Float64Array.from({ length: days * 24 }, (_, i) => 100 * Math.floor(i / 24) + (i % 24));
-  return { series: { startMs: T0, stepMs: H, values }, weather: {}, context: { target: 'load', timeZone, holidays: [] } };
-}
-
-const dayAhead = (dayIndex: number): ForecastRequest => ({ issuedAtMs: T0 + (dayIndex - 1) * DAY + 10 * H, firstTargetMs: T0 + dayIndex * DAY, horizon: 24 });
 const feature = (row: number[], name: (typeof GBM_FEATURES)[number]) => row[GBM_FEATURES.indexOf(name)]!;
 
 /** A stand-in for scikit-learn: predicts, per lead, the mean training target plus a fixed fraction of the features' sum. */

@@ -8,18 +8,8 @@ import { LstmForecaster } from '../../../src/forecast/models/lstm/index.js';
 import { cutInput, toRegularSeries } from '../../../src/forecast/data/series.js';
 import { clearSkyGhiAt } from '../../../src/forecast/features/solar.js';
 import type { ForecastInput, Forecaster, ForecastRequest, QuantileForecast } from '../../../src/forecast/types.js';
+import { DAY, H, T0, dayAhead, labelled } from '../../support/labelledSeries.js';
 
-const H = 3_600_000;
-const DAY = 24 * H;
-const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
-
-/** value = 100·(day index) + hour: every forecast value says exactly which hour it came from. */
-function labelled(days: number, timeZone = 'UTC'): ForecastInput {
-  const values = Float64Array.from({ length: days * 24 }, (_, i) => 100 * Math.floor(i / 24) + (i % 24));
-  return { series: { startMs: T0, stepMs: H, values }, weather: {}, context: { target: 'load', timeZone, holidays: [] } };
-}
-
-const dayAhead = (dayIndex: number): ForecastRequest => ({ issuedAtMs: T0 + (dayIndex - 1) * DAY + 10 * H, firstTargetMs: T0 + dayIndex * DAY, horizon: 24 });
 
 describe('baselines use only what is known at issue time', () => {
   it('seasonal naive (day): same hour of the last fully observed day, which for a 10:00 D−1 issue is D−2', async () => {
