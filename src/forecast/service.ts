@@ -145,12 +145,16 @@ export class ForecastService {
     const raw = await loadTargetSeries(this.d.stores.telemetry, { ...ref, fromMs: toMs - days * DAY_MS, toMs, stepMs });
     const series = { ...raw, values: maskBadValues(raw.values, DEFAULT_QUALITY[ref.target], raw.stepMs).values };
     const weatherForecast = await this.weatherForecastTable(ref.site, series.startMs, toMs + (this.d.config.horizonHours + 24) * HOUR_MS, untilMs);
-    return {
+    const input: ForecastInput = {
       series,
       weather: await loadWeather(this.d.stores.telemetry, ref.site, series),
       ...(weatherForecast ? { weatherForecast } : {}),
       context: seriesContext(ref.target, this.d.sites.get(ref.site), this.d.config.defaultTimeZone),
     };
+    // A young site's series starts at its first reading, not FORECAST_HISTORY_DAYS back: years of empty
+    // steps cost time in every fit and feature, and say nothing.
+    const first = series.values.findIndex(Number.isFinite);
+    return first > 0 ? sliceInput(input, series.startMs + first * stepMs, toMs) : input;
   }
 
   /**

@@ -146,6 +146,14 @@ describe('scheduled forecasting against the real InfluxDB', () => {
     expect(asOf.every((p) => p.issuedAtMs === nowMs)).toBe(true);
   }, 120_000);
 
+  it("a young site's series starts at its first reading, however far back FORECAST_HISTORY_DAYS reaches", async () => {
+    const input = await service.input({ site: 'town', feeder: 'all', target: 'load' }, 3650, nowMs);
+    expect(new Date(input.series.startMs).toISOString()).toBe(new Date(nowMs - 42 * 24 * HOUR - 10 * 60_000).toISOString());
+    expect(Number.isFinite(input.series.values[0]!)).toBe(true);
+    expect(input.series.values.length).toBe(42 * 24);
+    for (const w of Object.values(input.weather)) expect(w!.length).toBe(input.series.values.length);
+  });
+
   it('the retrain job does nothing while another instance holds the trainer lock', async () => {
     const registry = new ModelRegistry(modelsDir);
     const before = (await registry.versions({ site: 'town', feeder: 'all', target: 'pv' })).length;
