@@ -102,7 +102,7 @@ export function addBacktestCommand(program: Command): void {
         weatherForecast: weatherForecast
           ? { source: weatherForecast.source, vintages: weatherForecast.vintages.length, columns: o.forecastCol, fallbacks: model instanceof WeatherFallbackForecaster ? model.fallbacks : [] }
           : null,
-        dataQuality: { outliersMasked: quality.outliers, stuckMasked: quality.stuck, skippedRows: target.skipped },
+        dataQuality: { outliersMasked: quality.outliers, stuckMasked: quality.stuck, standbyClipped: quality.standbyClipped, skippedRows: target.skipped },
       };
       // The series every model was scored against: the masked one the backtest ran on.
       const actualAt = (t: number) => valueAt(input.series, t);
@@ -115,7 +115,7 @@ export function addBacktestCommand(program: Command): void {
           actualAt,
           timeZone: input.context.timeZone,
           notes: [
-            `${series.values.length} points at ${o.resolution}; ${quality.outliers} outliers and ${quality.stuck} stuck values masked` +
+            `${series.values.length} points at ${o.resolution}; ${quality.outliers} outliers and ${quality.stuck} stuck values masked, ${quality.standbyClipped} standby negatives set to 0` +
               `${skippedRows(target.skipped) ? `; rows skipped: ${skippedRows(target.skipped)}` : ''}.`,
             ...(weatherForecast ? [`Weather forecast: ${weatherForecast.source} (${o.forecastCol.join(', ')}).`] : []),
           ],

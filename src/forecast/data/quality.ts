@@ -7,6 +7,8 @@ export interface QualityReport {
   values: Float64Array;
   outliers: number;
   stuck: number;
+  /** Small negatives (a generator's standby draw) set to 0 (PV and wind). */
+  standbyClipped: number;
   /** Persistent level shifts found (load only): outliers are judged against the level after the last one. */
   levelShifts: LevelShift[];
 }
@@ -24,6 +26,13 @@ export interface QualityOptions {
    * whose daily output swings by more than that with the weather).
    */
   levelShiftRatio?: number;
+  /**
+   * PV and wind: negatives no deeper than this fraction of the series' output (its 99th percentile) are the
+   * inverter's or turbine's own draw at night or in a calm (real meters report −0.1 to −2 W per PV system).
+   * They are set to 0, so that a night band of exactly 0 covers them and a constant standby draw isn't taken
+   * for a stuck meter; deeper negatives are masked. Undefined: negatives are left as they are (load).
+   */
+  standbyFraction?: number;
 }
 
 /** A change of the series' level: the median daily mean after `atMs` over the one before, `ratio`. */
@@ -40,8 +49,8 @@ export const DEFAULT_QUALITY: Record<ForecastTarget, QualityOptions> = {
   load: { lowFractionOfMedian: 0.4, madLimit: 12, stuckSteps: 6, levelShiftRatio: 2 },
   // PV is 0 half the time and wind piles up at 0 and at rated power: median/MAD say nothing about such
   // distributions (a PV median and MAD of 0 would mask every daylight value), so only long non-zero flat lines count.
-  pv: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 8 },
-  wind: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 12 },
+  pv: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 8, standbyFraction: 0.02 },
+  wind: { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 12, standbyFraction: 0.02 },
 };
 
 const DAY_MS = 86_400_000;
@@ -158,10 +167,11 @@ export function currentLevelStart(s: StepSeries, o: QualityOptions): number {
  */
 export function maskBadValues(values: Float64Array, o: QualityOptions, stepMs?: number): QualityReport {
   const out = Float64Array.from(values);
+  const { clipped: standbyClipped, masked: deepNegatives } = o.standbyFraction === undefined ? { clipped: 0, masked: 0 } : clipStandby(out, o.standbyFraction);
   const perDay = stepMs === undefined ? Math.max(1, values.length) : Math.max(1, Math.round(DAY_MS / stepMs));
   const levelShifts = stepMs !== undefined && o.levelShiftRatio !== undefined ? findLevelShifts({ startMs: 0, stepMs, values }, o.levelShiftRatio) : [];
   const referenceSteps = stepMs === undefined ? values.length : REFERENCE_DAYS * perDay;
-  let outliers = 0;
+  let outliers = deepNegatives;
   for (let dayStart = 0; dayStart < values.length; dayStart += perDay) {
     const dayEnd = Math.min(values.length, dayStart + perDay);
     const segmentStart = levelShifts.filter((l) => l.index <= dayStart).at(-1)?.index ?? 0;
@@ -198,5 +208,26 @@ export function maskBadValues(values: Float64Array, o: QualityOptions, stepMs?: 
     }
     i = j;
   }
-  return { values: out, outliers, stuck, levelShifts };
+  return { values: out, outliers, stuck, standbyClipped, levelShifts };
+}
+
+/** In place: negatives down to `fraction` of the 99th percentile set to 0, deeper ones to NaN. */
+function clipStandby(values: Float64Array, fraction: number): { clipped: number; masked: number } {
+  const finite = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0 || finite[0]! >= 0) return { clipped: 0, masked: 0 };
+  const floorKw = -fraction * Math.max(0, finite[Math.min(finite.length - 1, Math.floor(0.99 * finite.length))]!);
+  let clipped = 0;
+  let masked = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v < 0)) continue;
+    if (v >= floorKw) {
+      values[i] = 0;
+      clipped++;
+    } else {
+      values[i] = Number.NaN;
+      masked++;
+    }
+  }
+  return { clipped, masked };
 }

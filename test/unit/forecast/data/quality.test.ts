@@ -74,6 +74,29 @@ describe('masking against a rolling reference', () => {
   });
 });
 
+describe('standby draw of PV and wind', () => {
+  it('sets negatives down to 2 % of the output (99th percentile) to 0 and masks deeper ones; load keeps its negatives', () => {
+    // Two days of PV: 0 to 5 kW by day, a −1 W standby draw all night (flat: no stuck meter), one −0.5 kW reading.
+    const values = Float64Array.from({ length: 48 }, (_, i) => {
+      const hour = i % 24;
+      return hour >= 8 && hour < 16 ? 5 * Math.sin(((hour - 7) / 9) * Math.PI) : -0.001;
+    });
+    values[3] = -0.5;
+    const nights = values.filter((v) => v < 0).length;
+    const r = maskBadValues(values, DEFAULT_QUALITY.pv, H);
+    // 99th percentile: 5·sin(4π/9) = 4.924 kW, so the floor is −0.098 kW: −1 W is standby, −0.5 kW is not.
+    expect(r.standbyClipped).toBe(nights - 1);
+    expect(r.outliers).toBe(1);
+    expect(r.stuck).toBe(0);
+    expect(Number.isNaN(r.values[3]!)).toBe(true);
+    expect(r.values[0]).toBe(0);
+    expect(Array.from(r.values).filter((v) => v < 0)).toEqual([]);
+    const load = maskBadValues(Float64Array.from([-0.001, 2, 3]), { madLimit: Number.POSITIVE_INFINITY, stuckSteps: 6 }, H);
+    expect(load.standbyClipped).toBe(0);
+    expect(load.values[0]).toBe(-0.001);
+  });
+});
+
 describe('the LSTM after a level shift', () => {
   const input = (days: number, shiftDay: number): ForecastInput => ({
     series: { startMs: START, stepMs: H, values: hourly(days, (d) => (d < shiftDay ? 100 : 300)) },

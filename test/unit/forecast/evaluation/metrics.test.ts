@@ -38,6 +38,9 @@ describe('forecast metrics (hand-computed)', () => {
         .reduce((a, b) => a + b) / 4;
     expect(m.pinballKw).toBeCloseTo(expected, 12);
     expect(m.coverageP10P90).toBe(0.5);
+    // PV at night: a band of exactly 0 covers an actual of 0 (standby negatives are set to 0 in data quality).
+    const night = pointMetrics([{ actual: 0, p10: 0, p50: 0, p90: 0 }, { actual: 0, p10: 0, p50: 0.1, p90: 0.2 }], { nearZeroKw: 0.5, maseScaleKw: 1 });
+    expect(night.coverageP10P90).toBe(1);
   });
 
   it('nMAE falls back to the largest actual without a capacity; empty input gives NaN, not 0', () => {
