@@ -2,7 +2,8 @@ import type { ForecastInput, WeatherInputs } from '../../types.js';
 import { CALENDAR_FEATURE_COUNT, calendarFeatures } from './calendar.js';
 import { fitStandardScaler, scaleSeries, type StandardScaler } from './scaling.js';
 import { solarClearSkyFraction } from './solar.js';
-import { forwardFill, seasonalLagIndex } from './windowing.js';
+import { DateTime } from 'luxon';
+import { forwardFill, localClockIndex, seasonalLagIndex, utcOffsetsMs } from './windowing.js';
 import { forecastFeatureCount, forecastFeaturesFor, writeForecastFeatures, type ForecastFeature, type ForecastFeatureContext } from './weatherForecastFeatures.js';
 import type { ForecastTarget } from '../../../contract/index.js';
 import type { PvArray } from '../../features/solar.js';
@@ -40,6 +41,11 @@ export interface FeatureSpec {
   solar: { latitude: number; longitude: number } | undefined;
   /** Time of year (sin/cos) per target step (LstmHyperparameters.seasonOfYear); absent in older models. */
   seasonOfYear?: boolean;
+  /**
+   * Same-hour lags on the local clock (load: people keep the clock, not UTC, so the week after a DST change
+   * would otherwise read last week an hour off); absent in older models: UTC lags.
+   */
+  localClockLags?: boolean;
   /** Weather-forecast inputs per target step, and the source they came from; absent: the model needs none. */
   weatherForecast?: { features: ForecastFeature[]; source: string; pvArray?: PvArray; turbine?: Turbine };
 }
@@ -86,6 +92,8 @@ export interface PreparedSeries {
   solar: Float32Array | undefined;
   /** The weather forecast the target steps read, when the spec asks for one. */
   forecast: ForecastFeatureContext | undefined;
+  /** UTC offset of every step through the last target, when the spec's lags keep the local clock. */
+  utcOffsetsMs: Float64Array | undefined;
 }
 
 /**
@@ -135,6 +143,9 @@ export function prepareSeries(
       spec.weatherForecast && input.weatherForecast
         ? { table: input.weatherForecast, features: spec.weatherForecast.features, position: spec.solar, pvArray: spec.weatherForecast.pvArray, turbine: spec.weatherForecast.turbine }
         : undefined,
+    utcOffsetsMs: spec.localClockLags
+      ? utcOffsetsMs(series.startMs, series.stepMs, Math.max(length, timeToIndex), (ms) => DateTime.fromMillis(ms, { zone: context.timeZone }).offset * 60_000)
+      : undefined,
   };
 }
 
@@ -205,9 +216,9 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
     // samples of the daily and weekly shape instead of one, which averages out a single odd day.
     const dayLag = seasonalLagIndex(target, origin, spec.daySteps);
     const weekLag = seasonalLagIndex(target, origin, spec.weekSteps);
-    for (const index of [dayLag, dayLag - spec.daySteps, dayLag - 2 * spec.daySteps, weekLag, weekLag - spec.weekSteps]) {
-      s = writeLag(prep, index, out.targetSteps, s);
-    }
+    const local = (index: number, periodSteps: number) => localClockIndex(target, index, origin, periodSteps, prep.stepMs, prep.utcOffsetsMs);
+    for (const index of [dayLag, dayLag - spec.daySteps, dayLag - 2 * spec.daySteps]) s = writeLag(prep, local(index, spec.daySteps), out.targetSteps, s);
+    for (const index of [weekLag, weekLag - spec.weekSteps]) s = writeLag(prep, local(index, spec.weekSteps), out.targetSteps, s);
     s += forecastFeatureCount(spec.weatherForecast?.features ?? []);
   }
   if (!spec.weatherForecast) return 0;

@@ -20,7 +20,7 @@ import {
 } from './features.js';
 import { buildEnsemble } from './network.js';
 import {
-  epochsFor,
+  trainingPlan,
   resolveHyperparameters,
   type LstmHyperparameters,
   type LstmOptions,
@@ -33,6 +33,7 @@ import { scaleSeries, unscaleValue } from './scaling.js';
 import { WEIGHTS_FILE_NAME, deserialiseNetwork, serialiseNetwork, type SerialisedNetwork } from './serialise.js';
 import { trainNetwork } from './train.js';
 import { trainingOrigins } from './windowing.js';
+import { clearSkyGhiAt } from '../../features/solar.js';
 import type { ForecastTarget } from '../../../contract/index.js';
 import { DEFAULT_QUALITY, findLevelShifts, type LevelShift } from '../../data/quality.js';
 import { endMs, sliceInput } from '../../data/series.js';
@@ -117,7 +118,8 @@ export class LstmForecaster implements TrainableForecaster {
     }
 
     // The budget counts every window, held-out ones too: a year of hourly data gets 12 epochs, three years 4.
-    const epochs = warm ? hp.warmStartEpochs : epochsFor(hp, origins.length);
+    const plan = warm ? { epochs: hp.warmStartEpochs, members: 1 } : trainingPlan(hp, origins.length);
+    const epochs = plan.epochs;
     const split = splitForCalibration(origins, hp.horizonSteps);
     const scaledRaw = scaleSeries(input.series.values, scalers.target);
     const buildWindows = (list: readonly number[]) => {
@@ -140,7 +142,7 @@ export class LstmForecaster implements TrainableForecaster {
       horizonSteps: hp.horizonSteps,
       stepFeatures: stepFeatureCount(spec),
     };
-    const ensemble = warm ? { members: [previous.model], combined: previous.model } : buildEnsemble(shape, { hiddenUnits: hp.hiddenUnits, decoderUnits: hp.decoderUnits, seed: hp.seed }, hp.ensembleSize);
+    const ensemble = warm ? { members: [previous.model], combined: previous.model } : buildEnsemble(shape, { hiddenUnits: hp.hiddenUnits, decoderUnits: hp.decoderUnits, seed: hp.seed }, plan.members);
     const model = ensemble.combined;
     const trainingSet = {
       count: origins.length,
@@ -201,6 +203,7 @@ export class LstmForecaster implements TrainableForecaster {
       aborted: result.aborted,
       durationMs: Date.now() - startMs,
       tfBackend: backend.tfBackendName,
+      ...(ensemble.members.length > 1 ? { members: ensemble.members.length } : {}),
       ...(levelShift ? { levelShift: { at: new Date(levelShift.atMs).toISOString(), ratio: Number(levelShift.ratio.toFixed(3)) } } : {}),
     };
     this.logger.info(training, result.aborted ? 'LSTM training aborted; keeping the weights learned so far' : 'LSTM trained');
@@ -309,7 +312,16 @@ export class LstmForecaster implements TrainableForecaster {
       const [p10, p50, p90] = [values[o]! - shiftLo, values[o + 1]!, values[o + 2]! + shiftHi].map((v) =>
         Math.max(floorKw, unscaleValue(v, metadata.scalers.target)),
       ) as [number, number, number];
-      out.timesMs.push(request.firstTargetMs + h * series.stepMs);
+      const timeMs = request.firstTargetMs + h * series.stepMs;
+      out.timesMs.push(timeMs);
+      if (spec.solar && sunDownThroughout(timeMs, series.stepMs, spec.solar)) {
+        // A step the sun never reaches produces nothing: 0 with a band of 0 (standby draw is set to 0 in
+        // data quality), not the network's small positive night output.
+        out.p10.push(0);
+        out.p50.push(0);
+        out.p90.push(0);
+        continue;
+      }
       // Float32 softplus can round a tiny spread to 0: p10 ≤ p50 ≤ p90 still holds, made explicit here.
       out.p50.push(p50);
       out.p10.push(Math.min(p10, p50));
@@ -404,8 +416,14 @@ function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureS
     weatherChannels: hasWeather ? [weatherChannel] : [],
     solar,
     ...(hp.seasonOfYear && trainingSpanMs(series, hp) >= MIN_SEASON_HISTORY_MS ? { seasonOfYear: true } : {}),
+    ...(context.target === 'load' ? { localClockLags: true } : {}),
     ...(forecastFeatures.length > 0 && input.weatherForecast ? { weatherForecast: { features: forecastFeatures, source: input.weatherForecast.source, ...site } } : {}),
   };
+}
+
+/** The sun is below the horizon at the start, middle and end of the step. */
+function sunDownThroughout(startMs: number, stepMs: number, at: { latitude: number; longitude: number }): boolean {
+  return [0, 0.5, 1].every((f) => clearSkyGhiAt(startMs + f * stepMs, at.latitude, at.longitude) === 0);
 }
 
 /**
@@ -414,10 +432,16 @@ function featureSpecFor(input: ForecastInput, hp: LstmHyperparameters): FeatureS
  */
 const MIN_SEASON_HISTORY_MS = 2 * 365 * DAY_MS;
 
-/** How much history a fit trains on: the whole series, or the last maxTrainingSamples steps of it. */
+/**
+ * How much history a fit trains on: from the first observed step of the whole series, or of its last
+ * maxTrainingSamples steps. Leading gaps don't count: a five-week-old site read over FORECAST_HISTORY_DAYS
+ * is five weeks, not five years (it got the time of year as a feature, and lost to the week-old naive).
+ */
 function trainingSpanMs(series: ForecastInput['series'], hp: LstmHyperparameters): number {
-  const steps = hp.maxTrainingSamples > 0 ? Math.min(series.values.length, hp.maxTrainingSamples) : series.values.length;
-  return steps * series.stepMs;
+  const n = series.values.length;
+  let first = hp.maxTrainingSamples > 0 ? Math.max(0, n - hp.maxTrainingSamples) : 0;
+  while (first < n && !Number.isFinite(series.values[first]!)) first++;
+  return (n - first) * series.stepMs;
 }
 
 /** Target steps among the first `steps` whose weather-forecast flag is set (the last feature of a step). */

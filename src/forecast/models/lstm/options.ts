@@ -78,6 +78,8 @@ export interface TrainingSummary {
   aborted: boolean;
   durationMs: number;
   tfBackend: string;
+  /** Networks trained and averaged (more than ensembleSize when a short history's budget went to seeds). */
+  members?: number;
   /** Set when the history was cut or scaled at a level shift (ISO-8601 and the step's ratio). */
   levelShift?: { at: string; ratio: number };
 }
@@ -112,6 +114,22 @@ export function resolveHyperparameters(options: Partial<LstmHyperparameters>): L
 
 const MIN_AUTO_EPOCHS = 3;
 const MAX_AUTO_EPOCHS = 30;
+
+/**
+ * With epochs from the budget, a short history (under ~5 months of hourly windows) would get more than this
+ * many passes and overfit them; the budget then trains more seeds of fewer epochs each instead, averaged.
+ * Measured on the demo's simulated fleet (5 weeks to train on, 7 windows of 7 days): 30 epochs × 1 seed
+ * averaged MAE 72.9 kW, 15 × 1 70.1, 15 × 2 66.7 (the week-old naive 78.9).
+ */
+export const MAX_EPOCHS_PER_MEMBER = 15;
+
+/** How a fit spends its budget: epochs per network and networks (seeds) trained and averaged. */
+export function trainingPlan(hp: Pick<LstmHyperparameters, 'epochs' | 'trainingBudgetSamples' | 'ensembleSize'>, samples: number): { epochs: number; members: number } {
+  const epochs = epochsFor(hp, samples);
+  if (hp.epochs > 0 || hp.ensembleSize > 1 || epochs <= MAX_EPOCHS_PER_MEMBER) return { epochs, members: hp.ensembleSize };
+  const members = Math.ceil(epochs / MAX_EPOCHS_PER_MEMBER);
+  return { epochs: Math.round(epochs / members), members };
+}
 
 /** Epochs of a fit on `samples` windows: the explicit setting, or the budget spread over the windows. */
 export function epochsFor(hp: Pick<LstmHyperparameters, 'epochs' | 'trainingBudgetSamples'>, samples: number): number {

@@ -75,3 +75,31 @@ export function trainingOrigins(missing: Uint8Array, rules: OriginRules): number
   }
   return origins;
 }
+
+/**
+ * UTC offset (ms) of each step start [0, count), for lags on the local clock. Looked up once a day and
+ * per step only on days whose offset changes (luxon per step is the costly part).
+ */
+export function utcOffsetsMs(startMs: number, stepMs: number, count: number, offsetAtMs: (ms: number) => number): Float64Array {
+  const out = new Float64Array(count);
+  const perDay = Math.max(1, Math.round(86_400_000 / stepMs));
+  for (let day = 0; day < count; day += perDay) {
+    const end = Math.min(count, day + perDay);
+    const first = offsetAtMs(startMs + day * stepMs);
+    const last = offsetAtMs(startMs + (end - 1) * stepMs);
+    for (let i = day; i < end; i++) out[i] = first === last || i === day ? first : i === end - 1 ? last : offsetAtMs(startMs + i * stepMs);
+  }
+  return out;
+}
+
+/**
+ * `utcIndex` (a whole number of periods before `targetIndex`) moved to the same local clock time as the
+ * target: across a DST change, the same hour last week is one step earlier or later. Never later than
+ * `lastObservedIndex` (one more period back instead). Without offsets, `utcIndex` itself.
+ */
+export function localClockIndex(targetIndex: number, utcIndex: number, lastObservedIndex: number, periodSteps: number, stepMs: number, offsetsMs: Float64Array | undefined): number {
+  if (!offsetsMs || utcIndex < 0 || targetIndex >= offsetsMs.length) return utcIndex;
+  const shifted = utcIndex + Math.round((offsetsMs[targetIndex]! - offsetsMs[utcIndex]!) / stepMs);
+  if (shifted <= lastObservedIndex) return shifted;
+  return localClockIndex(targetIndex, utcIndex - periodSteps, lastObservedIndex, periodSteps, stepMs, offsetsMs);
+}

@@ -8,7 +8,7 @@ import { createRng } from '../../../../../src/forecast/models/lstm/random.js';
 import { fitStandardScaler, scaleSeries, unscaleValue } from '../../../../../src/forecast/models/lstm/scaling.js';
 import { forwardFill, seasonalLagIndex, trainingOrigins } from '../../../../../src/forecast/models/lstm/windowing.js';
 import { calendarFeatures } from '../../../../../src/forecast/models/lstm/calendar.js';
-import { epochsFor } from '../../../../../src/forecast/models/lstm/options.js';
+import { epochsFor, trainingPlan } from '../../../../../src/forecast/models/lstm/options.js';
 import type { ForecastInput, ForecastRequest, QuantileForecast } from '../../../../../src/forecast/types.js';
 
 const HOUR_MS = 3_600_000;
@@ -113,6 +113,27 @@ describe('LSTM training budget', () => {
     expect(epochsFor(budget, 1000)).toBe(30); // six weeks: 105, at most 30
     expect(epochsFor({ ...budget, epochs: 5 }, 1000)).toBe(5);
     expect(() => new LstmForecaster({ epochs: -1 })).toThrow('epochs must be a whole number ≥ 0');
+  });
+
+  it('counts history from the first observation: five weeks after years of gaps get no time of year', { timeout: 60_000 }, async () => {
+    const young = syntheticLoad(5, 11);
+    const gapSteps = 3 * 365 * 24;
+    const values = new Float64Array(gapSteps + young.series.values.length).fill(Number.NaN);
+    values.set(young.series.values, gapSteps);
+    const padded: ForecastInput = { ...young, series: { ...young.series, startMs: young.series.startMs - gapSteps * HOUR_MS, values } };
+    const model = new LstmForecaster({ ...SMALL, epochs: 1 });
+    await model.fit(padded);
+    const saved = await model.save();
+    expect(saved.metadata.featureSpec.seasonOfYear).toBeUndefined();
+  });
+
+  it('a short history spends more than 15 epochs of budget on more seeds instead; set epochs or ensembles are kept', () => {
+    const auto = { epochs: 0, trainingBudgetSamples: 105_120, ensembleSize: 1 };
+    expect(trainingPlan(auto, 8760)).toEqual({ epochs: 12, members: 1 });
+    expect(trainingPlan(auto, 1000)).toEqual({ epochs: 15, members: 2 }); // 30 epochs' worth
+    expect(trainingPlan(auto, 5000)).toEqual({ epochs: 11, members: 2 }); // 21 → 2 × 10.5
+    expect(trainingPlan({ ...auto, epochs: 30 }, 1000)).toEqual({ epochs: 30, members: 1 });
+    expect(trainingPlan({ ...auto, ensembleSize: 3 }, 1000)).toEqual({ epochs: 30, members: 3 });
   });
 });
 
