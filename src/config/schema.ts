@@ -305,6 +305,19 @@ export const CONFIG_KEYS = {
     defaultText: '0.02',
     description: "How fast each forecast's P10–P90 band adapts to the serving model's scored misses (γ per scored hour of adaptive conformal inference): after every scored step each half of the band is widened if the actual fell beyond that edge, narrowed a little if not, so over time 10 % fall below P10 and 10 % above P90. P50 is untouched; the factors are stored with each point (band_scale_lower/upper).",
   },
+  FORECAST_DRIFT_MARGIN: {
+    schema: z.coerce.number().min(0).max(10).default(0.25),
+    allowed: 'number 0–10 (0: off)',
+    defaultText: '0.25',
+    description:
+      "Drift-triggered retrain: when a serving model's scored day-ahead error (leads 14–38 h, as validated) over the last FORECAST_DRIFT_DAYS exceeds its validation MAE by this fraction, its series is retrained at once instead of at the next retrain run, and why is recorded (GET /api/v1/models: lastDrift). Judged after each forecast run's scoring, on at least 3 days of scores of that model.",
+  },
+  FORECAST_DRIFT_DAYS: {
+    schema: z.coerce.number().int().min(3).max(60).default(7),
+    allowed: 'integer 3–60',
+    defaultText: '7',
+    description: 'Days of scored forecasts (forecast_error) the drift check compares with the validation MAE.',
+  },
   FORECAST_RESOLUTION_MINUTES: {
     schema: z.enum(['15', '30', '60']).default('60').transform(Number),
     allowed: '15, 30, 60',
@@ -506,6 +519,7 @@ function toConfig(c: Parsed) {
       historyDays: c.FORECAST_HISTORY_DAYS,
       validationDays: c.FORECAST_VALIDATION_DAYS,
       bandAdaptation: c.FORECAST_BAND_ADAPTATION,
+      drift: { margin: c.FORECAST_DRIFT_MARGIN, days: c.FORECAST_DRIFT_DAYS },
       resolutionMinutes: c.FORECAST_RESOLUTION_MINUTES as 15 | 30 | 60,
       feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,

@@ -10,6 +10,7 @@ import { loadTargetSeries, loadWeather } from './data/fromStore.js';
 import { sliceInput, valueAt } from './data/series.js';
 import { UNSCALED, adaptBandScale, gammaPerStep, scaleBand, type BandScale, type ScoredStep } from './evaluation/adaptiveBands.js';
 import { nearZeroKwFor } from './evaluation/metrics.js';
+import { judgeDrift, type DriftVerdict } from './evaluation/drift.js';
 import { baselinesFor, defaultBaselineFor, MIN_TRAINING_DAYS, modelFor, type TrainedModelOptions } from './presets.js';
 import { decidePromotion, servingName, type Serving } from './registry/promotion.js';
 import { ModelRegistry, type SeriesRef } from './registry/registry.js';
@@ -353,6 +354,29 @@ export class ForecastService {
     await stores.forecasts.writeForecastErrors(points);
     logger.info({ series: ref, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), issues: issues.size, points: points.length }, 'forecasts scored');
     return points;
+  }
+
+  /**
+   * Has the serving model drifted? Its scored day-ahead error over the last FORECAST_DRIFT_DAYS (issues made
+   * since it was created) against its validation MAE (src/forecast/evaluation/drift.ts). A drift is recorded
+   * in the registry (GET /api/v1/models: lastDrift); the caller retrains. Undefined when a baseline serves.
+   */
+  async checkDrift(ref: SeriesRef): Promise<DriftVerdict | undefined> {
+    const serving = (await this.d.registry.serving(ref)).serving;
+    if (serving?.kind !== 'model') return undefined;
+    const meta = await this.d.registry.metadata(ref, serving.version);
+    const model = servingName(serving);
+    const nowMs = this.now();
+    const { margin, days } = this.d.config.drift;
+    const fromMs = Math.max(Date.parse(meta.createdAt), nowMs - days * DAY_MS);
+    const scores = (await this.d.stores.forecasts.readForecastErrors({ ...ref, fromMs, toMs: nowMs })).filter((p) => p.model === model && p.issuedAtMs >= Date.parse(meta.createdAt));
+    const lastTrainedMs = Math.max(...(await this.d.registry.versions(ref)).map((v) => Date.parse(v.createdAt)));
+    const verdict = judgeDrift(scores, meta.validation.model.maeKw, model, { margin, days, nowMs, lastTrainedMs });
+    if (verdict.drifted) {
+      await this.d.registry.recordDrift(ref, { at: new Date(nowMs).toISOString(), model, liveMaeKw: verdict.liveMaeKw, validationMaeKw: verdict.validationMaeKw, reason: verdict.reason });
+      this.d.logger.warn({ series: ref, model, liveMaeKw: verdict.liveMaeKw, validationMaeKw: verdict.validationMaeKw, days: verdict.days }, verdict.reason);
+    }
+    return verdict;
   }
 
   /** What forecast() would have seen if issued at `issuedAtMs`: the history before it, bad values masked. */

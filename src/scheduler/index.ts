@@ -1,6 +1,6 @@
 import type { ForecastConfig } from '../config/index.js';
 import type { Logger } from '../common/logger.js';
-import type { ForecastService } from '../forecast/index.js';
+import type { ForecastService, SeriesRef } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
 import type { CronJob } from './cronJob.js';
 import { ForecastJob } from './forecastJob.js';
@@ -39,7 +39,9 @@ export function startScheduler(config: ForecastConfig, service: ForecastService,
   const { dispatch, metrics } = hooks;
   if (dispatch) metrics?.track('dispatch');
   const afterForecast = dispatch && metrics ? () => metrics.observe('dispatch', dispatch) : dispatch;
-  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, afterForecast), new RetrainJob(config.retrainCron, service, locks, log)];
+  const retrain = new RetrainJob(config.retrainCron, service, locks, log);
+  const onDrift = config.drift.margin > 0 ? (series: SeriesRef[]) => retrain.retrainSoon(series) : undefined;
+  const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, afterForecast, onDrift), retrain];
   if (hooks.weatherForecasts) jobs.push(new WeatherForecastJob(hooks.weatherForecasts, log));
   for (const job of jobs) {
     if (metrics) job.measureWith(metrics);

@@ -164,6 +164,51 @@ describe('scheduled forecasting against the real InfluxDB', () => {
   });
 });
 
+describe('drift-triggered retrain', () => {
+  it('a serving model whose scored day-ahead error is twice its validation MAE is retrained at once, and why is recorded', async () => {
+    const ref = { site: 'town', feeder: 'all', target: 'load' } as const;
+    const registry = new ModelRegistry(modelsDir);
+    const meta = (await registry.versions(ref)).at(-1)!;
+    await registry.setServing(ref, { kind: 'model', version: meta.version }, 'manual', 'test: the LSTM serves', nowMs);
+    const model = `lstm@${meta.version}`;
+    const maeKw = meta.validation.model.maeKw;
+    const createdMs = Date.parse(meta.createdAt);
+    const laterMs = createdMs + 60 * HOUR;
+    // Issues every 12 h since the model was made, scored at leads 14–38 h (up to now) with twice its validation MAE.
+    const points = [];
+    for (let issuedAtMs = createdMs; issuedAtMs < laterMs; issuedAtMs += 12 * HOUR) {
+      const firstStepMs = Math.ceil(issuedAtMs / HOUR) * HOUR;
+      for (let lead = 14; lead <= 38; lead++) {
+        const timeMs = firstStepMs + lead * HOUR;
+        if (timeMs + HOUR > laterMs) break;
+        points.push({ ...ref, model, issuedAtMs, timeMs, actualKw: 100, p50Kw: 100 + 2 * maeKw, errorKw: 2 * maeKw, absErrorKw: 2 * maeKw, inBand: 0 as const, pinballKw: maeKw });
+      }
+    }
+    await stores.forecasts.writeForecastErrors(points);
+    const drifting = new ForecastService({ ...deps, now: () => laterMs });
+    const verdict = (await drifting.checkDrift(ref))!;
+    expect(verdict.drifted, verdict.reason).toBe(true);
+    expect(verdict.liveMaeKw / maeKw).toBeCloseTo(2, 3);
+    expect(verdict.days).toBeGreaterThanOrEqual(3);
+    expect((await registry.serving(ref)).lastDrift).toMatchObject({ model, reason: expect.stringMatching(/is 2\.00× its validation MAE .*retraining now/) });
+
+    // The forecast job finds it after scoring and hands it to the retrain job, which trains it now.
+    const before = (await registry.versions(ref)).length;
+    const retrain = new RetrainJob('0 3 * * *', drifting, stores.locks, silentLogger);
+    const handed: string[] = [];
+    const job = new ForecastJob('5 * * * *', drifting, silentLogger, undefined, (series) => {
+      handed.push(...series.map((s) => `${s.site}/${s.feeder}/${s.target}`));
+      retrain.retrainSoon(series);
+    });
+    await job.runOnce();
+    expect(handed).toEqual(['town/all/load']);
+    await retrain.pendingDriftRetrain;
+    expect((await registry.versions(ref)).length).toBe(before + 1);
+    // A day has not passed since that fit: the drift (same scores) no longer retrains.
+    expect((await new ForecastService({ ...deps, now: () => laterMs + HOUR }).checkDrift(ref))?.drifted ?? false).toBe(false);
+  }, 180_000);
+});
+
 describe('15-minute resolution and feeder-level series', () => {
   it('forecasts every feeder and the site total at 15-minute steps, 48 h ahead', async () => {
     const config = loadConfig({ INFLUX_URL: influxd.url, INFLUX_DATABASE: 'quarter', MODELS_DIR: modelsDir, FORECAST_RESOLUTION_MINUTES: '15', FORECAST_LEVELS: 'site,feeder' });

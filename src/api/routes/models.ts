@@ -60,6 +60,10 @@ export const modelSeriesSchema = z
       .object({ at: isoTime, used: z.string(), reason: z.string() })
       .nullable()
       .openapi({ description: 'The latest forecast the serving model could not make (no weather forecast covered it), what forecast instead and why; null: none.' }),
+    lastDrift: z
+      .object({ at: isoTime, model: z.string(), liveMaeKw: z.number(), validationMaeKw: z.number(), reason: z.string() })
+      .nullable()
+      .openapi({ description: "The latest drift-triggered retrain: the serving model's scored day-ahead MAE (leads 14–38 h, last FORECAST_DRIFT_DAYS) was more than FORECAST_DRIFT_MARGIN above its validation MAE; null: none." }),
     models: z.array(modelSummarySchema),
     degraded: z
       .number()
@@ -132,6 +136,7 @@ export function modelRoutes(routes: ApiRoutes, d: ApiDependencies): void {
           serving: state.serving ? servingName(state.serving) : null,
           lastDecision: last ? { at: last.at, action: last.action, serving: servingName(last.serving), reason: last.reason } : null,
           lastFallback: state.lastFallback ?? null,
+          lastDrift: state.lastDrift ?? null,
           models: versions.map((m) => ({
             id: modelId(series, m.version),
             version: m.version,

@@ -32,6 +32,17 @@ export interface ServingState {
   history: { at: string; action: 'promote' | 'keep' | 'rollback' | 'manual'; serving: Serving; reason: string }[];
   /** The latest forecast the serving model could not make (no weather forecast), what made it instead and why. */
   lastFallback?: FallbackRecord;
+  /** The latest drift-triggered retrain: when, and the scored error that triggered it. */
+  lastDrift?: DriftRecord;
+}
+
+export interface DriftRecord {
+  at: string;
+  /** The serving model whose scored error drifted. */
+  model: string;
+  liveMaeKw: number;
+  validationMaeKw: number;
+  reason: string;
 }
 
 export interface FallbackRecord {
@@ -123,6 +134,12 @@ export class ModelRegistry {
   async recordFallback(s: SeriesRef, record: FallbackRecord): Promise<void> {
     const state = await this.serving(s);
     state.lastFallback = record;
+    await this.writeState(s, state);
+  }
+
+  async recordDrift(s: SeriesRef, record: DriftRecord): Promise<void> {
+    const state = await this.serving(s);
+    state.lastDrift = record;
     await this.writeState(s, state);
   }
 
