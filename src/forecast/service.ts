@@ -364,13 +364,14 @@ export class ForecastService {
   async checkDrift(ref: SeriesRef): Promise<DriftVerdict | undefined> {
     const serving = (await this.d.registry.serving(ref)).serving;
     if (serving?.kind !== 'model') return undefined;
-    const meta = await this.d.registry.metadata(ref, serving.version);
+    const versions = await this.d.registry.versions(ref);
+    const meta = versions.find((v) => v.version === serving.version) ?? (await this.d.registry.metadata(ref, serving.version));
     const model = servingName(serving);
     const nowMs = this.now();
     const { margin, days } = this.d.config.drift;
     const fromMs = Math.max(Date.parse(meta.createdAt), nowMs - days * DAY_MS);
     const scores = (await this.d.stores.forecasts.readForecastErrors({ ...ref, fromMs, toMs: nowMs })).filter((p) => p.model === model && p.issuedAtMs >= Date.parse(meta.createdAt));
-    const lastTrainedMs = Math.max(...(await this.d.registry.versions(ref)).map((v) => Date.parse(v.createdAt)));
+    const lastTrainedMs = Math.max(...versions.map((v) => Date.parse(v.createdAt)));
     const verdict = judgeDrift(scores, meta.validation.model.maeKw, model, { margin, days, nowMs, lastTrainedMs });
     if (verdict.drifted) {
       await this.d.registry.recordDrift(ref, { at: new Date(nowMs).toISOString(), model, liveMaeKw: verdict.liveMaeKw, validationMaeKw: verdict.validationMaeKw, reason: verdict.reason });
