@@ -34,3 +34,46 @@ export function calendarFeatures(
   }
   return out;
 }
+
+/** Days a holiday reaches out to the days around it (holidayProximity). */
+export const HOLIDAY_REACH_DAYS = 7;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Two features per step from its local date: how close the next holiday is and how close the last one was,
+ * (reach + 1 − days) / reach within HOLIDAY_REACH_DAYS, else 0 (the day before a holiday reads 1 and 0). Load
+ * drops on bridge days and between Christmas and New Year, days that are no holiday themselves: both
+ * features high is "between two holidays". Measured on OPSD DE (December 2019, docs/benchmarks.md).
+ */
+export function holidayProximity(startMs: number, stepMs: number, count: number, timeZone: string, holidays: readonly string[]): Float32Array {
+  const days = [...new Set(holidays)].map((d) => Date.parse(`${d}T00:00:00Z`) / DAY_MS).filter(Number.isFinite).sort((a, b) => a - b);
+  const out = new Float32Array(count * 2);
+  if (days.length === 0) return out;
+  let cachedDay = Number.NaN;
+  let before = 0;
+  let after = 0;
+  for (let i = 0; i < count; i++) {
+    const local = DateTime.fromMillis(startMs + i * stepMs, { zone: timeZone });
+    const day = Date.UTC(local.year, local.month - 1, local.day) / DAY_MS;
+    if (day !== cachedDay) {
+      cachedDay = day;
+      // First holiday after the day (binary search), and the one before that.
+      let lo = 0;
+      let hi = days.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (days[mid]! <= day) lo = mid + 1;
+        else hi = mid;
+      }
+      const next = days[lo];
+      const previous = days[lo - 1] === day ? days[lo - 2] : days[lo - 1];
+      const near = (distance: number | undefined) => (distance !== undefined && distance <= HOLIDAY_REACH_DAYS ? (HOLIDAY_REACH_DAYS + 1 - distance) / HOLIDAY_REACH_DAYS : 0);
+      before = near(next === undefined ? undefined : next - day);
+      after = near(previous === undefined ? undefined : day - previous);
+    }
+    out[i * 2] = before;
+    out[i * 2 + 1] = after;
+  }
+  return out;
+}

@@ -18,12 +18,41 @@ export const MIN_CALIBRATION_WINDOWS = 60;
  * Splits time-ordered window origins into training and calibration. Training windows whose targets
  * reach into the calibration period are dropped, so calibration only sees targets the model never saw.
  */
-export function splitForCalibration(origins: readonly number[], horizonSteps: number): { train: number[]; calibration: number[] } {
+export function splitForCalibration(
+  origins: readonly number[],
+  horizonSteps: number,
+  holdout: CalibrationHoldout = { kind: 'latest' },
+): { train: number[]; calibration: number[] } {
   const calibrationCount = Math.round(origins.length * CALIBRATION_FRACTION);
   if (calibrationCount < MIN_CALIBRATION_WINDOWS) return { train: [...origins], calibration: [] };
+  if (holdout.kind === 'interleaved') return interleavedSplit(origins, horizonSteps, holdout.blockSteps);
   const calibration = origins.slice(origins.length - calibrationCount);
   const firstCalibrationOrigin = calibration[0]!;
   return { train: origins.filter((o) => o + horizonSteps < firstCalibrationOrigin), calibration };
+}
+
+/**
+ * Where the calibration windows come from: the latest ones ('latest', so the model never trains on its
+ * most recent months), or one block of `blockSteps` (a week) in every INTERLEAVE_EVERY, counted back from the
+ * last origin and skipping the latest ones, so training reaches the issue time and calibration spans the seasons.
+ */
+export type CalibrationHoldout = { kind: 'latest' } | { kind: 'interleaved'; blockSteps: number };
+
+/** One block in this many is held out ('interleaved'), about CALIBRATION_FRACTION of the windows. */
+export const INTERLEAVE_EVERY = 7;
+/** Blocks counted from the last origin that are never held out ('interleaved'). */
+const LATEST_BLOCKS_TRAINED = 3;
+
+function interleavedSplit(origins: readonly number[], horizonSteps: number, blockSteps: number): { train: number[]; calibration: number[] } {
+  const last = origins[origins.length - 1]!;
+  const blockOf = (origin: number) => Math.floor((last - origin) / blockSteps);
+  const held = (origin: number) => blockOf(origin) % INTERLEAVE_EVERY === LATEST_BLOCKS_TRAINED;
+  const calibration = origins.filter(held);
+  // A training window whose targets reach into a held-out block is dropped: calibration sees only targets never trained on.
+  const heldStarts = [...new Set(calibration.map((o) => last - (blockOf(o) + 1) * blockSteps + 1))];
+  const reaches = (origin: number) => heldStarts.some((start) => origin < start && origin + horizonSteps >= start);
+  const train = origins.filter((o) => !held(o) && !reaches(o));
+  return { train, calibration };
 }
 
 /** The finite-sample conformal quantile: the ⌈(n+1)·level⌉-th smallest score. */

@@ -1,5 +1,5 @@
 import type { ForecastInput, WeatherInputs } from '../../types.js';
-import { CALENDAR_FEATURE_COUNT, calendarFeatures } from './calendar.js';
+import { CALENDAR_FEATURE_COUNT, calendarFeatures, holidayProximity } from './calendar.js';
 import { fitStandardScaler, scaleSeries, type StandardScaler } from './scaling.js';
 import { solarClearSkyFraction } from './solar.js';
 import { DateTime } from 'luxon';
@@ -13,8 +13,8 @@ import type { Turbine } from '../../features/wind.js';
  * Turns a series into the network's three inputs per sample (origin = last observed step):
  * - history [inputSteps, seq]: scaled value, missing flag, hour sin/cos, past weather (+ missing flag);
  * - context [2]: level at issue time, age of the last observation;
- * - targetSteps [horizonSteps, step]: lead, local calendar, clear-sky (PV), same hour yesterday and
- *   last week (each with a missing flag), and the weather forecast for the step as known at the issue
+ * - targetSteps [horizonSteps, step]: lead, local calendar, clear-sky (PV), time of year, holiday proximity
+ *   (load), same hour yesterday and last week (each with a missing flag), and the weather forecast for the step as known at the issue
  *   time (weatherForecastFeatures.ts) when the model has one. Long-range information lives here, not in the LSTM, so the
  *   recurrent window stays short and cheap.
  */
@@ -46,9 +46,19 @@ export interface FeatureSpec {
    * would otherwise read last week an hour off); absent in older models: UTC lags.
    */
   localClockLags?: boolean;
+  /**
+   * The network predicts each target step as a correction to a seasonal reference (scaled units): the same
+   * hour a week back ('week'), or the mean of the same hour a day and a week back ('dayAndWeek'), on the
+   * lags' clock. Absent in older models: the level itself.
+   */
+  residualOn?: ResidualReference;
+  /** How close the next and the last holiday are, per target step (calendar.ts holidayProximity); absent in older models. */
+  holidayProximity?: boolean;
   /** Weather-forecast inputs per target step, and the source they came from; absent: the model needs none. */
   weatherForecast?: { features: ForecastFeature[]; source: string; pvArray?: PvArray; turbine?: Turbine };
 }
+
+export type ResidualReference = 'week' | 'dayAndWeek';
 
 export interface FeatureScalers {
   target: StandardScaler;
@@ -65,7 +75,7 @@ export function historyFeatureCount(spec: FeatureSpec): number {
 export const SEASONAL_LAGS = 5;
 
 export function stepFeatureCount(spec: FeatureSpec): number {
-  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + (spec.seasonOfYear ? 2 : 0) + 2 * SEASONAL_LAGS + forecastFeatureCount(spec.weatherForecast?.features ?? []);
+  return 1 + CALENDAR_FEATURE_COUNT + (spec.solar ? 1 : 0) + (spec.seasonOfYear ? 2 : 0) + (spec.holidayProximity ? 2 : 0) + 2 * SEASONAL_LAGS + forecastFeatureCount(spec.weatherForecast?.features ?? []);
 }
 
 export function fitFeatureScalers(input: ForecastInput, spec: FeatureSpec): FeatureScalers {
@@ -90,6 +100,8 @@ export interface PreparedSeries {
   timeFromIndex: number;
   calendar: Float32Array;
   solar: Float32Array | undefined;
+  /** Two per step over the same range as the calendar, when the spec asks for them. */
+  holidayProximity: Float32Array | undefined;
   /** The weather forecast the target steps read, when the spec asks for one. */
   forecast: ForecastFeatureContext | undefined;
   /** UTC offset of every step through the last target, when the spec's lags keep the local clock. */
@@ -139,6 +151,7 @@ export function prepareSeries(
     timeFromIndex: from,
     calendar: calendarFeatures(fromMs, series.stepMs, count, context.timeZone, context.holidays),
     solar: spec.solar ? solarClearSkyFraction(fromMs, series.stepMs, count, spec.solar.latitude, spec.solar.longitude) : undefined,
+    holidayProximity: spec.holidayProximity ? holidayProximity(fromMs, series.stepMs, count, context.timeZone, context.holidays) : undefined,
     forecast:
       spec.weatherForecast && input.weatherForecast
         ? { table: input.weatherForecast, features: spec.weatherForecast.features, position: spec.solar, pvArray: spec.weatherForecast.pvArray, turbine: spec.weatherForecast.turbine }
@@ -154,6 +167,8 @@ export interface SampleBuffers {
   history: Float32Array;
   context: Float32Array;
   targetSteps: Float32Array;
+  /** [sample, step]: the scaled reference each step's output is added to (0 without spec.residualOn). */
+  reference: Float32Array;
 }
 
 export function allocateSamples(spec: FeatureSpec, count: number): SampleBuffers {
@@ -161,6 +176,7 @@ export function allocateSamples(spec: FeatureSpec, count: number): SampleBuffers
     history: new Float32Array(count * spec.inputSteps * historyFeatureCount(spec)),
     context: new Float32Array(count * CONTEXT_FEATURE_COUNT),
     targetSteps: new Float32Array(count * spec.horizonSteps * stepFeatureCount(spec)),
+    reference: new Float32Array(count * spec.horizonSteps),
   };
 }
 
@@ -212,6 +228,10 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
       out.targetSteps[s++] = Math.sin(angle);
       out.targetSteps[s++] = Math.cos(angle);
     }
+    if (prep.holidayProximity) {
+      out.targetSteps[s++] = prep.holidayProximity[t * 2]!;
+      out.targetSteps[s++] = prep.holidayProximity[t * 2 + 1]!;
+    }
     // The same hour on the three latest observed days and in the two latest observed weeks: a few
     // samples of the daily and weekly shape instead of one, which averages out a single odd day.
     const dayLag = seasonalLagIndex(target, origin, spec.daySteps);
@@ -219,6 +239,7 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
     const local = (index: number, periodSteps: number) => localClockIndex(target, index, origin, periodSteps, prep.stepMs, prep.utcOffsetsMs);
     for (const index of [dayLag, dayLag - spec.daySteps, dayLag - 2 * spec.daySteps]) s = writeLag(prep, local(index, spec.daySteps), out.targetSteps, s);
     for (const index of [weekLag, weekLag - spec.weekSteps]) s = writeLag(prep, local(index, spec.weekSteps), out.targetSteps, s);
+    if (spec.residualOn) out.reference[slot * horizonSteps + h] = referenceValue(prep, spec.residualOn, local(dayLag, spec.daySteps), local(weekLag, spec.weekSteps), origin);
     s += forecastFeatureCount(spec.weatherForecast?.features ?? []);
   }
   if (!spec.weatherForecast) return 0;
@@ -233,6 +254,15 @@ export function writeSample(prep: PreparedSeries, spec: FeatureSpec, origin: num
   return writeForecastFeatures(prep.forecast, asOfMs, firstTargetMs, prep.stepMs, horizonSteps, out.targetSteps, at, sf);
 }
 
+/**
+ * A step's seasonal reference from the gap-filled scaled series (a gap reads the value before it, which is
+ * what a seasonal naive would say too); before the series starts, the level at the origin.
+ */
+function referenceValue(prep: PreparedSeries, on: ResidualReference, dayIndex: number, weekIndex: number, origin: number): number {
+  const at = (index: number) => (index >= 0 ? prep.value[index]! : origin >= 0 ? prep.value[origin]! : 0);
+  return on === 'week' ? at(weekIndex) : (at(dayIndex) + at(weekIndex)) / 2;
+}
+
 function writeLag(prep: PreparedSeries, index: number, out: Float32Array, at: number): number {
   if (index < 0) {
     out[at] = 0;
@@ -244,7 +274,10 @@ function writeLag(prep: PreparedSeries, index: number, out: Float32Array, at: nu
   return at + 2;
 }
 
-/** Scaled targets after `origin` (0 where missing) and the mask that keeps those out of the loss. */
+/**
+ * Scaled targets after `origin`, less the sample's reference (0 where missing), and the mask that keeps
+ * the missing ones out of the loss.
+ */
 export function writeTargets(
   scaledValues: Float64Array,
   origin: number,
@@ -252,12 +285,13 @@ export function writeTargets(
   targets: Float32Array,
   mask: Float32Array,
   slot: number,
+  reference: Float32Array,
 ): void {
   const o = slot * horizonSteps;
   for (let h = 0; h < horizonSteps; h++) {
     const v = scaledValues[origin + 1 + h]!;
     const observed = Number.isFinite(v);
-    targets[o + h] = observed ? v : 0;
+    targets[o + h] = observed ? v - reference[o + h]! : 0;
     mask[o + h] = observed ? 1 : 0;
   }
 }

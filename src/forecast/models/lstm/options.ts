@@ -1,5 +1,6 @@
 import { FORECAST_FEATURES, type ForecastFeature } from './weatherForecastFeatures.js';
 import type { TrainingRuntime } from '../../types.js';
+import type { ResidualReference } from './features.js';
 
 /** The numbers that define a model: saved with it, so a loaded model is rebuilt exactly. */
 export interface LstmHyperparameters {
@@ -20,7 +21,7 @@ export interface LstmHyperparameters {
   trainingBudgetSamples: number;
   /** Networks trained with different seeds and averaged (each gets the full epochs: cost × size). */
   ensembleSize: number;
-  /** Time of year (sin/cos) as a feature of every target step, when the fit has ≥ 2 years of history. */
+  /** Time of year (sin/cos) as a feature of every target step, when the fit has ≥ 18 months of history. */
   seasonOfYear: boolean;
   /** Read the input's weather forecast (when it has one) at every target step; false: ignore it. */
   useWeatherForecast: boolean;
@@ -28,6 +29,12 @@ export interface LstmHyperparameters {
   excludeWeatherFeatures: ForecastFeature[];
   batchSize: number;
   learningRate: number;
+  /**
+   * 'cosine': down to a tenth of learningRate over the fit (train.ts); 'constant'. Over the 21 peer- series
+   * side by side (docs/benchmarks.md) cosine was better on 10 and worse on 11, but below the peer on 17 against
+   * 16, 0.905× against 0.916×, and without constant's outlier (Tétouan zone 3: 4.70 % against 6.55 %).
+   */
+  learningRateSchedule: 'constant' | 'cosine';
   seed: number;
   /** Training skips a sample whose input window has more than this fraction missing. */
   maxMissingInputFraction: number;
@@ -43,6 +50,17 @@ export interface LstmHyperparameters {
    * is one, else the history before it scaled by the shift's ratio.
    */
   trainFromLevelShift: boolean;
+  /**
+   * Load only: predict a correction to a seasonal reference instead of the level ('week': the same hour a
+   * week back; 'dayAndWeek': the mean of the same hour a day and a week back); 'none': the level. Off: on 8
+   * peer- series (docs/benchmarks.md) 'week' was better on 4 and worse on 4, 'dayAndWeek' better on 4 and
+   * worse on 4 (AT +16 %, Tétouan zone 2 +10 %).
+   */
+  residualOn: 'none' | ResidualReference;
+  /** Load with holidays: how close the next and the last holiday are, at every target step. */
+  holidayProximity: boolean;
+  /** Band calibration windows: the latest ones, or a week in every seven (calibration.ts CalibrationHoldout). */
+  calibrationHoldout: 'latest' | 'interleaved';
 }
 
 export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
@@ -61,11 +79,15 @@ export const DEFAULT_LSTM_HYPERPARAMETERS: Readonly<LstmHyperparameters> = {
   excludeWeatherFeatures: [],
   batchSize: 64,
   learningRate: 0.003,
+  learningRateSchedule: 'cosine',
   seed: 42,
   maxMissingInputFraction: 0.25,
   maxTrainingSamples: 0,
   warmStartEpochs: 0,
   trainFromLevelShift: true,
+  residualOn: 'none',
+  holidayProximity: true,
+  calibrationHoldout: 'interleaved',
 };
 
 export type { EpochProgress } from '../../types.js';
@@ -92,16 +114,19 @@ export type LstmOptions = Partial<LstmHyperparameters> & LstmRuntimeOptions;
 export function resolveHyperparameters(options: Partial<LstmHyperparameters>): LstmHyperparameters {
   const defined = Object.fromEntries(Object.entries(options).filter(([key, v]) => v !== undefined && key in DEFAULT_LSTM_HYPERPARAMETERS));
   const merged: LstmHyperparameters = { ...DEFAULT_LSTM_HYPERPARAMETERS, ...defined };
-  for (const key of ['seasonOfYear', 'useWeatherForecast', 'trainFromLevelShift'] as const) {
+  for (const key of ['seasonOfYear', 'useWeatherForecast', 'trainFromLevelShift', 'holidayProximity'] as const) {
     if (typeof merged[key] !== 'boolean') throw new RangeError(`LSTM option ${key} must be true or false, got ${String(merged[key])}`);
   }
   const unknown = Array.isArray(merged.excludeWeatherFeatures) ? merged.excludeWeatherFeatures.filter((f) => !(FORECAST_FEATURES as readonly string[]).includes(f)) : ['(not a list)'];
   if (unknown.length > 0) throw new RangeError(`LSTM option excludeWeatherFeatures must list weather-forecast features (${FORECAST_FEATURES.join(', ')}); unknown: ${unknown.join(', ')}`);
+  if (!['none', 'week', 'dayAndWeek'].includes(merged.residualOn)) throw new RangeError(`LSTM option residualOn must be none, week or dayAndWeek, got ${String(merged.residualOn)}`);
   if (!Number.isInteger(merged.epochs) || merged.epochs < 0) throw new RangeError(`LSTM option epochs must be a whole number ≥ 0 (0 = from trainingBudgetSamples), got ${merged.epochs}`);
   const positiveIntegers = ['hiddenUnits', 'decoderUnits', 'inputSteps', 'horizonSteps', 'trainingBudgetSamples', 'ensembleSize', 'batchSize'] as const;
   for (const key of positiveIntegers) {
     if (!Number.isInteger(merged[key]) || merged[key] < 1) throw new RangeError(`LSTM option ${key} must be a positive integer, got ${merged[key]}`);
   }
+  if (!['latest', 'interleaved'].includes(merged.calibrationHoldout)) throw new RangeError(`LSTM option calibrationHoldout must be latest or interleaved, got ${String(merged.calibrationHoldout)}`);
+  if (!['constant', 'cosine'].includes(merged.learningRateSchedule)) throw new RangeError(`LSTM option learningRateSchedule must be constant or cosine, got ${String(merged.learningRateSchedule)}`);
   if (!(merged.learningRate > 0)) throw new RangeError(`LSTM option learningRate must be > 0, got ${merged.learningRate}`);
   if (!(merged.maxMissingInputFraction >= 0 && merged.maxMissingInputFraction <= 1)) {
     throw new RangeError(`LSTM option maxMissingInputFraction must be in [0, 1], got ${merged.maxMissingInputFraction}`);

@@ -20,6 +20,11 @@ export interface TrainingRun {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * 'cosine': the rate falls from learningRate to learningRate × COSINE_FLOOR along a half cosine over the
+   * run's batches, so the last batches settle instead of jumping around the minimum; 'constant': unchanged.
+   */
+  learningRateSchedule?: 'constant' | 'cosine';
   seed: number;
   onEpoch?: (progress: EpochProgress) => void;
   signal?: AbortSignal;
@@ -44,6 +49,16 @@ export function setTrainingTap(tap: TrainingTap | undefined): void {
   trainingTap = tap;
 }
 
+/** Where a cosine schedule ends, as a fraction of the starting rate. */
+export const COSINE_FLOOR = 0.1;
+
+/** The rate of batch `batch` (0-based) of `totalBatches`. */
+export function scheduledRate(schedule: TrainingRun['learningRateSchedule'], learningRate: number, batch: number, totalBatches: number): number {
+  if (schedule !== 'cosine' || totalBatches <= 1) return learningRate;
+  const progress = Math.min(1, batch / (totalBatches - 1));
+  return learningRate * (COSINE_FLOOR + ((1 - COSINE_FLOOR) * (1 + Math.cos(Math.PI * progress))) / 2);
+}
+
 /**
  * Mini-batch Adam on the pinball loss. A hand-written loop rather than model.fit: the shuffle comes
  * from our seeded RNG (reproducible), and abort is checked between batches.
@@ -60,6 +75,11 @@ export async function trainNetwork(model: tf.LayersModel, data: TrainingSet, run
     mask: tf.tensor2d(data.mask, [data.count, horizonSteps]),
   };
   const optimizer = tf.train.adam(run.learningRate);
+  // Adam reads its rate on every step; tfjs types it protected.
+  const adjustable = optimizer as unknown as { learningRate: number };
+  const batchesPerEpoch = Math.ceil(data.count / run.batchSize);
+  const totalBatches = batchesPerEpoch * run.epochs;
+  let batchNumber = 0;
   // LayerVariable.read() hands back the underlying tf.Variable (typed as Tensor).
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const rng = createRng(run.seed);
@@ -79,6 +99,7 @@ export async function trainNetwork(model: tf.LayersModel, data: TrainingSet, run
           aborted = true;
           break;
         }
+        adjustable.learningRate = scheduledRate(run.learningRateSchedule, run.learningRate, batchNumber++, totalBatches);
         const batchIndices = order.subarray(from, Math.min(from + run.batchSize, data.count));
         const cost = tf.tidy((): tf.Scalar => {
           const idx = tf.tensor1d(batchIndices, 'int32');

@@ -9,6 +9,7 @@ import { fitStandardScaler, scaleSeries, unscaleValue } from '../../../../../src
 import { forwardFill, seasonalLagIndex, trainingOrigins } from '../../../../../src/forecast/models/lstm/windowing.js';
 import { calendarFeatures } from '../../../../../src/forecast/models/lstm/calendar.js';
 import { epochsFor, trainingPlan } from '../../../../../src/forecast/models/lstm/options.js';
+import { COSINE_FLOOR, scheduledRate } from '../../../../../src/forecast/models/lstm/train.js';
 import type { ForecastInput, ForecastRequest, QuantileForecast } from '../../../../../src/forecast/types.js';
 
 const HOUR_MS = 3_600_000;
@@ -101,6 +102,21 @@ describe('LSTM scaling', () => {
   it('uses std 1 for a flat or empty series', () => {
     expect(fitStandardScaler([2, 2, 2])).toEqual({ mean: 2, std: 1 });
     expect(fitStandardScaler([Number.NaN])).toEqual({ mean: 0, std: 1 });
+  });
+});
+
+describe('LSTM learning-rate schedule', () => {
+  it('cosine: the full rate on the first batch, half-way at the middle, a tenth on the last; constant stays', () => {
+    expect(COSINE_FLOOR).toBe(0.1);
+    expect(scheduledRate('cosine', 0.003, 0, 101)).toBeCloseTo(0.003, 12);
+    // Middle: floor + (1 − floor) / 2 = 0.55 of the rate.
+    expect(scheduledRate('cosine', 0.003, 50, 101)).toBeCloseTo(0.00165, 12);
+    // A quarter of the way: 0.1 + 0.9 × (1 + cos(π/4)) / 2 = 0.868198 of the rate.
+    expect(scheduledRate('cosine', 0.003, 25, 101)).toBeCloseTo(0.003 * 0.868198, 8);
+    expect(scheduledRate('cosine', 0.003, 100, 101)).toBeCloseTo(0.0003, 12);
+    expect(scheduledRate('constant', 0.003, 100, 101)).toBe(0.003);
+    expect(scheduledRate(undefined, 0.003, 100, 101)).toBe(0.003);
+    expect(scheduledRate('cosine', 0.003, 0, 1)).toBe(0.003);
   });
 });
 

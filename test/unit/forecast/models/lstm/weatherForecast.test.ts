@@ -9,7 +9,9 @@ const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 const WEEKS = 10;
 const N = WEEKS * 168;
-const SMALL = { hiddenUnits: 16, decoderUnits: 16, inputSteps: 12, horizonSteps: 24, epochs: 6, batchSize: 64, seed: 7, seasonOfYear: false } as const;
+// Six epochs at a constant rate: these tests measure what the inputs add, not the schedule (a cosine decay over
+// six epochs learns less: with it the forecast's gain here was 0.73× instead of under 0.6×).
+const SMALL = { hiddenUnits: 16, decoderUnits: 16, inputSteps: 12, horizonSteps: 24, epochs: 6, batchSize: 64, seed: 7, seasonOfYear: false, learningRateSchedule: 'constant' } as const;
 
 /**
  * Heating load driven by the weather: a temperature that wanders from day to day (so yesterday's load
