@@ -5,7 +5,7 @@
  * runs a subset (names starting so: `gefcom-load-z1+` is zone 1 with weather only, `gefcom-load-z1` also 10–19; a trailing `$` asks for that name exactly, `gefcom-load-z1$`); BENCH_FORECAST_OUT names the JSON file (default .bench/forecast.json), so runs side by side don't overwrite each other; BENCH_FORECAST_QUICK=1 shrinks every test window (a smoke run, not the figures);
  * BENCH_FORECAST_ABLATION=1 reruns each case that has a weather forecast once per input left out;
  * BENCH_FORECAST_CASES=peer- runs issue #11's group: the LSTM vs the peer on the other load series of the shared data
- * (7 PJM areas, OPSD DE/FR/IT/AT/CH, Tétouan's 3 zones, the UCI household), the last 30 days of each file, one fit;
+ * (7 PJM areas, OPSD DE/FR/IT/AT/CH, Tétouan's 3 zones, the UCI household, GEFCom2012 zones 1–5), the last 30 days of each file, one fit;
  * BENCH_FORECAST_GBM=0 leaves out the gradient-boosting peer `gbm-sklearn` (on by default: scikit-learn's
  * HistGradientBoostingRegressor in Debian's /usr/bin/python3, bench/reference/gbmForecaster.ts; skipped with a
  * note when python3-sklearn is not installed).
@@ -223,8 +223,8 @@ const CASES: Case[] = [
     capacityKw: 1,
     goal: 'beat persistence (nMAE)',
   },
-  // Issue #11: the LSTM against gbm-sklearn on every load series of the shared data (the `peer-` group; PJME and
-  // GEFCom2012's zones have their cases above). Each: the last 30 full days of its file as test, one fit
+  // Issue #11: the LSTM against gbm-sklearn on every load series of the shared data (the `peer-` group; PJME has
+  // its case above). Each: the last 30 full days of its file as test, one fit
   // (retrainDays 31), trained on up to 3 years before it (less where the file holds less).
   ...(
     [
@@ -344,6 +344,29 @@ const CASES: Case[] = [
     holidays: ['FR'],
     goal: 'LSTM MAPE below gbm-sklearn (issue #11)',
   },
+  // GEFCom2012 load zones 1–5 without weather (zone 3 is zone 7 hour for hour): loaded as the gefcom-load cases
+  // above (24 values every day, read on the zone's clock). The history ends 2008-06-30 05:00: test 2008-05-30 ..
+  // 06-28, 3 years before it.
+  ...[1, 2, 3, 4, 5].map(
+    (zone): Case => ({
+      name: `peer-gefcom-z${zone}`,
+      csv: `${DATA}gefcom2012_load_temperature/load_hourly.csv`,
+      timeCol: 'timestamp',
+      valueCol: `zone_${zone}`,
+      unit: 'kW',
+      timeZone: 'America/New_York',
+      timeLabel: 'start',
+      target: 'load',
+      fromIso: '2005-06-01T04:00:00Z',
+      toIso: '2008-06-29T04:00:00Z',
+      trainDays: 3 * 365,
+      testDays: 30,
+      retrainDays: 31,
+      // "A US utility" (the organisers): the US federal holidays, as for PJM.
+      holidays: ['us'],
+      goal: 'LSTM MAPE below gbm-sklearn (issue #11)',
+    }),
+  ),
 ];
 
 async function loadCase(c: Case): Promise<ForecastInput> {
