@@ -15,6 +15,8 @@ import {
   priceMessageSchema,
   priceTopic,
   dispatchTopic,
+  ingesterPresenceTopic,
+  ingesterPresenceSchema,
 } from '../contract/index.js';
 import { dispatchPlanSchema } from '../dispatch/plan.js';
 import { deadLetterSchema } from '../ingest/deadletter.js';
@@ -110,6 +112,14 @@ export function generateAsyncApi(): AsyncApiDocument {
         parameters: { site: id('Site') },
         messages: { dispatchPlan: { $ref: '#/components/messages/dispatchPlan' } },
       },
+      ingesterPresence: {
+        address: ingesterPresenceTopic('{group}', '{clientId}'),
+        title: 'Ingester presence in a share group',
+        description:
+          "Each ingester of an MQTT_SHARE_GROUP says it is present, retained, with `absent` as its will; the survivors read it to take over an absent member's session and store its share (docs/scaling.md). Clearing a member's retained presence retires it.",
+        parameters: { group: { description: `Share group (MQTT_SHARE_GROUP): ${ID_ALLOWED}` }, clientId: { description: "The ingester's MQTT_CLIENT_ID" } },
+        messages: { ingesterPresence: { $ref: '#/components/messages/ingesterPresence' } },
+      },
     },
     operations: {
       receiveTelemetry: {
@@ -154,6 +164,13 @@ export function generateAsyncApi(): AsyncApiDocument {
         messages: [{ $ref: '#/channels/dispatchPlans/messages/dispatchPlan' }],
         bindings: mqtt(1, true),
       },
+      sendIngesterPresence: {
+        action: 'send',
+        channel: { $ref: '#/channels/ingesterPresence' },
+        summary: 'Each ingester of a share group announces itself (retained; its will says absent), and reads the others.',
+        messages: [{ $ref: '#/channels/ingesterPresence/messages/ingesterPresence' }],
+        bindings: mqtt(1, true),
+      },
     },
     components: {
       messages: {
@@ -162,6 +179,7 @@ export function generateAsyncApi(): AsyncApiDocument {
         prices: { name: 'prices', title: 'Price series', payload: { $ref: '#/components/schemas/PriceMessage' } },
         deadLetter: { name: 'deadLetter', title: 'Dead letter', payload: { $ref: '#/components/schemas/DeadLetter' } },
         dispatchPlan: { name: 'dispatchPlan', title: 'Dispatch plan', payload: { $ref: '#/components/schemas/DispatchPlan' } },
+        ingesterPresence: { name: 'ingesterPresence', title: 'Ingester presence', payload: { $ref: '#/components/schemas/IngesterPresence' } },
       },
       schemas: {
         Reading: reading,
@@ -174,6 +192,7 @@ export function generateAsyncApi(): AsyncApiDocument {
         PriceMessage: payloadSchema(priceMessageSchema, 'input'),
         DeadLetter: payloadSchema(deadLetterSchema, 'output'),
         DispatchPlan: payloadSchema(dispatchPlanSchema, 'output'),
+        IngesterPresence: payloadSchema(ingesterPresenceSchema, 'output'),
       },
     },
   };

@@ -109,6 +109,12 @@ export const CONFIG_KEYS = {
     defaultText: '(unset)',
     description: 'Subscribe as `$share/<group>/…` so several ingesters split one stream (MQTT v5 broker required).',
   },
+  MQTT_SHARE_TAKEOVER_SECONDS: {
+    schema: z.coerce.number().int().min(0).default(5),
+    allowed: 'integer ≥ 0 (0: never)',
+    defaultText: '5',
+    description: "With MQTT_SHARE_GROUP: once a member of the group has been gone this long, one survivor takes over its session (its client id) and stores its share until it is back; the broker would otherwise queue that share for it (docs/scaling.md).",
+  },
   MQTT_PROTOCOL_VERSION: {
     schema: z.enum(['4', '5']).default('5').transform(Number),
     allowed: '5 (MQTT v5) or 4 (MQTT 3.1.1)',
@@ -489,6 +495,7 @@ function toConfig(c: Parsed) {
       password: c.MQTT_PASSWORD,
       clientId: c.MQTT_CLIENT_ID,
       shareGroup: c.MQTT_SHARE_GROUP,
+      shareTakeoverSeconds: c.MQTT_SHARE_TAKEOVER_SECONDS,
       protocolVersion: c.MQTT_PROTOCOL_VERSION as 4 | 5,
       sessionExpirySeconds: c.MQTT_SESSION_EXPIRY_SECONDS,
       receiveMaximum: c.MQTT_RECEIVE_MAXIMUM,

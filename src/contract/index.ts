@@ -6,6 +6,7 @@
 export * from './ids.js';
 export * from './targets.js';
 export * from './topics.js';
+export * from './ingesterPresence.js';
 export * from './reading.js';
 export * from './telemetry.js';
 export * from './forecasts.js';

@@ -55,3 +55,23 @@ export const PRICE_SUBSCRIPTION = `${TOPIC_PREFIX}/+/prices`;
 export function priceTopic(site: string): string {
   return `${TOPIC_PREFIX}/${site}/prices`;
 }
+
+/**
+ * Where each member of an ingester share group says whether it is up (retained; the broker publishes `absent` as
+ * its will when the connection drops). The survivors read it to take over an absent member's session
+ * (src/ingest/shareCover.ts). Six levels ending in `presence`: no telemetry, dead-letter or site topic matches it.
+ */
+export function ingesterPresenceTopic(group: string, clientId: string): string {
+  return `${TOPIC_PREFIX}/ingesters/${group}/${clientId}/presence`;
+}
+
+export function ingesterPresenceSubscription(group: string): string {
+  return `${TOPIC_PREFIX}/ingesters/${group}/+/presence`;
+}
+
+/** The member a presence topic is about, or undefined when it isn't one of `group`'s. */
+export function ingesterPresenceMember(topic: string, group: string): string | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'ingesters' || parts[3] !== group || parts[5] !== 'presence') return undefined;
+  return parts[4] || undefined;
+}

@@ -12,12 +12,24 @@ import { deadLetterMessage } from './deadletter.js';
 import { DurableWriter } from './durableWriter.js';
 import { IngestStatsReporter } from './ingestStats.js';
 import { IngestMetrics } from './metrics.js';
-import { connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
+import { connectCovering, connectMqtt, deferAcks, sendPuback, subscriptionTopic } from './mqttConnection.js';
 import { parseTelemetryMessage, type ParsedMessage, type Rejection } from './parse.js';
 import { Spool } from './spool.js';
 import { ingestWeatherForecast } from './weatherForecastIngest.js';
 import { ingestPrices } from './priceIngest.js';
-import { type TelemetryPoint, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, PRICE_SUBSCRIPTION, telemetryTopic } from '../contract/index.js';
+import { ShareCover } from './shareCover.js';
+import {
+  type IngesterPresence,
+  type TelemetryPoint,
+  TELEMETRY_SUBSCRIPTION,
+  WEATHER_FORECAST_SUBSCRIPTION,
+  PRICE_SUBSCRIPTION,
+  telemetryTopic,
+  ingesterPresenceMember,
+  ingesterPresenceSchema,
+  ingesterPresenceSubscription,
+  ingesterPresenceTopic,
+} from '../contract/index.js';
 
 const STOP_TIMEOUT_MS = 15_000;
 /** Backoff while the spool itself can't take readings (disk full): the message stays in flight, reported as stuck. */
@@ -25,10 +37,20 @@ const DURABLE_RETRY = { minDelayMs: 500, maxDelayMs: 30_000, jitterMs: 250 };
 /** Written next to the spool once the broker holds a session for this client id (see onConnect). */
 const SESSION_MARKER = 'mqtt-session';
 
+/** One connection messages arrive on: the ingester's own, or one covering an absent share-group member's session. */
+interface Link {
+  client: MqttClient;
+  /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
+  connection: number;
+  closed: boolean;
+  lastMessageAtMs: number;
+}
+
 /** A message received and not yet acknowledged. */
 interface Unacked {
   receivedAtMs: number;
   topic: string;
+  link: Link;
   connection: number;
 }
 
@@ -65,14 +87,18 @@ export class Ingester {
   private readonly log: Logger;
   private readonly metrics: IngestMetrics;
   private client: MqttClient | undefined;
+  private main: Link | undefined;
+  private cover: ShareCover | undefined;
+  /** Announcing on the share group's presence topic (once the broker granted reading it). */
+  private presenceOn = false;
   private writer: DurableWriter | undefined;
   private stats: IngestStatsReporter | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private readonly unacked = new Set<Unacked>();
+  /** Connections covering absent share-group members' sessions. */
+  private readonly covers = new Map<MqttClient, Link>();
   private stuckTimer: NodeJS.Timeout | undefined;
   private stuckReported = 0;
-  /** Bumped on every (re)connect: an ack owed on an older connection is not sent (the broker redelivers). */
-  private connection = 0;
   private stopping = false;
   /** Off once the broker has refused a meter's dead-letter copy (an older ACL): only the global one is sent then. */
   private meterDeadLetters = true;
@@ -81,8 +107,8 @@ export class Ingester {
   private storing = 0;
   /** Their readings. */
   private storingReadings = 0;
-  /** Set while mqtt.js is held from reading on (too many messages storing): lets it read the next packet. */
-  private resumeReading: (() => void) | undefined;
+  /** Set while mqtt.js is held from reading on (too many messages storing): each lets one connection read its next packet. */
+  private resumeReading: (() => void)[] = [];
 
   constructor(private readonly opts: IngesterOptions) {
     this.log = opts.logger.child({ component: 'ingest' });
@@ -105,19 +131,29 @@ export class Ingester {
     this.stats = new IngestStatsReporter(this.opts.ingestStats, this.metrics, config.mqtt.clientId, config.ingest.statsIntervalSeconds * 1000, this.log);
     this.stats.start();
 
-    const client = connectMqtt(this.opts.mqttUrl, config.mqtt);
+    const group = config.mqtt.protocolVersion === 5 && config.mqtt.shareTakeoverSeconds > 0 ? config.mqtt.shareGroup : undefined;
+    const will = group ? { topic: ingesterPresenceTopic(group, config.mqtt.clientId), payload: Buffer.from(this.presence('absent')), qos: 1 as const, retain: true } : undefined;
+    const client = connectMqtt(this.opts.mqttUrl, config.mqtt, will);
     this.client = client;
+    const main: Link = { client, connection: 0, closed: false, lastMessageAtMs: 0 };
+    this.main = main;
     watchMqttConnection(this.opts.registry, 'ingester', client);
-    deferAcks(client, (packet) => this.onPublish(packet), (resume) => this.holdBack(resume));
+    deferAcks(client, (packet) => this.onPublish(packet, main), (resume) => this.holdBack(resume));
+    if (group) {
+      // Whatever a member may have subscribed to (its config can differ from this one's): all of it is unsubscribed from a retired member's session.
+      const memberTopics = [TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, PRICE_SUBSCRIPTION].map((t) => subscriptionTopic(t, group));
+      this.cover = this.shareCover(group, [...memberTopics, ingesterPresenceSubscription(group)]);
+    }
     const topics = [TELEMETRY_SUBSCRIPTION, ...(this.opts.weatherForecasts ? [WEATHER_FORECAST_SUBSCRIPTION] : []), ...(this.opts.prices ? [PRICE_SUBSCRIPTION] : [])].map((t) => subscriptionTopic(t, config.mqtt.shareGroup));
     const topic = topics.join(', ');
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('offline', () => this.log.warn({ url: this.opts.mqttUrl }, 'mqtt broker unreachable, reconnecting'));
     await new Promise<void>((resolve, reject) => {
       client.on('connect', (connack) => {
-        this.connection++;
+        main.connection++;
         // Messages owed an ack on the old connection are redelivered on this one: they are not stuck.
-        for (const m of this.unacked) if (m.connection !== this.connection) this.unacked.delete(m);
+        for (const m of this.unacked) if (m.link === main && m.connection !== main.connection) this.unacked.delete(m);
+        if (this.presenceOn) this.announce('present');
         this.log.info({ url: this.opts.mqttUrl, clientId: config.mqtt.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
         // With clean: false the broker should still hold our session (and what it queued meanwhile) after a
         // reconnect or restart. Without one, whatever it had queued is gone: another client took this client id
@@ -146,6 +182,7 @@ export class Ingester {
           this.subscribed = true;
           this.log.info({ topic }, 'subscribed');
           this.watchStuck();
+          if (group) this.watchShareGroup(group);
           resolve();
         });
       });
@@ -194,6 +231,7 @@ export class Ingester {
     if (this.stopping) return;
     this.stopping = true;
     this.releaseReading();
+    this.cover?.stopTaking();
     // Bounded: a dead letter can wait on an unreachable broker forever. Whatever is still unfinished then
     // stays unacknowledged, and the broker redelivers it on the next start.
     const settled = await withTimeout(
@@ -204,8 +242,12 @@ export class Ingester {
     );
     if (!settled) this.log.warn({ messages: this.inflight.size }, 'stopping with messages unfinished; they stay unacknowledged for redelivery');
     clearInterval(this.stuckTimer);
+    await this.cover?.stop();
     await this.stats?.stop();
     await this.writer?.stop();
+    // Only now, with everything received acknowledged: a survivor taking the session over any sooner would cut
+    // this connection off mid-drain.
+    await this.announceAbsent();
     if (this.client && !(await withTimeout(this.client.endAsync(false), STOP_TIMEOUT_MS))) await this.client.endAsync(true);
     this.log.info('ingester stopped');
   }
@@ -221,8 +263,7 @@ export class Ingester {
    */
   private holdBack(resume: () => void): boolean {
     if (this.stopping || !this.tooManyStoring()) return false;
-    this.releaseReading(); // a resume left from an older connection: let that pump finish
-    this.resumeReading = resume;
+    this.resumeReading.push(resume);
     this.metrics.readingHeld.inc();
     return true;
   }
@@ -237,22 +278,21 @@ export class Ingester {
   }
 
   private releaseReading(): void {
-    const resume = this.resumeReading;
-    this.resumeReading = undefined;
-    resume?.();
+    for (const resume of this.resumeReading.splice(0)) resume();
   }
 
-  private onPublish(packet: IPublishPacket): void {
+  private onPublish(packet: IPublishPacket, link: Link): void {
     if (this.stopping) return;
-    const entry: Unacked = { receivedAtMs: Date.now(), topic: packet.topic, connection: this.connection };
+    const entry: Unacked = { receivedAtMs: Date.now(), topic: packet.topic, link, connection: link.connection };
+    link.lastMessageAtMs = entry.receivedAtMs;
     this.unacked.add(entry);
     this.metrics.messagesUnacked.set(this.unacked.size);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload as Buffer);
     const ack = () => {
       this.unacked.delete(entry);
       this.metrics.messagesUnacked.set(this.unacked.size);
-      if (packet.qos === 1 && packet.messageId !== undefined && entry.connection === this.connection && this.client) {
-        sendPuback(this.client, packet.messageId);
+      if (packet.qos === 1 && packet.messageId !== undefined && entry.connection === link.connection && !link.closed) {
+        sendPuback(link.client, packet.messageId);
       }
     };
     const task = this.handle(packet.topic, payload)
@@ -273,6 +313,8 @@ export class Ingester {
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
+    const member = this.cover ? ingesterPresenceMember(topic, this.opts.config.mqtt.shareGroup!) : undefined;
+    if (member !== undefined) return this.onPresence(member, payload);
     const receivedAtMs = Date.now();
     this.metrics.messagesReceived.inc();
     if (this.opts.weatherForecasts && topic.endsWith('/weather-forecast')) {
@@ -305,6 +347,99 @@ export class Ingester {
       );
     }
     await Promise.all(tasks);
+  }
+
+  /** Survivors take over an absent member's session (src/ingest/shareCover.ts). */
+  private shareCover(group: string, topics: string[]): ShareCover {
+    const { config } = this.opts;
+    return new ShareCover({
+      self: config.mqtt.clientId,
+      takeoverAfterMs: config.mqtt.shareTakeoverSeconds * 1000,
+      open: (member) => {
+        // The member's own session: its subscriptions are in it, so nothing is subscribed here.
+        const client = connectCovering(this.opts.mqttUrl, config.mqtt, member);
+        const link: Link = { client, connection: 1, closed: false, lastMessageAtMs: 0 };
+        this.covers.set(client, link);
+        deferAcks(client, (packet) => this.onPublish(packet, link), (resume) => this.holdBack(resume));
+        return client;
+      },
+      closed: (client) => {
+        const link = this.covers.get(client);
+        if (!link) return;
+        this.covers.delete(client);
+        link.closed = true;
+        // Redelivered to whoever holds the session next: not stuck here.
+        for (const m of this.unacked) if (m.link === link) this.unacked.delete(m);
+        this.metrics.messagesUnacked.set(this.unacked.size);
+      },
+      drained: async (client) => {
+        const link = this.covers.get(client);
+        for (let quietSince = Date.now(); link && !link.closed; await new Promise((r) => setTimeout(r, 100))) {
+          if ([...this.unacked].some((m) => m.link === link) || link.lastMessageAtMs > quietSince) quietSince = Date.now();
+          else if (Date.now() - quietSince >= 1000) return;
+        }
+      },
+      topics,
+      log: this.log,
+      covered: this.metrics.sharesCovered,
+      takeovers: this.metrics.shareTakeovers,
+    });
+  }
+
+  /**
+   * Reads the group's presence topic, then announces this member there. Announcing only once reading is granted:
+   * Mosquitto drops the connection of a client that publishes where the ACL says no, so an ACL from before this
+   * topic would otherwise cut the ingester off on every connect.
+   */
+  private watchShareGroup(group: string): void {
+    const topic = ingesterPresenceSubscription(group);
+    this.client!.subscribe(topic, { qos: 1 }, (err, granted) => {
+      if (err || (granted?.[0]?.qos ?? 128) > 2) return this.presenceRefused(err?.message ?? `reason code ${granted?.[0]?.qos}`);
+      this.presenceOn = true;
+      this.announce('present');
+      this.cover!.start();
+    });
+  }
+
+  private presence(state: IngesterPresence['state']): string {
+    return JSON.stringify({ state, clientId: this.opts.config.mqtt.clientId } satisfies IngesterPresence);
+  }
+
+  private announce(state: IngesterPresence['state']): Promise<void> {
+    const { mqtt: cfg } = this.opts.config;
+    return this.client!.publishAsync(ingesterPresenceTopic(cfg.shareGroup!, cfg.clientId), this.presence(state), { qos: 1, retain: true }).then(
+      () => undefined,
+      (err: unknown) => {
+        if (/authori[sz]ed/i.test(errorMessage(err))) this.presenceRefused(errorMessage(err));
+        else this.log.warn({ err: errorMessage(err), state }, 'could not announce this ingester to its share group');
+      },
+    );
+  }
+
+  private presenceRefused(why: string): void {
+    this.presenceOn = false;
+    this.cover?.stopTaking();
+    this.log.error(
+      { err: why },
+      "the broker refused the share group's presence topic: survivors won't take over a stopped member's share (the broker queues it for that member until it is back). Fix: let the ingester's user read and write gridcast/v1/ingesters/+/+/presence (deploy/mosquitto/acl)",
+    );
+  }
+
+  private onPresence(member: string, payload: Buffer): void {
+    if (payload.length === 0) return this.cover!.onPresence(member, undefined); // retained presence cleared: retired
+    let presence: IngesterPresence;
+    try {
+      presence = ingesterPresenceSchema.parse(JSON.parse(payload.toString('utf8')));
+    } catch (err) {
+      this.log.warn({ member, err: errorMessage(err) }, 'ignored a share-group presence message that is not {"state":"present"|"absent"}');
+      return;
+    }
+    this.cover!.onPresence(member, presence);
+  }
+
+  /** Tells the share group this member is going (its will says so only when the connection drops). */
+  private async announceAbsent(): Promise<void> {
+    if (this.presenceOn && this.client?.connected) await withTimeout(this.announce('absent'), 5000);
   }
 
   /**

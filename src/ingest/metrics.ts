@@ -17,6 +17,8 @@ export class IngestMetrics {
   readonly sessionsLost: Counter;
   readonly spoolCorruptRecords: Counter;
   readonly meterDeadLettersRefused: Counter;
+  readonly sharesCovered: Gauge;
+  readonly shareTakeovers: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -64,6 +66,16 @@ export class IngestMetrics {
     this.sessionsLost = new Counter({
       name: 'gridcast_ingest_mqtt_sessions_lost_total',
       help: 'Connections to the broker that found no persistent session where one was expected (messages queued for the ingester may be lost): another client used its client id, or the broker lost its state',
+      registers,
+    });
+    this.sharesCovered = new Gauge({
+      name: 'gridcast_ingest_share_sessions_covered',
+      help: "Absent share-group members whose sessions this ingester holds now, storing their share until they are back (MQTT_SHARE_TAKEOVER_SECONDS)",
+      registers,
+    });
+    this.shareTakeovers = new Counter({
+      name: 'gridcast_ingest_share_takeovers_total',
+      help: "Times this ingester took over an absent share-group member's session",
       registers,
     });
     this.spoolCorruptRecords = new Counter({

@@ -27,8 +27,17 @@ export function subscriptionTopic(topic: string, shareGroup: string | undefined)
   return shareGroup ? `$share/${shareGroup}/${topic}` : topic;
 }
 
-export function connectMqtt(url: string, cfg: MqttConfig): MqttClient {
-  return mqtt.connect(url, mqttOptions(cfg));
+export function connectMqtt(url: string, cfg: MqttConfig, will?: IClientOptions['will']): MqttClient {
+  return mqtt.connect(url, { ...mqttOptions(cfg), ...(will ? { will } : {}) });
+}
+
+/**
+ * A connection on another share-group member's session (src/ingest/shareCover.ts): its client id, persistent, no
+ * will. No reconnect: once the member is back its connection takes the session, and reconnecting would take it
+ * back from the member.
+ */
+export function connectCovering(url: string, cfg: MqttConfig, member: string): MqttClient {
+  return mqtt.connect(url, { ...mqttOptions(cfg), clientId: member, reconnectPeriod: 0 });
 }
 
 /**

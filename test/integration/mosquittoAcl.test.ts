@@ -17,6 +17,8 @@ import {
   dispatchTopic,
   telemetryTopic,
   weatherForecastTopic,
+  ingesterPresenceSubscription,
+  ingesterPresenceTopic,
 } from '../../src/contract/index.js';
 import type { DeadLetter } from '../../src/ingest/index.js';
 import { DeployMosquitto } from '../support/deployMosquitto.js';
@@ -165,6 +167,26 @@ describe('Mosquitto with deploy/mosquitto (per-meter credentials, ACL)', () => {
     await waitFor(() => inbox.length >= 1);
     await sleep(300);
     expect(inbox).toEqual(['gridcast/v1/north/prices day-ahead']);
+  });
+
+  it("lets ingesters announce themselves to their share group, retained and with the broker's will; a meter may not", async () => {
+    const group = 'acl-presence';
+    const watcher = await connect({ ...INGEST, clientId: 'acl-presence-watch' }, 'services');
+    const seen: string[] = [];
+    watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    expect((await watcher.subscribeAsync(ingesterPresenceSubscription(group), { qos: 1 }))[0]?.qos).toBe(1);
+    // As the ingester connects (src/ingest/ingester.ts): its will on its presence topic, which the ACL must allow.
+    const topic = ingesterPresenceTopic(group, 'acl-presence-a');
+    const [present, absent] = ['present', 'absent'].map((state) => JSON.stringify({ state, clientId: 'acl-presence-a' }));
+    const member = await connect({ ...INGEST, clientId: 'acl-presence-a', will: { topic, payload: Buffer.from(absent!), qos: 1, retain: true } }, 'services');
+    await member.publishAsync(topic, present!, { qos: 1, retain: true });
+    member.stream.destroy(); // the connection drops without a DISCONNECT: the broker publishes the will
+    await waitFor(() => seen.length >= 2);
+    expect(seen).toEqual([`${topic} ${present}`, `${topic} ${absent}`]);
+    await expectForgedPublishRefused(5, topic);
+    await sleep(300);
+    expect(seen).toHaveLength(2);
+    await watcher.publishAsync(topic, '', { qos: 1, retain: true });
   });
 
   it('lets the forecaster publish a retained plan that a controller reads, even subscribing later; a meter neither reads nor writes plans', async () => {
@@ -354,6 +376,53 @@ describe('an operator ACL from before the per-meter dead-letter topic', () => {
       await again.endAsync(true);
     } finally {
       await Promise.all([ops.endAsync(true), meter.endAsync(true)]);
+    }
+  });
+});
+
+describe("an operator ACL from before the share group's presence topic", () => {
+  let older: DeployMosquitto;
+  let influxd: Influxd;
+  let ing: InProcessIngester;
+  beforeAll(async () => {
+    const line = 'topic readwrite gridcast/v1/ingesters/+/+/presence\n';
+    older = await DeployMosquitto.start({
+      meters: [METER_A],
+      ingestPassword: INGEST.password,
+      simulatorPassword: 'pw-sim-19a0',
+      aclEdit: (acl) => {
+        if (!acl.includes(line)) throw new Error(`deploy/mosquitto/acl changed shape: '${line.trim()}' missing`);
+        return acl.replace(line, '');
+      },
+    });
+    influxd = await Influxd.start();
+    ing = await startIngester(older.servicesUrl, influxd.url, 'aclnopresence', {
+      MQTT_USERNAME: INGEST.username,
+      MQTT_PASSWORD: INGEST.password,
+      MQTT_CLIENT_ID: 'gridcast-ingest-no-presence',
+      MQTT_SHARE_GROUP: 'ingesters',
+    });
+  });
+  afterAll(async () => {
+    await ing?.stop();
+    await influxd?.destroy();
+    await older?.destroy();
+  });
+
+  it('stops announcing after the first refusal (Mosquitto drops a connection per refused publish) and goes on storing', async () => {
+    // Mosquitto grants the presence subscription and refuses the publish, dropping the connection once; the
+    // ingester reconnects and announces no more. Announcing on every connect would drop it every second.
+    await sleep(2000);
+    let down = 0;
+    for (let i = 0; i < 40; i++, await sleep(50)) if (!ing.ingester.isConnected) down++;
+    expect(down).toBe(0);
+    const meter = await mqtt.connectAsync(older.url, { protocolVersion: 5, reconnectPeriod: 0, ...METER_A, clientId: 'no-presence-meter' });
+    try {
+      await meter.publishAsync(telemetryTopic('north', 'feeder-7', 'm-0042'), JSON.stringify({ ts: new Date().toISOString(), kind: 'load', powerKw: 12.5 }), { qos: 1 });
+      await waitFor(async () => (await metricValue(ing.registry, 'gridcast_ingest_readings_accepted_total')) === 1, 10_000);
+      expect(await metricValue(ing.registry, 'gridcast_ingest_readings_accepted_total')).toBe(1);
+    } finally {
+      await meter.endAsync(true);
     }
   });
 });

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_KEYS, SECRET_KEYS, secretFileVar } from '../../../src/config/index.js';
 import { GRAFANA_IMAGE, INFINITY_PLUGIN, SCHEMA_VERSION } from '../../../grafana/src/index.js';
-import { DEADLETTER_TOPIC, DISPATCH_SUBSCRIPTION, METER_DEADLETTER_SUBSCRIPTION, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, PRICE_SUBSCRIPTION } from '../../../src/contract/index.js';
+import { DEADLETTER_TOPIC, DISPATCH_SUBSCRIPTION, METER_DEADLETTER_SUBSCRIPTION, TELEMETRY_SUBSCRIPTION, WEATHER_FORECAST_SUBSCRIPTION, PRICE_SUBSCRIPTION, ingesterPresenceSubscription } from '../../../src/contract/index.js';
 
 /**
  * docker-compose.yml and what it mounts. Docker does not run here, so this checks what can be checked:
@@ -206,7 +206,7 @@ describe('ports and URLs agree between services', () => {
       expect(user, name).toBeTruthy();
       expect(grants(user!).length, `${name}: user ${user} in deploy/mosquitto/acl`).toBeGreaterThan(0);
     }
-    // Ingesters read every meter's telemetry, the sites' weather forecasts and prices, and write dead letters (global and each meter's own); the simulator only publishes.
+    // Ingesters read every meter's telemetry, the sites' weather forecasts and prices, write dead letters (global and each meter's own), and say in their share group that they are up; the simulator only publishes.
     for (const [, s] of ingesters) {
       expect(grants(s.environment!.MQTT_USERNAME!)).toEqual([
         `topic read ${TELEMETRY_SUBSCRIPTION}`,
@@ -214,6 +214,7 @@ describe('ports and URLs agree between services', () => {
         `topic write ${METER_DEADLETTER_SUBSCRIPTION}`,
         `topic read ${WEATHER_FORECAST_SUBSCRIPTION}`,
         `topic read ${PRICE_SUBSCRIPTION}`,
+        `topic readwrite ${ingesterPresenceSubscription('+')}`,
       ]);
     }
     expect(grants(svc('simulator').environment!.MQTT_USERNAME!)).toEqual([`topic write ${TELEMETRY_SUBSCRIPTION}`]);
