@@ -27,6 +27,11 @@ const COMPILED_CLI = join(COMPILED_DIR, 'src', 'cli', 'main.js');
 const MEMORY_SAMPLER = resolve('bench/support/memorySampler.mjs');
 
 type Runtime = 'tsx' | 'compiled';
+/**
+ * BENCH_INGEST_HEAP=both also runs each end-to-end pair with INGEST_HEAP_GROWTH_PERCENT=0 (V8's own heap growth),
+ * after the default, side by side in the same run.
+ */
+const HEAP_VARIANTS: ('default' | 'v8')[] = process.env.BENCH_INGEST_HEAP === 'both' ? ['default', 'v8'] : ['default'];
 
 /** Peaks of process.memoryUsage() inside the ingester (bench/support/memorySampler.mjs), MB. */
 interface MemoryPeaks {
@@ -150,7 +155,7 @@ async function countStored(influxd: Influxd, db: string): Promise<number> {
   return Number(series[0]?.values[0]?.[1] ?? 0);
 }
 
-async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: PublishPlanEntry[], readings: number, name: string, db: string, pids: Pids, runtime: Runtime): Promise<Phase> {
+async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: PublishPlanEntry[], readings: number, name: string, db: string, pids: Pids, runtime: Runtime, env: Record<string, string> = {}): Promise<Phase> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'gridcast-bench-spool-'));
   const memoryFile = join(spoolDir, 'memory.json');
   const ingester = new GridcastProcess(
@@ -163,11 +168,14 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
       SPOOL_DIR: spoolDir,
       LOG_LEVEL: 'warn',
       BENCH_MEMORY_FILE: memoryFile,
+      ...env,
     },
     await freePort(),
     // BENCH_PROFILE=1 writes a V8 CPU profile of the ingester to .bench/profiles/; BENCH_HEAP_SNAPSHOT=1 lets
     // `kill -USR2 <ingester pid>` write a heap snapshot there.
     [
+      // BENCH_INGEST_NODE_ARGS: node flags for the ingester alone (e.g. V8 heap settings), space-separated.
+      ...(process.env.BENCH_INGEST_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       MEMORY_SAMPLER,
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : []),
@@ -203,6 +211,7 @@ async function endToEnd(mosquitto: Mosquitto, influxd: Influxd, messages: Publis
   const after = await processStats(pid);
   await pub.endAsync();
   const exit = await ingester.kill('SIGTERM');
+  if (process.env.BENCH_INGEST_OUTPUT) await writeFile(`${process.env.BENCH_INGEST_OUTPUT}.${db}.log`, ingester.output);
   const memory = JSON.parse(await readFile(memoryFile, 'utf8')) as MemoryPeaks;
   await rm(spoolDir, { recursive: true, force: true });
   if (exit !== 0) throw new Error(`ingester exited with ${exit}: ${ingester.output}`);
@@ -245,11 +254,18 @@ async function main(): Promise<void> {
     if (RUNTIMES.includes('compiled')) await ensureCompiled();
     const endToEnds: Record<string, { arrays: Phase; singles: Phase }> = {};
     for (const runtime of RUNTIMES) {
-      const label = RUNTIMES.length > 1 || runtime === 'compiled' ? ` (${runtime === 'compiled' ? 'compiled JS' : 'tsx'})` : '';
-      const arraysPhase = await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, `end to end, arrays of 100${label}`, `bench_arrays_${runtime}`, pids, runtime);
-      const singlesPhase = await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, `end to end, single readings${label}`, `bench_singles_${runtime}`, pids, runtime);
-      phases.push(arraysPhase, singlesPhase);
-      endToEnds[runtime] = { arrays: arraysPhase, singles: singlesPhase };
+      for (const heap of HEAP_VARIANTS) {
+        const runtimeLabel = RUNTIMES.length > 1 || runtime === 'compiled' ? (runtime === 'compiled' ? 'compiled JS' : 'tsx') : undefined;
+        const heapLabel = heap === 'v8' ? "V8's heap growth" : undefined;
+        const parts = [runtimeLabel, heapLabel].filter(Boolean);
+        const label = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+        const key = heap === 'v8' ? `${runtime}-v8heap` : runtime;
+        const env = heap === 'v8' ? { INGEST_HEAP_GROWTH_PERCENT: '0' } : {};
+        const arraysPhase = await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, `end to end, arrays of 100${label}`, `bench_arrays_${key.replace('-', '_')}`, pids, runtime, env);
+        const singlesPhase = await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, `end to end, single readings${label}`, `bench_singles_${key.replace('-', '_')}`, pids, runtime, env);
+        phases.push(arraysPhase, singlesPhase);
+        endToEnds[key] = { arrays: arraysPhase, singles: singlesPhase };
+      }
     }
     const simulator = await simulatorPublisher(mosquitto, pids);
     phases.push(simulator);
@@ -287,7 +303,7 @@ async function main(): Promise<void> {
     };
 
     const rows = phases.map((p) => [
-      p.name.padEnd(42),
+      p.name.padEnd(62),
       String(p.readings).padStart(8),
       p.seconds.toFixed(2).padStart(7),
       Math.round(p.perSec).toLocaleString('en').padStart(10),
@@ -295,17 +311,17 @@ async function main(): Promise<void> {
       p.cpuSecondsPer100k === undefined ? '' : p.cpuSecondsPer100k.toFixed(2).padStart(9),
       p.peakRssMb === undefined ? '' : p.peakRssMb.toFixed(0).padStart(8),
     ]);
-    console.log(`${'phase'.padEnd(42)} readings    secs  readings/s  lost  cpu/100k  rss(MB)`);
+    console.log(`${'phase'.padEnd(62)} readings    secs  readings/s  lost  cpu/100k  rss(MB)`);
     for (const r of rows) console.log(r.join(' '));
     console.log('\ncores busy per process during each phase (2 available):');
     for (const p of phases) {
       const total = Object.values(p.cores ?? {}).reduce((a, b) => a + b, 0);
-      console.log(`  ${p.name.padEnd(42)} ${Object.entries(p.cores ?? {}).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}  (total ${total.toFixed(2)})`);
+      console.log(`  ${p.name.padEnd(62)} ${Object.entries(p.cores ?? {}).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}  (total ${total.toFixed(2)})`);
     }
     console.log('\ningester memory per end-to-end run (peaks, MB; unacked: most messages held at once):');
     for (const p of phases.filter((q) => q.memory)) {
       const m = p.memory!;
-      console.log(`  ${p.name.padEnd(48)} rss ${m.rss.toFixed(0).padStart(4)}  heapUsed ${m.heapUsed.toFixed(0).padStart(4)}  heapTotal ${m.heapTotal.toFixed(0).padStart(4)}  external ${m.external.toFixed(0).padStart(3)} (arrayBuffers ${m.arrayBuffers.toFixed(0)})  unacked ${p.maxUnacked}`);
+      console.log(`  ${p.name.padEnd(62)} rss ${m.rss.toFixed(0).padStart(4)}  heapUsed ${m.heapUsed.toFixed(0).padStart(4)}  heapTotal ${m.heapTotal.toFixed(0).padStart(4)}  external ${m.external.toFixed(0).padStart(3)} (arrayBuffers ${m.arrayBuffers.toFixed(0)})  unacked ${p.maxUnacked}`);
     }
     console.log(`end to end (arrays) / min(broker only, database only) = ${result.ratioToBound}`);
     await mkdir('.bench', { recursive: true });

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       spoolDir: './data/spool',
       maxAgeHours: 168,
       batchMaxReadings: 5000,
+      heapGrowthPercent: 50,
       statsIntervalSeconds: 10,
       powerLimitsKw: { load: 1e10, pv: 1e10, wind: 1e10, battery: 1e10, weather: 1e10 },
       stuckAfterSeconds: 60,
