@@ -260,7 +260,7 @@ async function main(): Promise<void> {
         const parts = [runtimeLabel, heapLabel].filter(Boolean);
         const label = parts.length > 0 ? ` (${parts.join(', ')})` : '';
         const key = heap === 'v8' ? `${runtime}-v8heap` : runtime;
-        const env = heap === 'v8' ? { INGEST_HEAP_GROWTH_PERCENT: '0' } : {};
+        const env: Record<string, string> = heap === 'v8' ? { INGEST_HEAP_GROWTH_PERCENT: '0' } : {};
         const arraysPhase = await endToEnd(mosquitto, influxd, arrays, ARRAY_READINGS, `end to end, arrays of 100${label}`, `bench_arrays_${key.replace('-', '_')}`, pids, runtime, env);
         const singlesPhase = await endToEnd(mosquitto, influxd, singles, SINGLE_READINGS, `end to end, single readings${label}`, `bench_singles_${key.replace('-', '_')}`, pids, runtime, env);
         phases.push(arraysPhase, singlesPhase);

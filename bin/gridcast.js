@@ -11,5 +11,7 @@ if (existsSync(built)) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
+  // Lets long-running commands say so: tsx keeps its compiled modules in the heap (about 100 MB).
+  process.env.GRIDCAST_RUNNING_FROM_SOURCE = '1';
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }
