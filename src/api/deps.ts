@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { ApiConfig } from '../config/index.js';
 import type { DispatchPlan, StoredPrices } from '../dispatch/index.js';
-import type { ModelRegistry, TrainingProgress } from '../forecast/index.js';
+import type { ModelRegistry, SiteInfo, TrainingProgress } from '../forecast/index.js';
 import type { Stores } from '../storage/index.js';
 import type { ResponseCache } from './cache.js';
 import { isoTime, targetSchema } from './params.js';
@@ -59,6 +59,8 @@ export interface ApiDependencies {
   ui: boolean;
   /** Shared with storage/writeObserver.ts so writes clear cached answers; one is made when absent. */
   cache?: ResponseCache;
+  /** SITES_FILE's sites: the feeders' ratings for /sites/{site}/congestion. */
+  sites?: ReadonlyMap<string, SiteInfo>;
   /** The model registry (MODELS_DIR): /models, /backtests. */
   models?: ModelRegistry;
   /** Issues forecasts now (POST /forecasts/run); 503 when absent. */

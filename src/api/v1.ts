@@ -14,6 +14,7 @@ import { forecastRoutes } from './routes/forecasts.js';
 import { ingestRoutes, ingestStatsRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
 import { siteRoutes } from './routes/sites.js';
+import { congestionRoutes } from './routes/congestion.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import { weatherForecastRoutes } from './routes/weatherForecasts.js';
 
@@ -48,6 +49,7 @@ export function createApiRouter(d: ApiDependencies, cache: ResponseCache): Route
   const openapi = createOpenApiRegistry();
   const routes = new ApiRoutes(router, openapi, cache);
   siteRoutes(routes, d);
+  congestionRoutes(routes, d);
   telemetryRoutes(routes, d);
   forecastRoutes(routes, d);
   weatherForecastRoutes(routes, d);

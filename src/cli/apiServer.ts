@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import type { Registry } from '../common/metrics.js';
 import type { GridcastConfig } from '../config/index.js';
 import type { ForecastTarget } from '../contract/index.js';
-import { ModelRegistry, type ForecastService } from '../forecast/index.js';
+import { loadSites, ModelRegistry, type ForecastService } from '../forecast/index.js';
 import { OnDemandJobs } from '../scheduler/index.js';
 import { observeWrites, type Stores } from '../storage/index.js';
 
@@ -50,6 +50,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpSe
     ui,
     cache: o.cache,
     models: new ModelRegistry(o.config.forecast.modelsDir),
+    sites: loadSites(o.config.forecast.sitesFile),
     ...(onDemand ? { runForecasts: (r: { site?: string }) => onDemand.runForecasts(r), startTraining: (r: { site?: string; target?: ForecastTarget }) => onDemand.startTraining(r) } : {}),
     ...(o.runDispatch ? { runDispatch: o.runDispatch } : {}),
     ...(o.storePrices ? { storePrices: o.storePrices } : {}),

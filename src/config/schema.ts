@@ -260,7 +260,7 @@ export const CONFIG_KEYS = {
     schema: nonEmpty.optional(),
     allowed: 'file path (YAML/JSON)',
     defaultText: '(unset)',
-    description: 'Site descriptions (time zone, latitude, longitude, holidays; optionally pvArray tilt/azimuth and windTurbines hub height/power curve) used for local calendars, solar geometry and weather-forecast features; same `sites:` format as a simulator fleet file.',
+    description: 'Site descriptions (time zone, latitude, longitude, holidays; optionally pvArray tilt/azimuth, windTurbines hub height/power curve and feederRatings) used for local calendars, solar geometry, weather-forecast features and congestion risk; same `sites:` format as a simulator fleet file.',
   },
   DISPATCH_FILE: {
     schema: nonEmpty.optional(),

@@ -30,6 +30,22 @@ export const siteInfoSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * Feeders (or their transformers) with ratings: /api/v1/sites/{site}/congestion reports each step's
+   * probability of exceeding them. kVA ratings go in as kW at a power factor of 1, the cautious reading.
+   */
+  feederRatings: z
+    .array(
+      z
+        .object({
+          feeder: idSchema('a feeder id, as in the telemetry topics'),
+          ratingKw: z.number().positive().describe('most import (load) it carries'),
+          reverseRatingKw: z.number().positive().optional().describe('most export (reverse flow from PV and wind); the import rating when absent'),
+        })
+        .strict(),
+    )
+    .refine((fs) => new Set(fs.map((f) => f.feeder)).size === fs.length, 'each feeder at most once')
+    .optional(),
   /** The wind turbines: hub height (the forecast's speed is sheared to it) and the power curve, if known. */
   windTurbines: z
     .object({

@@ -92,6 +92,7 @@ describe('OpenAPI document', () => {
       'get /metrics': 'getMetrics',
       'get /api/v1/sites': 'listSites',
       'get /api/v1/sites/{site}/meters': 'listSiteMeters',
+      'get /api/v1/sites/{site}/congestion': 'getSiteCongestion',
       'get /api/v1/telemetry': 'getTelemetry',
       'get /api/v1/forecasts': 'getForecast',
       'get /api/v1/forecasts/freshness': 'getForecastFreshness',

@@ -10,6 +10,10 @@ import { meterSchema, siteSchema } from '../../src/api/routes/sites.js';
 import { telemetryResponseSchema } from '../../src/api/routes/telemetry.js';
 import { forecastResponseSchema } from '../../src/api/routes/forecasts.js';
 import { ingestStatusSchema } from '../../src/api/routes/ingest.js';
+import { congestionResponseSchema } from '../../src/api/routes/congestion.js';
+import { siteInfoSchema } from '../../src/forecast/index.js';
+import type { ForecastPoint } from '../../src/contract/index.js';
+import { DateTime } from 'luxon';
 import { openDuckDbStores, openInfluxStores, type Stores } from '../../src/storage/index.js';
 import { buildDataset, fillStore, forecastPoints, HOUR, OTHER_SITE, p50Of, QUARTER, SITE, type ApiDataset } from '../support/apiData.js';
 import { call, postJson, startTestApi, type TestApi } from '../support/apiHarness.js';
@@ -193,6 +197,67 @@ describe.each(engines)('API over %s', (_name, makeStore) => {
     expect(s.rejectedByReason).toMatchObject({ invalid_json: 2, invalid_topic: 0 });
   });
 
+  it("GET /sites/{site}/congestion: each rated feeder's overload and reverse-flow probability per step, the riskiest first; 404 without ratings", async () => {
+    const Z90 = 1.2815515655446004;
+    const band = (p50: number, lower: number, upper = lower) => ({ p10Kw: p50 - Z90 * lower, p50Kw: p50, p90Kw: p50 + Z90 * upper });
+    // Steps of their own, past the data set's 48 hours.
+    const from = baseMs + 100 * HOUR;
+    const issuedAtMs = baseMs - HOUR;
+    const points: ForecastPoint[] = [];
+    for (let i = 0; i < 3; i++) {
+      const timeMs = from + i * HOUR;
+      const at = (feeder: string, target: ForecastPoint['target'], q: ReturnType<typeof band>) => points.push({ site: SITE, feeder, target, model: 'lstm@20260101T000000Z', issuedAtMs, timeMs, ...q });
+      // f1: load 800, 900, 1000 kW with a sigma of 100 against a 1,000 kW rating: 2, 1 and 0 sigmas below it.
+      at('f1', 'load', band(800 + 100 * i, 100));
+      // f2: 100 kW of PV (upper sigma 10) over 50 kW of load (lower sigma 10): export 50 kW, upper sigma √200.
+      at('f2', 'load', band(50, 10, 20));
+      at('f2', 'pv', band(100, 78, 10));
+    }
+    await stores.forecasts.writeForecasts(points);
+    const reverseRatingKw = 50 + 1.644853627 * Math.SQRT2 * 10; // 1.645 sigmas above: 5 %
+    const sites = new Map([
+      [SITE, siteInfoSchema.parse({ id: SITE, latitude: 52.1, longitude: 5.1, timeZone: 'Europe/Amsterdam', feederRatings: [{ feeder: 'f3', ratingKw: 10 }, { feeder: 'f2', ratingKw: 500, reverseRatingKw }, { feeder: 'f1', ratingKw: 1000 }] })],
+    ]);
+    const withSites = await startTestApi(stores, { deps: { registry, sites } });
+    try {
+      const url = (q: string, site = SITE) => `${withSites.url}/api/v1/sites/${site}/congestion${q}`;
+      const r = await call(url(`?from=${iso(from)}&to=${iso(from + 3 * HOUR)}`), withSites.keys.read);
+      expect(r.status).toBe(200);
+      const c = congestionResponseSchema.parse(r.json);
+      expect(c.feeders.map((f) => f.feeder)).toEqual(['f1', 'f2', 'f3']);
+      const [f1, f2, f3] = c.feeders;
+      expect(f1!.targets).toEqual(['load']);
+      expect(f1!.steps.map((s) => s.time)).toEqual([0, 1, 2].map((i) => iso(from + i * HOUR)));
+      f1!.steps.forEach((s, i) => expect(s.overloadProbability).toBeCloseTo([0.02275, 0.158655, 0.5][i]!, 5));
+      expect(f1!.steps.every((s) => s.reverseFlowProbability === 0)).toBe(true);
+      expect({ max: f1!.maxOverloadProbability, at: f1!.maxOverloadAt }).toEqual({ max: expect.closeTo(0.5, 5) as number, at: iso(from + 2 * HOUR) });
+      expect(f2!.targets).toEqual(['load', 'pv']);
+      expect(f2!.reverseRatingKw).toBeCloseTo(reverseRatingKw, 9);
+      for (const s of f2!.steps) {
+        expect(s.reverseFlowProbability).toBeCloseTo(0.05, 5);
+        expect(s.overloadProbability).toBeLessThan(1e-6);
+      }
+      // No forecast for f3: listed with its rating, no figures.
+      expect(f3).toEqual({ feeder: 'f3', ratingKw: 10, reverseRatingKw: 10, targets: [], maxOverloadProbability: null, maxOverloadAt: null, maxReverseFlowProbability: null, maxReverseFlowAt: null, steps: [] });
+      const csv = await call(url(`?from=${iso(from)}&to=${iso(from + 3 * HOUR)}`), withSites.keys.read, { accept: 'text/csv' });
+      expect(csv.text.split('\r\n')[0]).toBe('feeder,time,overloadProbability,reverseFlowProbability');
+      expect(csv.text.split('\r\n')).toHaveLength(1 + 6 + 1);
+      // Default: tomorrow, the site's local day (Amsterdam).
+      const tomorrow = congestionResponseSchema.parse((await call(url(''), withSites.keys.read)).json);
+      const local = DateTime.now().setZone('Europe/Amsterdam').plus({ days: 1 }).startOf('day');
+      expect({ from: tomorrow.from, to: tomorrow.to }).toEqual({ from: iso(local.toMillis()), to: iso(local.plus({ days: 1 }).toMillis()) });
+      // A site without ratings, an API without SITES_FILE, a backwards range.
+      expect((await call(url('', OTHER_SITE), withSites.keys.read)).status).toBe(404);
+      const none = await get(`/sites/${SITE}/congestion`);
+      expect(none.status).toBe(404);
+      expect(problemSchema.parse(none.json).detail).toMatch(/feederRatings/);
+      const backwards = await call(url(`?from=${iso(from)}&to=${iso(from - HOUR)}`), withSites.keys.read);
+      expect(backwards.status).toBe(400);
+    } finally {
+      await withSites.close();
+    }
+  });
+
   it('refuses injection strings in every parameter with a problem naming it, and the data stays intact', async () => {
     const countBefore = await totalCount(stores);
     const get400 = async (path: string, param: string) => {
@@ -212,7 +277,7 @@ describe.each(engines)('API over %s', (_name, makeStore) => {
       await get400(`/ingest/status?silentAfterMinutes=${v}`, 'silentAfterMinutes');
       await get400(`/telemetry?site=town&${v}=1`, bad);
       // Path parameters: refused, or (where the router can't match) a 404 problem.
-      for (const path of [`/sites/${v}/meters`, `/models/${v}`]) {
+      for (const path of [`/sites/${v}/meters`, `/sites/${v}/congestion`, `/models/${v}`]) {
         const r = await get(path);
         expect([400, 404]).toContain(r.status);
         expect(r.type).toMatch(/^application\/problem\+json/);

@@ -26,7 +26,7 @@ export interface TestApiOptions {
   ui?: boolean;
   /** The server's logger (default: silent). */
   logger?: Logger;
-  deps?: Partial<Pick<AppOptions, 'runForecasts' | 'startTraining' | 'runDispatch' | 'storePrices' | 'models' | 'registry' | 'now'>>;
+  deps?: Partial<Pick<AppOptions, 'runForecasts' | 'startTraining' | 'runDispatch' | 'storePrices' | 'models' | 'registry' | 'now' | 'sites'>>;
 }
 
 /** The real HTTP server in this process on a free port, over real stores, with one key per scope. */
