@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -32,6 +32,18 @@ beforeAll(async () => {
   await stores.weatherForecasts.writeWeatherForecasts(
     Array.from({ length: 48 }, (_, h) => ({ site: 'town', source: 'open-meteo', issuedAtMs: baseMs - HOUR, timeMs: baseMs + h * HOUR, values: { ghi_wm2: 50 * (h % 12), wind_speed_100m_ms: 6 + (h % 5) } })),
   );
+  // Feeder forecasts for the next three days (covering tomorrow wherever the site's day falls), for the congestion
+  // panel: f1's load 25 kW (P10 20, P90 30) against a 26 kW rating, f2's 5 kW against 100 kW; f9 rated, no forecast.
+  await stores.forecasts.writeForecasts(
+    Array.from({ length: 72 }, (_, h) => [
+      { site: 'town', feeder: 'f1', target: 'load' as const, model: 'seasonal-naive-week', issuedAtMs: baseMs - HOUR, timeMs: baseMs + h * HOUR, p10Kw: 20, p50Kw: 25, p90Kw: 30 },
+      { site: 'town', feeder: 'f2', target: 'load' as const, model: 'seasonal-naive-week', issuedAtMs: baseMs - HOUR, timeMs: baseMs + h * HOUR, p10Kw: 4, p50Kw: 5, p90Kw: 6 },
+    ]).flat(),
+  );
+  await writeFile(
+    join(dir, 'sites.yaml'),
+    'sites:\n  - { id: town, latitude: 52.1, longitude: 5.1, timeZone: Europe/Amsterdam, feederRatings: [{ feeder: f2, ratingKw: 100 }, { feeder: f9, ratingKw: 50 }, { feeder: f1, ratingKw: 26 }] }\n',
+  );
   await stores.close();
   browser = await launchChromium();
 }, 60_000);
@@ -45,7 +57,7 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
     const brokerPort = await freePort();
     const proc = new GridcastProcess(
       'start',
-      { MQTT_BROKER_PORT: String(brokerPort), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool'), MODELS_DIR: join(dir, 'models'), API_KEYS_FILE: join(dir, 'keys.json'), SCHEDULER_ENABLED: 'false' },
+      { MQTT_BROKER_PORT: String(brokerPort), DUCKDB_PATH: join(dir, 'gridcast.duckdb'), SPOOL_DIR: join(dir, 'spool'), MODELS_DIR: join(dir, 'models'), API_KEYS_FILE: join(dir, 'keys.json'), SCHEDULER_ENABLED: 'false', SITES_FILE: join(dir, 'sites.yaml') },
       await freePort(),
     );
     await proc.start();
@@ -88,6 +100,12 @@ describe('built-in page (gridcast start, headless Chromium)', () => {
         expect(await page.textContent(`#${id} .note`)).toContain(`Dotted: ${label} forecast (open-meteo).`);
       }
       expect(await page.getAttribute('#panel-load', 'data-weather-points')).toBe('0');
+      // Congestion risk tomorrow: f1 at P(load > 26 kW) = 1 − Φ(1 / (5 / 1.2816)) = 40 %, then f2, then f9 (no forecast).
+      const congestion = await page.$$eval('#congestion tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+      expect(congestion.map((r) => r.slice(0, 3))).toEqual([['f1', '26 kW', '40 %'], ['f2', '100 kW', '0.0 %'], ['f9', '50 kW', '–']]);
+      expect(await page.getAttribute('#congestion tbody tr[data-feeder="f1"] td:nth-child(3)', 'class')).toBe('risk-high');
+      expect(byId['panel-congestion']!.points).toBe(48);
+      expect(await page.textContent('#panel-congestion .note')).toContain('No forecast for f9');
 
       expect(errors).toEqual([]);
       expect(requests.length).toBeGreaterThan(5);

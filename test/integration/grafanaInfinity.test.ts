@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { silentLogger } from '../../src/common/logger.js';
 import type { IngestStatsPoint, TelemetryPoint } from '../../src/contract/index.js';
 import { optimizeDispatch, scenarioSchema, toStoredPlan } from '../../src/dispatch/index.js';
-import { ModelRegistry, type PointMetrics } from '../../src/forecast/index.js';
+import { ModelRegistry, siteInfoSchema, type PointMetrics } from '../../src/forecast/index.js';
 import { rejectedField } from '../../src/ingest/ingestStats.js';
 import { REJECT_REASONS } from '../../src/ingest/parse.js';
 import { openDuckDbStores, type Stores } from '../../src/storage/index.js';
@@ -103,8 +103,17 @@ beforeAll(async () => {
   const quiet: TelemetryPoint[] = Array.from({ length: 12 }, (_, k) => ({ site: SITE, feeder: 'f3', meter: 'm7', kind: 'load', timeMs: NOW - 4 * HOUR_MS + k * 15 * MINUTE, fields: { power_kw: 2 } }));
   await stores.telemetry.writePoints(quiet);
   await stores.ingestStats.writeIngestStats(ingestStats(NOW));
+  // Feeder f1 rated in SITES_FILE, with a load forecast for tomorrow (the congestion panel's default range).
+  const sites = new Map([[SITE, siteInfoSchema.parse({ id: SITE, latitude: 52.1, longitude: 5.1, timeZone: 'UTC', feederRatings: [{ feeder: 'f1', ratingKw: 30, reverseRatingKw: 20 }] })]]);
+  const tomorrowMs = Math.floor(NOW / DAY) * DAY + DAY;
+  await stores.forecasts.writeForecasts(
+    Array.from({ length: 24 }, (_, i) => [
+      { site: SITE, feeder: 'f1', target: 'load' as const, model: 'seasonal-naive-week', issuedAtMs: NOW - HOUR_MS, timeMs: tomorrowMs + i * HOUR_MS, p10Kw: 10 + i - 3, p50Kw: 10 + i, p90Kw: 10 + i + 4 },
+      { site: SITE, feeder: 'f1', target: 'pv' as const, model: 'clear-sky-persistence', issuedAtMs: NOW - HOUR_MS, timeMs: tomorrowMs + i * HOUR_MS, p10Kw: 0, p50Kw: i % 24 < 12 ? i : 0, p90Kw: i % 24 < 12 ? 2 * i : 0 },
+    ]).flat(),
+  );
   // As in docker-compose: Grafana calls over the network, where only a key gives access.
-  api = await startTestApi(stores, { env: { MODELS_DIR: modelsDir, API_LOOPBACK_READ: 'false' }, deps: { models: registry } });
+  api = await startTestApi(stores, { env: { MODELS_DIR: modelsDir, API_LOOPBACK_READ: 'false' }, deps: { models: registry, sites } });
 });
 afterAll(async () => {
   await api?.close();

@@ -73,6 +73,28 @@ const panels = [
     ],
     overrides: [byName('unserved', color('red')), byName('grid export', custom('transform', 'negative-Y'))],
   }),
+  table({
+    title: 'Congestion risk tomorrow',
+    description:
+      "Each feeder rated in SITES_FILE (feederRatings), the riskiest first: its highest probability of overload (load − PV − wind above ratingKw) and of reverse flow (above reverseRatingKw) over tomorrow, the site's local day, from the latest forecasts' P10/P50/P90 (/api/v1/sites/{site}/congestion). Needs FORECAST_LEVELS=site,feeder for feeder forecasts.",
+    w: 24,
+    h: 7,
+    targets: [
+      infinity(
+        'A',
+        '/api/v1/sites/${site:percentencode}/congestion',
+        [str('feeder'), col('ratingKw', 'rating'), col('maxOverloadProbability', 'overload'), time('maxOverloadAt', 'overload at'), col('reverseRatingKw', 'reverse rating'), col('maxReverseFlowProbability', 'reverse flow'), time('maxReverseFlowAt', 'reverse flow at')],
+        { rootSelector: 'feeders' },
+      ),
+    ],
+    overrides: [
+      byName('rating', unit('kwatt')),
+      byName('reverse rating', unit('kwatt')),
+      byName('overload', unit('percentunit'), custom('cellOptions', { type: 'color-background' })),
+      byName('reverse flow', unit('percentunit'), custom('cellOptions', { type: 'color-background' })),
+    ],
+    defaults: { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: null, color: 'green' }, { value: 0.05, color: 'orange' }, { value: 0.2, color: 'red' }] } },
+  }),
   row('Now: $site'),
   table({
     title: 'Serving model per series',

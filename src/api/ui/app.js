@@ -162,6 +162,45 @@
     return points;
   }
 
+  /** Each rated feeder's highest probability of overload and of reverse flow tomorrow (GET /sites/{site}/congestion). */
+  async function congestionPanel() {
+    const panel = $('#panel-congestion');
+    const note = panel.querySelector('.note');
+    let c;
+    try {
+      c = await api(`/sites/${encodeURIComponent(state.site)}/congestion`);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      $('#congestion tbody').replaceChildren();
+      panel.dataset.points = '0';
+      note.textContent = `No feeder ratings for ${state.site}: list its feeders under feederRatings in SITES_FILE (ratingKw, reverseRatingKw), and forecast feeders (FORECAST_LEVELS=site,feeder), to see each one's risk of overload and of reverse flow.`;
+      return 0;
+    }
+    const pct = (p) => (p === null ? '–' : `${(100 * p).toFixed(p < 0.1 ? 1 : 0)} %`);
+    const when = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '');
+    $('#congestion tbody').replaceChildren(...c.feeders.map((f) => {
+      const tr = document.createElement('tr');
+      tr.dataset.feeder = f.feeder;
+      // A worst step at (nearly) 0 % says nothing about when.
+      const at = (p, iso) => (p !== null && p >= 0.0005 ? when(iso) : '');
+      const cells = [f.feeder, `${fmt(f.ratingKw, 0)} kW`, pct(f.maxOverloadProbability), at(f.maxOverloadProbability, f.maxOverloadAt), pct(f.maxReverseFlowProbability), at(f.maxReverseFlowProbability, f.maxReverseFlowAt)];
+      for (const [i, text] of cells.entries()) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        const p = i === 2 ? f.maxOverloadProbability : i === 4 ? f.maxReverseFlowProbability : null;
+        if (p !== null && p >= 0.2) td.className = 'risk-high';
+        else if (p !== null && p >= 0.05) td.className = 'risk-some';
+        tr.append(td);
+      }
+      return tr;
+    }));
+    const points = c.feeders.reduce((n, f) => n + f.steps.length, 0);
+    panel.dataset.points = String(points);
+    const unforecast = c.feeders.filter((f) => f.targets.length === 0).map((f) => f.feeder);
+    note.textContent = `From the latest forecasts' P10–P90 bands, ${when(c.from)} to ${when(c.to)}.` + (unforecast.length ? ` No forecast for ${unforecast.join(', ')} (FORECAST_LEVELS=site,feeder forecasts feeders).` : '');
+    return points;
+  }
+
   async function ingestPanel() {
     const s = await api('/ingest/status');
     const rejected = Object.entries(s.rejectedByReason).filter(([, n]) => n > 0);
@@ -212,7 +251,7 @@
       const [models, status] = await Promise.all([api('/models').catch(() => []), api('/models/training').catch(() => ({ training: [] }))]);
       const shared = { models, training: status.training };
       state.training = shared.training.length > 0;
-      const counts = await Promise.all([...TARGETS.map((t) => targetPanel(t, shared)), dispatchPanel(), ingestPanel()]);
+      const counts = await Promise.all([...TARGETS.map((t) => targetPanel(t, shared)), dispatchPanel(), congestionPanel(), ingestPanel()]);
       const total = counts.reduce((n, c) => n + (c || 0), 0);
       document.body.dataset.points = String(total);
       $('#points').textContent = `${total} points`;
