@@ -111,7 +111,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
       name: 'dispatch',
       start: async () => {
         const url = mqttUrl();
-        dispatch = startDispatch({ file: dispatchFile, stores, ...(url ? { mqttUrl: url } : {}), mqtt, logger: logger.child({ component: 'dispatch' }), metrics });
+        dispatch = startDispatch({ file: dispatchFile, stores, ...(url ? { mqttUrl: url } : {}), mqtt, logger: logger.child({ component: 'dispatch' }), metrics, feederRatings: (site) => sites.get(site)?.feederRatings ?? [] });
         if (!config.dispatch.file) logger.info({ file: dispatchFile }, 'dispatch: planning the simulated demo-site with the example settings (set DISPATCH_FILE for your own sites)');
       },
       stop: async () => dispatch?.close(),

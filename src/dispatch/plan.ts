@@ -107,6 +107,18 @@ export const planPriceSpanSchema = z.object({
 });
 export type PlanPriceSpan = z.infer<typeof planPriceSpanSchema>;
 
+/** A rated feeder's worst steps within the plan's horizon (src/forecast/risk/congestion.ts), riskiest first. */
+export const planCongestionSchema = z.object({
+  feeder: z.string(),
+  ratingKw: z.number(),
+  reverseRatingKw: z.number(),
+  maxOverloadProbability: z.number().nullable(),
+  maxOverloadAt: isoTime.nullable(),
+  maxReverseFlowProbability: z.number().nullable(),
+  maxReverseFlowAt: isoTime.nullable(),
+  reason: z.string(),
+});
+
 export const dispatchPlanSchema = z.object({
   schemaVersion: z.literal(DISPATCH_PLAN_SCHEMA_VERSION),
   site: z.string(),
@@ -128,6 +140,11 @@ export const dispatchPlanSchema = z.object({
   doNothing: z.object({ total: z.number(), feasible: z.boolean(), penaltyCost: z.number(), unservedKwh: z.number() }),
   /** doNothing.total − cost.total. */
   savings: z.number(),
+  /**
+   * Each feeder rated in SITES_FILE (feederRatings) with its congestion risk over the plan's steps, from its own
+   * forecasts. The plan balances the site; what a feeder needs is flexibility on that feeder, which this names.
+   */
+  congestion: z.array(planCongestionSchema).optional(),
   /** feasible: every hard limit held (no slack used). solved: the solver returned a plan at all. */
   diagnosis: z.object({ feasible: z.boolean(), issues: z.array(diagnosisIssueSchema) }),
   /** Shortfalls that only show as penalties (kWh), per battery end SoC and deferrable load. */

@@ -15,6 +15,7 @@ import { livePriceSteps, priceSpans } from './livePrices.js';
 import { priceSeries } from './steps.js';
 import { FORECAST_TARGETS, SITE_TOTAL_FEEDER, pricePointsOf, type PricePoint, type priceMessageSchema } from '../contract/index.js';
 import type { z } from 'zod';
+import { byRisk, feederCongestion, FLOW_TARGETS, type FeederRating } from '../forecast/index.js';
 
 /** The dispatch settings of every site, from DISPATCH_FILE (YAML or JSON). */
 export function loadDispatchFile(path: string): SiteDispatch[] {
@@ -55,6 +56,12 @@ export interface DispatchServiceOptions {
   now?: () => number;
   /** The process's Prometheus registry: each plan's HiGHS solve time goes into `gridcast_dispatch_solve_seconds`. */
   metrics?: Registry;
+  /** A site's feeder ratings (SITES_FILE feederRatings): each plan then says each feeder's congestion risk. */
+  feederRatings?: (site: string) => readonly FeederRatingEntry[];
+}
+
+export interface FeederRatingEntry extends FeederRating {
+  feeder: string;
 }
 
 /** A battery meter's state of charge counts as current for this long. */
@@ -105,7 +112,9 @@ export class DispatchService {
         return f?.model && f.issuedAt ? [[t, { model: f.model, issuedAt: f.issuedAt }]] : [];
       }),
     );
-    const plan = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used, prices });
+    const optimized = await optimizeDispatch(scenario, { issuedAtMs, forecasts: used, prices });
+    const congestion = await this.congestion(site.site, startMs, Date.parse(optimized.steps.at(-1)?.time ?? new Date(startMs).toISOString()) + stepMs);
+    const plan: DispatchPlan = congestion.length > 0 ? { ...optimized, congestion } : optimized;
     this.solveSeconds?.observe(plan.solver.solveMs / 1000);
     await this.o.stores.dispatchPlans.writeDispatchPlan(toStoredPlan(plan));
     await this.o.publisher?.publish(plan).catch((err: unknown) => this.o.logger.warn({ site: siteId, err: errorMessage(err) }, 'dispatch plan stored but not published on MQTT'));
@@ -132,6 +141,34 @@ export class DispatchService {
     const toMs = Math.max(...points.map((p) => p.timeMs + p.durationMs));
     this.o.logger.info({ site: siteId, source, intervals: points.length, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, 'electricity prices stored');
     return { site: siteId, source, currency: message.currency, intervals: points.length, fromMs, toMs, receivedAtMs };
+  }
+
+  /** Each rated feeder's risk over [fromMs, toMs), from its own latest forecasts, riskiest first. */
+  private async congestion(siteId: string, fromMs: number, toMs: number): Promise<NonNullable<DispatchPlan['congestion']>> {
+    const rated = this.o.feederRatings?.(siteId) ?? [];
+    const risks = await Promise.all(
+      rated.map(async (f) => {
+        const forecasts = Object.fromEntries(
+          await Promise.all(FLOW_TARGETS.map(async (target) => [target, await this.o.stores.forecasts.readForecasts({ site: siteId, feeder: f.feeder, target, fromMs, toMs })] as const)),
+        );
+        return feederCongestion(f.feeder, f, forecasts);
+      }),
+    );
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const pct = (p: number) => `${(100 * p).toFixed(p < 0.1 ? 1 : 0)} %`;
+    return risks.sort(byRisk).map((r) => ({
+      feeder: r.feeder,
+      ratingKw: r.ratingKw,
+      reverseRatingKw: r.reverseRatingKw,
+      maxOverloadProbability: r.maxOverloadProbability,
+      maxOverloadAt: iso(r.maxOverloadAtMs),
+      maxReverseFlowProbability: r.maxReverseFlowProbability,
+      maxReverseFlowAt: iso(r.maxReverseFlowAtMs),
+      reason:
+        r.targets.length === 0
+          ? `no forecast for feeder ${r.feeder} in the plan's horizon (FORECAST_LEVELS=site,feeder forecasts feeders)`
+          : `feeder ${r.feeder}: overload (above ${r.ratingKw} kW) up to ${pct(r.maxOverloadProbability!)} at ${iso(r.maxOverloadAtMs)}, reverse flow (above ${r.reverseRatingKw} kW) up to ${pct(r.maxReverseFlowProbability!)} at ${iso(r.maxReverseFlowAtMs)}`,
+    }));
   }
 
   private siteOf(siteId: string): SiteDispatch {
@@ -214,10 +251,18 @@ export interface ConfiguredDispatch {
  * The dispatch stage as a process runs it: the sites of `file`, plans stored in `stores` and published on
  * `mqttUrl` (when given), the solver warmed up in the background so the first plan doesn't pay for it.
  */
-export function startDispatch(o: { file: string; stores: DispatchStores; mqttUrl?: string; mqtt: MqttConfig; logger: Logger; metrics?: Registry }): ConfiguredDispatch {
+export function startDispatch(o: {
+  file: string;
+  stores: DispatchStores;
+  mqttUrl?: string;
+  mqtt: MqttConfig;
+  logger: Logger;
+  metrics?: Registry;
+  feederRatings?: DispatchServiceOptions['feederRatings'];
+}): ConfiguredDispatch {
   const sites = loadDispatchFile(o.file);
   const publisher = o.mqttUrl ? mqttPlanPublisher(o.mqttUrl, o.mqtt, o.metrics) : undefined;
-  const service = new DispatchService({ stores: o.stores, sites, publisher, logger: o.logger, metrics: o.metrics });
+  const service = new DispatchService({ stores: o.stores, sites, publisher, logger: o.logger, metrics: o.metrics, ...(o.feederRatings ? { feederRatings: o.feederRatings } : {}) });
   void warmUpDispatch().then(
     (ms) => o.logger.info({ sites: service.siteIds, warmUpMs: Math.round(ms) }, 'dispatch ready (solver warmed up)'),
     (err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'dispatch solver warm-up failed'),

@@ -20,4 +20,4 @@ export { useTfBackendSetting } from './models/tfBackend.js';
 export { deaccumulateJoules, forecastValue, staticForecastTable, vintagedForecastTable, vintageIndexAt, type WeatherForecastTable, type WeatherForecastVintage } from './features/weatherForecast.js';
 export { convertForecastColumn, FORECAST_COLUMN_TRANSFORMS, ForecastColumnError, loadVintagedForecastCsv, parseForecastColumnSpec, type ForecastColumnSpec } from './data/weatherForecastCsv.js';
 export { WeatherFallbackForecaster, type FallbackUse } from './models/fallback.js';
-export { congestionRisk, exceedance, exceedanceProbability, netExport, standardNormalCdf, twoPieceNormal, type FeederRating, type QuantilesKw, type StepForecasts, type StepRisk, type TwoPieceNormal } from './risk/congestion.js';
+export { byRisk, congestionRisk, feederCongestion, FLOW_TARGETS, type FeederCongestion, type FlowTarget, exceedance, exceedanceProbability, netExport, standardNormalCdf, twoPieceNormal, type FeederRating, type QuantilesKw, type StepForecasts, type StepRisk, type TwoPieceNormal } from './risk/congestion.js';

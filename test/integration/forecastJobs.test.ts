@@ -91,7 +91,13 @@ describe('scheduled forecasting against the real InfluxDB', () => {
           },
         ],
       }).sites;
-      const dispatch = new DispatchService({ stores, sites, publisher, logger: silentLogger, now: () => nowMs });
+      // Feeder f1 rated: its own load forecast (written here; the site forecasts site totals) against 12 kW.
+      const Z90 = 1.2815515655446004;
+      await stores.forecasts.writeForecasts(
+        Array.from({ length: 48 }, (_, h) => ({ site: 'town', feeder: 'f1', target: 'load' as const, model: 'seasonal-naive-week', issuedAtMs: nowMs, timeMs: Math.ceil(nowMs / HOUR) * HOUR + h * HOUR, p10Kw: 10 - Z90, p50Kw: h === 30 ? 11 : 10, p90Kw: (h === 30 ? 11 : 10) + Z90 })),
+      );
+      const ratings = { town: [{ feeder: 'f1', ratingKw: 12 }, { feeder: 'f9', ratingKw: 5 }] } as Record<string, { feeder: string; ratingKw: number }[]>;
+      const dispatch = new DispatchService({ stores, sites, publisher, logger: silentLogger, now: () => nowMs, feederRatings: (s) => ratings[s] ?? [] });
       await new ForecastJob('0 * * * *', service, silentLogger, () => dispatch.runAll()).runOnce();
 
       const stored = await stores.dispatchPlans.readDispatchPlan({ site: 'town' });
@@ -107,6 +113,13 @@ describe('scheduled forecasting against the real InfluxDB', () => {
       // It started from the measured 70 %, not the file's 30 %: the first step's SoC is within one step's reach of 14 kWh.
       expect(Math.abs(plan.steps[0]!.batteries[0]!.socKwh - 14)).toBeLessThanOrEqual(5 / 0.95 + 1e-6);
       expect(plan.recommendations.length).toBeGreaterThan(0);
+      // The plan names each rated feeder's congestion risk: f1 one sigma below its rating at step 30 (15.9 %).
+      const [f1, f9] = plan.congestion!;
+      expect(f1!.feeder).toBe('f1');
+      expect(f1!.maxOverloadProbability).toBeCloseTo(0.158655, 5);
+      expect(f1!.maxOverloadAt).toBe(new Date(Math.ceil(nowMs / HOUR) * HOUR + 30 * HOUR).toISOString());
+      expect(f1!.reason).toMatch(/^feeder f1: overload \(above 12 kW\) up to 16 % at /);
+      expect(f9).toMatchObject({ feeder: 'f9', maxOverloadProbability: null, reason: expect.stringMatching(/no forecast for feeder f9/) as string });
 
       // Step points for dashboards: one per step for the site and for the battery, queried as Grafana would.
       const q = new URLSearchParams({ db: 'jobs', epoch: 'ms', q: `SELECT count("import_kw") FROM "dispatch" WHERE "site" = 'town' AND "asset" = 'site'; SELECT count("soc_kwh") FROM "dispatch" WHERE "asset" = 'bess'` });

@@ -4,18 +4,16 @@ import { ApiProblem } from '../problem.js';
 import { idParam, isoTime, timeParam, toIso } from '../params.js';
 import type { ApiRoutes } from '../route.js';
 import { z } from '../zod.js';
-import type { ForecastPoint, ForecastTarget } from '../../contract/index.js';
-import { congestionRisk, type QuantilesKw, type StepForecasts } from '../../forecast/index.js';
+import { byRisk, feederCongestion, FLOW_TARGETS } from '../../forecast/index.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_RANGE_MS = 7 * 24 * HOUR_MS;
-const TARGETS = ['load', 'pv', 'wind'] as const satisfies readonly ForecastTarget[];
 
 const feederRiskSchema = z.object({
   feeder: z.string(),
   ratingKw: z.number(),
   reverseRatingKw: z.number(),
-  targets: z.array(z.enum(TARGETS)).openapi({ description: 'The forecasts the risk was read from; none: no forecast in the range, no risk figures.' }),
+  targets: z.array(z.enum(FLOW_TARGETS)).openapi({ description: 'The forecasts the risk was read from; none: no forecast in the range, no risk figures.' }),
   maxOverloadProbability: z.number().nullable().openapi({ description: 'Highest P(load − generation > ratingKw) over the range.' }),
   maxOverloadAt: isoTime.nullable(),
   maxReverseFlowProbability: z.number().nullable().openapi({ description: 'Highest P(generation − load > reverseRatingKw) over the range; 0 without a PV or wind forecast.' }),
@@ -70,53 +68,28 @@ export function congestionRoutes(routes: ApiRoutes, d: ApiDependencies): void {
       const toMs = q.to ?? DateTime.fromMillis(fromMs, { zone: site!.timeZone }).plus({ days: 1 }).toMillis();
       if (toMs <= fromMs) throw new ApiProblem('invalid-parameters', `'to' (${toIso(toMs)}) must be after 'from' (${toIso(fromMs)}).`);
       if (toMs - fromMs > MAX_RANGE_MS) throw new ApiProblem('invalid-parameters', `At most ${MAX_RANGE_MS / 24 / HOUR_MS} days per request; got ${((toMs - fromMs) / 24 / HOUR_MS).toFixed(1)}.`);
-      const feeders = await Promise.all(
+      const risks = await Promise.all(
         rated.map(async (f) => {
-          const byTarget = new Map<ForecastTarget, ForecastPoint[]>();
-          for (const target of TARGETS) {
-            const points = await d.stores.forecasts.readForecasts({ site: params.site, feeder: f.feeder, target, fromMs, toMs });
-            if (points.length > 0) byTarget.set(target, points);
-          }
-          const reverseRatingKw = f.reverseRatingKw ?? f.ratingKw;
-          const steps = stepForecasts(byTarget);
-          const risk = congestionRisk(steps, { ratingKw: f.ratingKw, reverseRatingKw });
-          const worst = (key: 'overloadProbability' | 'reverseFlowProbability') => risk.reduce<(typeof risk)[number] | undefined>((a, s) => (!a || s[key] > a[key] ? s : a), undefined);
-          const overload = worst('overloadProbability');
-          const reverse = worst('reverseFlowProbability');
-          return {
-            feeder: f.feeder,
-            ratingKw: f.ratingKw,
-            reverseRatingKw,
-            targets: TARGETS.filter((t) => byTarget.has(t)),
-            maxOverloadProbability: overload ? round(overload.overloadProbability) : null,
-            maxOverloadAt: overload ? toIso(overload.timeMs) : null,
-            maxReverseFlowProbability: reverse ? round(reverse.reverseFlowProbability) : null,
-            maxReverseFlowAt: reverse ? toIso(reverse.timeMs) : null,
-            steps: risk.map((s) => ({ time: toIso(s.timeMs), overloadProbability: round(s.overloadProbability), reverseFlowProbability: round(s.reverseFlowProbability) })),
-          };
+          const forecasts = Object.fromEntries(
+            await Promise.all(FLOW_TARGETS.map(async (target) => [target, await d.stores.forecasts.readForecasts({ site: params.site, feeder: f.feeder, target, fromMs, toMs })] as const)),
+          );
+          return feederCongestion(f.feeder, f, forecasts);
         }),
       );
-      const top = (f: (typeof feeders)[number]) => Math.max(f.maxOverloadProbability ?? -1, f.maxReverseFlowProbability ?? -1);
-      feeders.sort((a, b) => top(b) - top(a) || a.feeder.localeCompare(b.feeder));
+      const feeders = risks.sort(byRisk).map((r) => ({
+        feeder: r.feeder,
+        ratingKw: r.ratingKw,
+        reverseRatingKw: r.reverseRatingKw,
+        targets: r.targets,
+        maxOverloadProbability: r.maxOverloadProbability === null ? null : round(r.maxOverloadProbability),
+        maxOverloadAt: r.maxOverloadAtMs === null ? null : toIso(r.maxOverloadAtMs),
+        maxReverseFlowProbability: r.maxReverseFlowProbability === null ? null : round(r.maxReverseFlowProbability),
+        maxReverseFlowAt: r.maxReverseFlowAtMs === null ? null : toIso(r.maxReverseFlowAtMs),
+        steps: r.steps.map((s) => ({ time: toIso(s.timeMs), overloadProbability: round(s.overloadProbability), reverseFlowProbability: round(s.reverseFlowProbability) })),
+      }));
       return { site: params.site, from: toIso(fromMs), to: toIso(toMs), feeders };
     },
   });
-}
-
-/** The steps every target's forecast covers, aligned by time; a target missing at a step is left out there. */
-function stepForecasts(byTarget: ReadonlyMap<ForecastTarget, ForecastPoint[]>): StepForecasts[] {
-  const steps = new Map<number, StepForecasts>();
-  for (const [target, points] of byTarget) {
-    for (const p of points) {
-      const step = steps.get(p.timeMs) ?? { timeMs: p.timeMs };
-      const q: QuantilesKw = { p10Kw: p.p10Kw, p50Kw: p.p50Kw, p90Kw: p.p90Kw };
-      if (target === 'load') step.load = q;
-      else if (target === 'pv') step.pv = q;
-      else step.wind = q;
-      steps.set(p.timeMs, step);
-    }
-  }
-  return [...steps.values()].sort((a, b) => a.timeMs - b.timeMs);
 }
 
 /** Six decimals: a probability, not a measurement. */

@@ -1,3 +1,5 @@
+import type { ForecastPoint, ForecastTarget } from '../../contract/index.js';
+
 /**
  * Congestion risk from the forecast's quantiles: the probability that a feeder's (or transformer's) flow exceeds
  * its rating at a step. NGED's Flexpectation frames flexibility needs around this upper tail.
@@ -89,6 +91,58 @@ export function congestionRisk(steps: readonly StepForecasts[], rating: FeederRa
     const reverseFlowProbability = generation.length > 0 ? exceedance(net, reverse) : 0;
     return { timeMs: s.timeMs, overloadProbability, reverseFlowProbability };
   });
+}
+
+/** The generation and load targets a feeder's flow is made of. */
+export const FLOW_TARGETS = ['load', 'pv', 'wind'] as const satisfies readonly ForecastTarget[];
+export type FlowTarget = (typeof FLOW_TARGETS)[number];
+
+export interface FeederCongestion {
+  feeder: string;
+  ratingKw: number;
+  reverseRatingKw: number;
+  /** The forecasts read; none: no forecast in the range, and no figures. */
+  targets: FlowTarget[];
+  maxOverloadProbability: number | null;
+  maxOverloadAtMs: number | null;
+  maxReverseFlowProbability: number | null;
+  maxReverseFlowAtMs: number | null;
+  steps: StepRisk[];
+}
+
+/** One feeder's risk per step from its forecasts (each the latest per step), and its worst steps. */
+export function feederCongestion(feeder: string, rating: FeederRating, forecasts: Partial<Record<FlowTarget, readonly ForecastPoint[]>>): FeederCongestion {
+  const byTime = new Map<number, StepForecasts>();
+  const targets = FLOW_TARGETS.filter((t) => (forecasts[t]?.length ?? 0) > 0);
+  for (const target of targets) {
+    for (const p of forecasts[target]!) {
+      const step = byTime.get(p.timeMs) ?? { timeMs: p.timeMs };
+      step[target] = { p10Kw: p.p10Kw, p50Kw: p.p50Kw, p90Kw: p.p90Kw };
+      byTime.set(p.timeMs, step);
+    }
+  }
+  const reverseRatingKw = rating.reverseRatingKw ?? rating.ratingKw;
+  const steps = congestionRisk([...byTime.values()].sort((a, b) => a.timeMs - b.timeMs), { ratingKw: rating.ratingKw, reverseRatingKw });
+  const worst = (key: 'overloadProbability' | 'reverseFlowProbability') => steps.reduce<StepRisk | undefined>((a, s) => (!a || s[key] > a[key] ? s : a), undefined);
+  const overload = worst('overloadProbability');
+  const reverse = worst('reverseFlowProbability');
+  return {
+    feeder,
+    ratingKw: rating.ratingKw,
+    reverseRatingKw,
+    targets,
+    maxOverloadProbability: overload?.overloadProbability ?? null,
+    maxOverloadAtMs: overload?.timeMs ?? null,
+    maxReverseFlowProbability: reverse?.reverseFlowProbability ?? null,
+    maxReverseFlowAtMs: reverse?.timeMs ?? null,
+    steps,
+  };
+}
+
+/** The riskiest feeder first (by its worst step of either kind); feeders without figures last, then by id. */
+export function byRisk(a: FeederCongestion, b: FeederCongestion): number {
+  const top = (f: FeederCongestion) => Math.max(f.maxOverloadProbability ?? -1, f.maxReverseFlowProbability ?? -1);
+  return top(b) - top(a) || a.feeder.localeCompare(b.feeder);
 }
 
 /**
