@@ -87,7 +87,6 @@ export class Ingester {
   private readonly log: Logger;
   private readonly metrics: IngestMetrics;
   private client: MqttClient | undefined;
-  private main: Link | undefined;
   private cover: ShareCover | undefined;
   /** Announcing on the share group's presence topic (once the broker granted reading it). */
   private presenceOn = false;
@@ -136,7 +135,6 @@ export class Ingester {
     const client = connectMqtt(this.opts.mqttUrl, config.mqtt, will);
     this.client = client;
     const main: Link = { client, connection: 0, closed: false, lastMessageAtMs: 0 };
-    this.main = main;
     watchMqttConnection(this.opts.registry, 'ingester', client);
     deferAcks(client, (packet) => this.onPublish(packet, main), (resume) => this.holdBack(resume));
     if (group) {
