@@ -4,7 +4,7 @@ import type { Registry } from '../common/metrics.js';
 import type { GridcastConfig } from '../config/index.js';
 import type { ForecastTarget } from '../contract/index.js';
 import { loadSites, ModelRegistry, type ForecastService } from '../forecast/index.js';
-import { OnDemandJobs } from '../scheduler/index.js';
+import { OnDemandJobs, TRAINER_LEASE_MS, type TrainQueue } from '../scheduler/index.js';
 import { observeWrites, type Stores } from '../storage/index.js';
 
 /** Where the HTTP server runs: `gridcast start`, `ingest` or `schedule`. The built-in page is on by default in `start` only. */
@@ -33,11 +33,13 @@ export interface ApiServerOptions {
   runDispatch?: ApiDependencies['runDispatch'];
   /** Dispatch planning in this process: enables POST /sites/{site}/prices. */
   storePrices?: ApiDependencies['storePrices'];
+  /** JOB_QUEUE_URL: POST /models/train queues the series for the instances' workers. */
+  trainQueue?: TrainQueue;
 }
 
 /** The HTTP server with the API wired to what this process runs; stop() also stops a training run started through it. */
 export async function startApiServer(o: ApiServerOptions): Promise<RunningHttpServer> {
-  const onDemand = o.service ? new OnDemandJobs(o.service, o.stores.locks, o.logger.child({ component: 'scheduler' })) : undefined;
+  const onDemand = o.service ? new OnDemandJobs(o.service, o.stores.locks, o.logger.child({ component: 'scheduler' }), TRAINER_LEASE_MS, o.trainQueue) : undefined;
   const ui = o.config.api.ui === 'true' || (o.config.api.ui === 'auto' && o.mode === 'standalone');
   const http = await startHttpServer({
     host: o.config.http.host,

@@ -12,7 +12,7 @@ import { Ingester, fetchOpenMeteoForecast, startEmbeddedBroker, type EmbeddedBro
 import { openStores, type Stores } from '../storage/index.js';
 import { defaultFleet, startFleetSimulation } from '../../simulators/index.js';
 import { ForecastService, loadSites, MIN_TRAINING_DAYS, ModelRegistry, useTfBackendSetting, type SiteInfo } from '../forecast/index.js';
-import { JobMetrics, startScheduler, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
+import { JobMetrics, startScheduler, TrainQueue, type Scheduler, type WeatherForecastJobOptions } from '../scheduler/index.js';
 import { startApiServer, storesForApi } from './apiServer.js';
 import { ServiceRegistry } from './lifecycle.js';
 
@@ -104,6 +104,10 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
     ? new ForecastService({ stores, registry: new ModelRegistry(config.forecast.modelsDir), config: forecastConfig, sites, logger: logger.child({ component: 'forecast' }) })
     : undefined;
 
+  // JOB_QUEUE_URL: training goes through BullMQ on Redis, shared by every instance (closed after everything using it).
+  const trainQueue = forecasts && config.forecast.jobQueue ? new TrainQueue({ ...config.forecast.jobQueue, logger }) : undefined;
+  if (trainQueue) services.add({ name: 'train-queue', start: async () => undefined, stop: () => trainQueue.close() });
+
   const dispatchFile = config.dispatch.file ?? (demo && existsSync(DEMO_DISPATCH_FILE) ? DEMO_DISPATCH_FILE : undefined);
   let dispatch: ConfiguredDispatch | undefined;
   if (forecasts && dispatchFile) {
@@ -131,13 +135,15 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
         registry: metrics,
         logger,
         ...(service ? { service } : {}),
+        ...(trainQueue ? { trainQueue } : {}),
         ...(dispatch ? { runDispatch: (site: string) => dispatch!.service.run(site), storePrices: dispatch.service.storePrices.bind(dispatch.service) } : {}),
         readiness: async (): Promise<ReadinessCheck[]> => {
           const health = await stores.health();
           const store = { name: 'store', ok: health.ok, detail: health.error ?? `${health.engine} ${health.version ?? ''}`.trim() };
-          if (!ingester) return [store];
+          const queue = trainQueue ? [{ name: 'train-queue', ...(await trainQueue.health()) }] : [];
+          if (!ingester) return [store, ...queue];
           const stuck = ingester.stuckMessages();
-          return [{ name: 'mqtt', ok: ingester.isConnected, detail: stuck > 0 ? `${mqttUrl()}: ${stuck} messages stuck (neither acknowledged nor dead-lettered)` : mqttUrl() }, store];
+          return [{ name: 'mqtt', ok: ingester.isConnected, detail: stuck > 0 ? `${mqttUrl()}: ${stuck} messages stuck (neither acknowledged nor dead-lettered)` : mqttUrl() }, store, ...queue];
         },
       });
     },
@@ -168,6 +174,7 @@ export async function buildPlatform(config: GridcastConfig, logger: Logger, { ro
           ...(dispatch ? { dispatch: () => dispatch!.service.runAll() } : {}),
           ...(weatherForecasts ? { weatherForecasts } : {}),
           metrics: new JobMetrics(metrics),
+          ...(trainQueue ? { queue: trainQueue } : {}),
         });
       },
       stop: async () => scheduler?.stop(),

@@ -390,6 +390,19 @@ export const CONFIG_KEYS = {
     defaultText: 'true',
     description: '`gridcast start` runs the forecast and retraining jobs.',
   },
+  JOB_QUEUE_URL: {
+    schema: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a URL like redis://host:6379').optional(),
+    allowed: 'redis:// or rediss:// URL',
+    defaultText: '(unset: one instance trains at a time, under the trainer lock in the store)',
+    description:
+      'Share training across every `gridcast schedule` instance through BullMQ on this Redis (6.2 or later): one job per series, each instance trains one series at a time, a killed worker\'s job goes to another after JOB_LOCK_SECONDS (docs/scaling.md: Training across instances).',
+  },
+  JOB_LOCK_SECONDS: {
+    schema: z.coerce.number().int().min(5).max(3600).default(60),
+    allowed: 'integer 5–3600',
+    defaultText: '60',
+    description: "With JOB_QUEUE_URL: how long a training job's lock lasts without renewal, so how soon a killed worker's series goes to another instance. Longer than any pause in a training run's event loop.",
+  },
   API_KEYS_FILE: {
     schema: nonEmpty.default('./data/api-keys.json'),
     allowed: 'file path',
@@ -536,6 +549,7 @@ function toConfig(c: Parsed) {
       resolutionMinutes: c.FORECAST_RESOLUTION_MINUTES as 15 | 30 | 60,
       feederLevel: c.FORECAST_LEVELS === 'site,feeder',
       schedulerEnabled: c.SCHEDULER_ENABLED,
+      jobQueue: c.JOB_QUEUE_URL ? { url: c.JOB_QUEUE_URL, lockSeconds: c.JOB_LOCK_SECONDS } : undefined,
       tfBackend: c.GRIDCAST_TF_BACKEND,
     },
     dispatch: { file: c.DISPATCH_FILE },

@@ -7,6 +7,7 @@ import { ForecastJob } from './forecastJob.js';
 import type { JobMetrics } from './metrics.js';
 import { RetrainJob } from './retrainJob.js';
 import { WeatherForecastJob, type WeatherForecastJobOptions } from './weatherForecastJob.js';
+import type { TrainQueue } from './trainQueue.js';
 
 export { CronJob } from './cronJob.js';
 export { ForecastJob } from './forecastJob.js';
@@ -15,6 +16,7 @@ export { WeatherForecastJob, type WeatherFetchResult, type WeatherForecastJobOpt
 export { forecastEach, trainEach, TRAINER_LOCK, TRAINER_LEASE_MS } from './runs.js';
 export { JobMetrics } from './metrics.js';
 export { OnDemandJobs, type ForecastRunResult, type TrainingStarted } from './onDemand.js';
+export { TrainQueue, redisConnection, trainJobId, TRAIN_QUEUE_NAME, type TrainQueueOptions } from './trainQueue.js';
 
 export interface Scheduler {
   jobs: readonly CronJob[];
@@ -31,6 +33,8 @@ export interface SchedulerHooks {
   weatherForecasts?: WeatherForecastJobOptions;
   /** Where each job's runs are timed and counted (/metrics). */
   metrics?: JobMetrics;
+  /** JOB_QUEUE_URL: the retrain job queues its series there, and this instance's worker trains what is queued. */
+  queue?: TrainQueue;
 }
 
 /** Every scheduled job, listed once. A new job is one file and one line here. */
@@ -39,7 +43,12 @@ export function startScheduler(config: ForecastConfig, service: ForecastService,
   const { dispatch, metrics } = hooks;
   if (dispatch) metrics?.track('dispatch');
   const afterForecast = dispatch && metrics ? () => metrics.observe('dispatch', dispatch) : dispatch;
-  const retrain = new RetrainJob(config.retrainCron, service, locks, log);
+  const { queue } = hooks;
+  const retrain = new RetrainJob(config.retrainCron, service, locks, log, undefined, queue);
+  const worker = queue?.work(async (series, signal) => {
+    // A failure fails the job (logged by the queue), and the series is queued again at the next run.
+    await service.train(series, { signal, onEpoch: (p) => log.debug({ series, epoch: p.epoch, epochs: p.epochs, loss: p.loss }, 'training epoch') });
+  });
   const onDrift = config.drift.margin > 0 ? (series: SeriesRef[]) => retrain.retrainSoon(series) : undefined;
   const jobs: CronJob[] = [new ForecastJob(config.forecastCron, service, log, afterForecast, onDrift), retrain];
   if (hooks.weatherForecasts) jobs.push(new WeatherForecastJob(hooks.weatherForecasts, log));
@@ -51,6 +60,7 @@ export function startScheduler(config: ForecastConfig, service: ForecastService,
     jobs,
     stop: async () => {
       for (const job of jobs) await job.stop();
+      await worker?.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { ForecastService, SeriesRef } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
 import { forecastEach, releaseTrainerLease, TRAINER_LEASE_MS, TRAINER_LOCK, trainEach, type ForecastRunResult } from './runs.js';
+import type { TrainQueue } from './trainQueue.js';
 
 export type { ForecastRunResult } from './runs.js';
 
@@ -28,6 +29,8 @@ export class OnDemandJobs {
     private readonly locks: LockStore,
     private readonly log: Logger,
     private readonly lockTtlMs = TRAINER_LEASE_MS,
+    /** With JOB_QUEUE_URL: training on request is queued for the instances' workers instead. */
+    private readonly queue?: TrainQueue,
   ) {}
 
   /** The answer says which series were issued and which failed (too little data yet), and why. */
@@ -36,8 +39,12 @@ export class OnDemandJobs {
   }
 
   async startTraining(request: { site?: string; target?: SeriesRef['target'] }): Promise<TrainingStarted> {
-    if (this.training) throw new ConflictError('A training run started on request is still going; wait for it (see the log or GET /api/v1/models).');
     const series = await this.series(request);
+    if (this.queue) {
+      await this.queue.submit(series, 'api');
+      return { status: 'started', series };
+    }
+    if (this.training) throw new ConflictError('A training run started on request is still going; wait for it (see the log or GET /api/v1/models).');
     if (!(await this.locks.tryAcquireLock(TRAINER_LOCK, this.holder, this.lockTtlMs))) {
       throw new ConflictError('Another training run holds the trainer lock (the retrain job, or another instance); try again when it is done.');
     }

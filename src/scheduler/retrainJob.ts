@@ -5,8 +5,12 @@ import type { ForecastService, SeriesRef } from '../forecast/index.js';
 import type { LockStore } from '../storage/index.js';
 import { CronJob } from './cronJob.js';
 import { TRAINER_LEASE_MS, trainEach, whileHoldingTrainerLease } from './runs.js';
+import type { TrainQueue } from './trainQueue.js';
 
-/** Retrains every series, one instance at a time: the trainer lock lives in the shared store. */
+/**
+ * Retrains every series: one instance at a time under the trainer lock in the shared store, or, with a training
+ * queue (JOB_QUEUE_URL), by queuing one job per series for every instance's worker.
+ */
 export class RetrainJob extends CronJob {
   readonly name = 'retrain';
   private readonly holder = `${hostname()}:${process.pid}`;
@@ -19,11 +23,16 @@ export class RetrainJob extends CronJob {
     private readonly locks: LockStore,
     log: Logger,
     private readonly lockTtlMs = TRAINER_LEASE_MS,
+    private readonly queue?: TrainQueue,
   ) {
     super(expression, log);
   }
 
   protected async run(): Promise<void> {
+    if (this.queue) {
+      await this.queue.submit(await this.service.discoverSeries(), 'retrain');
+      return;
+    }
     const trained = await whileHoldingTrainerLease(this.locks, this.holder, this.lockTtlMs, this.log, async () =>
       trainEach(this.service, await this.service.discoverSeries(), this.abort.signal, this.log, 'info'),
     );
@@ -36,6 +45,16 @@ export class RetrainJob extends CronJob {
    */
   retrainSoon(series: readonly SeriesRef[]): void {
     if (this.driftRun || series.length === 0) return;
+    if (this.queue) {
+      this.driftRun = this.queue
+        .submit(series, 'drift')
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.warn({ series, err: errorMessage(err) }, 'drift retrain could not be queued'))
+        .finally(() => {
+          this.driftRun = undefined;
+        });
+      return;
+    }
     this.driftRun = whileHoldingTrainerLease(this.locks, `${this.holder}:drift`, this.lockTtlMs, this.log, async () => trainEach(this.service, series, this.abort.signal, this.log, 'info'))
       .then((trained) => {
         if (!trained) this.log.info({ series }, 'drift: another instance holds the trainer lock; the next forecast run checks again');

@@ -2,7 +2,7 @@
  * The test harness, for the tests and for the benchmarks (bench/), which run the same real services:
  * Mosquitto and InfluxDB on free loopback ports, `gridcast` processes, telemetry and API fixtures.
  */
-export { Influxd, Mosquitto, findBinary, freePort, sleep } from './services.js';
+export { Influxd, Mosquitto, Redis, findBinary, freePort, sleep } from './services.js';
 export { GridcastProcess } from './gridcastProcess.js';
 export { lastJsonLine, runCli, type CliResult } from './cli.js';
 export { connectPublisher, fleetReadings, publishAll, toMessages, type FleetReading, type PublishPlanEntry } from './telemetryFixtures.js';

@@ -245,3 +245,26 @@ ${(opts.data ?? []).map((l) => `  ${l}\n`).join('')}[monitor]
     return body.results[0]?.series ?? [];
   }
 }
+
+/** A real Redis (Debian redis-server) on a free loopback port, no persistence: the training queue's tests. */
+export class Redis extends Service {
+  protected readonly name = 'redis-server';
+  private constructor(dir: string, port: number) {
+    super(dir, port);
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<Redis> {
+    findBinary('redis-server', 'redis-server');
+    const r = new Redis(await mkdtemp(join(tmpdir(), 'gridcast-redis-')), await freePort());
+    await r.start();
+    return r;
+  }
+
+  protected command(): [string, string[]] {
+    return [findBinary('redis-server', 'redis-server'), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir]];
+  }
+}
