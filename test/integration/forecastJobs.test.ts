@@ -12,7 +12,8 @@ import { FleetModel } from '../../simulators/fleetModel.js';
 import { Influxd, Mosquitto } from '../support/services.js';
 import mqtt from 'mqtt';
 import { DispatchService, dispatchFileSchema, dispatchPlanSchema, mqttPlanPublisher } from '../../src/dispatch/index.js';
-import { type TelemetryPoint, READING_FIELDS } from '../../src/contract/index.js';
+import type { TelemetryPoint } from '../../src/contract/index.js';
+import { simulatedHistory } from '../support/telemetryFixtures.js';
 
 const HOUR = 3_600_000;
 const site = { id: 'town', latitude: 52.1, longitude: 5.1, timeZone: 'Europe/Amsterdam', holidays: [] as string[] };
@@ -32,18 +33,7 @@ beforeAll(async () => {
   await stores.init();
   // Six weeks of hourly telemetry from the simulated fleet, written as the ingester would store it.
   const fleet = new FleetModel(fleetConfigSchema.parse({ sites: [{ ...site, feeders: [{ id: 'f1', load: { residential: 4, commercial: 1 }, pv: 2 }] }] }), 3);
-  const points: TelemetryPoint[] = [];
-  for (let t = nowMs - 42 * 24 * HOUR - 10 * 60_000; t < nowMs; t += HOUR) {
-    fleet.step(t).forEach((r, i) => {
-      const m = fleet.meters[i]!;
-      const fields: TelemetryPoint['fields'] = {};
-      for (const [name, column] of Object.entries(READING_FIELDS)) {
-        const v = (r as Record<string, unknown>)[name];
-        if (typeof v === 'number') fields[column] = v;
-      }
-      points.push({ site: m.site, feeder: m.feeder, meter: m.meter, kind: m.kind, timeMs: t, fields });
-    });
-  }
+  const points = simulatedHistory(fleet, nowMs - 42 * 24 * HOUR - 10 * 60_000, nowMs);
   await stores.telemetry.writePoints(points);
   deps = {
     stores,

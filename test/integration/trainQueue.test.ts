@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
-import { READING_FIELDS, type TelemetryPoint } from '../../src/contract/index.js';
+import { simulatedHistory } from '../support/telemetryFixtures.js';
 import { ForecastService, ModelRegistry, type SeriesRef } from '../../src/forecast/index.js';
 import { startScheduler, TrainQueue } from '../../src/scheduler/index.js';
 import { openInfluxStores, type Stores } from '../../src/storage/index.js';
@@ -40,18 +40,7 @@ beforeAll(async () => {
   await stores.init();
   // Four weeks of hourly load and PV at two sites (three weeks to train, three days to validate): four series.
   const fleet = new FleetModel(fleetConfigSchema.parse({ sites: sites.map((s) => ({ ...s, feeders: [{ id: 'f1', load: { residential: 4, commercial: 1 }, pv: 2 }] })) }), 5);
-  const points: TelemetryPoint[] = [];
-  for (let t = nowMs - 28 * 24 * HOUR - 10 * 60_000; t < nowMs; t += HOUR) {
-    fleet.step(t).forEach((r, i) => {
-      const m = fleet.meters[i]!;
-      const fields: TelemetryPoint['fields'] = {};
-      for (const [name, column] of Object.entries(READING_FIELDS)) {
-        const v = (r as Record<string, unknown>)[name];
-        if (typeof v === 'number') fields[column] = v;
-      }
-      points.push({ site: m.site, feeder: m.feeder, meter: m.meter, kind: m.kind, timeMs: t, fields });
-    });
-  }
+  const points = simulatedHistory(fleet, nowMs - 28 * 24 * HOUR - 10 * 60_000, nowMs);
   await stores.telemetry.writePoints(points);
 }, 120_000);
 afterAll(async () => {

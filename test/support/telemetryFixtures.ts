@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { telemetryTopic, type Reading } from '../../src/contract/index.js';
+import { READING_FIELDS, telemetryTopic, type Reading, type TelemetryPoint } from '../../src/contract/index.js';
+import type { FleetModel } from '../../simulators/fleetModel.js';
 import { sleep } from './services.js';
 
 /**
@@ -86,4 +87,24 @@ export function paced(perSecond: number, at: (sent: number) => Promise<void> | v
     const ahead = (sent / perSecond) * 1000 - (Date.now() - started);
     if (ahead > 0) await sleep(ahead);
   };
+}
+
+/**
+ * Hourly history of a simulated fleet from `fromMs` (inclusive) to `toMs`, as the ingester stores it: one point per
+ * meter and step, each reading field under its stored name.
+ */
+export function simulatedHistory(fleet: FleetModel, fromMs: number, toMs: number, stepMs = 3_600_000): TelemetryPoint[] {
+  const points: TelemetryPoint[] = [];
+  for (let t = fromMs; t < toMs; t += stepMs) {
+    fleet.step(t).forEach((r, i) => {
+      const m = fleet.meters[i]!;
+      const fields: TelemetryPoint['fields'] = {};
+      for (const [name, column] of Object.entries(READING_FIELDS)) {
+        const v = (r as Record<string, unknown>)[name];
+        if (typeof v === 'number') fields[column] = v;
+      }
+      points.push({ site: m.site, feeder: m.feeder, meter: m.meter, kind: m.kind, timeMs: t, fields });
+    });
+  }
+  return points;
 }
