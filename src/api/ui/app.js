@@ -172,10 +172,12 @@
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
       $('#congestion tbody').replaceChildren();
+      $('#congestion').hidden = true;
       panel.dataset.points = '0';
       note.textContent = `No feeder ratings for ${state.site}: list its feeders under feederRatings in SITES_FILE (ratingKw, reverseRatingKw), and forecast feeders (FORECAST_LEVELS=site,feeder), to see each one's risk of overload and of reverse flow.`;
       return 0;
     }
+    $('#congestion').hidden = false;
     const pct = (p) => (p === null ? '–' : `${(100 * p).toFixed(p < 0.1 ? 1 : 0)} %`);
     const when = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '');
     $('#congestion tbody').replaceChildren(...c.feeders.map((f) => {
