@@ -90,6 +90,8 @@ export class Ingester {
   private cover: ShareCover | undefined;
   /** Announcing on the share group's presence topic (once the broker granted reading it). */
   private presenceOn = false;
+  /** The broker refused the presence topic (an older ACL): never announce. */
+  private presenceRefusedByBroker = false;
   private writer: DurableWriter | undefined;
   private stats: IngestStatsReporter | undefined;
   private readonly inflight = new Set<Promise<void>>();
@@ -293,7 +295,11 @@ export class Ingester {
         sendPuback(link.client, packet.messageId);
       }
     };
-    const task = this.handle(packet.topic, payload)
+    // A covered member's session also holds the presence messages queued for it while it was away: old news, in
+    // whatever order they were redelivered (its own "present" of before the stop among them). Only this ingester's
+    // own subscription says who is present now.
+    const coveredPresence = this.covers.has(link.client) && ingesterPresenceMember(packet.topic, this.opts.config.mqtt.shareGroup ?? '') !== undefined;
+    const task = (coveredPresence ? Promise.resolve() : this.handle(packet.topic, payload))
       .then(ack, async (err: unknown) => {
         // Not made durable because the process is stopping, a dead letter could not be published (broker gone)
         // or the store stayed down for a message that has no spool (weather forecasts): leave it unacknowledged,
@@ -393,6 +399,7 @@ export class Ingester {
     const topic = ingesterPresenceSubscription(group);
     this.client!.subscribe(topic, { qos: 1 }, (err, granted) => {
       if (err || (granted?.[0]?.qos ?? 128) > 2) return this.presenceRefused(err?.message ?? `reason code ${granted?.[0]?.qos}`);
+      if (this.stopping) return; // stop() says absent: a late "present" must not follow it
       this.presenceOn = true;
       this.announce('present');
       this.cover!.start();
@@ -416,6 +423,7 @@ export class Ingester {
 
   private presenceRefused(why: string): void {
     this.presenceOn = false;
+    this.presenceRefusedByBroker = true;
     this.cover?.stopTaking();
     this.log.error(
       { err: why },
@@ -437,7 +445,8 @@ export class Ingester {
 
   /** Tells the share group this member is going (its will says so only when the connection drops). */
   private async announceAbsent(): Promise<void> {
-    if (this.presenceOn && this.client?.connected) await withTimeout(this.announce('absent'), 5000);
+    // Also when stopped before the presence subscription was granted: the survivors must hear of it either way.
+    if (this.cover && !this.presenceRefusedByBroker && this.client?.connected) await withTimeout(this.announce('absent'), 5000);
   }
 
   /**
