@@ -295,11 +295,12 @@ export class Ingester {
         sendPuback(link.client, packet.messageId);
       }
     };
+    const member = this.cover ? ingesterPresenceMember(packet.topic, this.opts.config.mqtt.shareGroup!) : undefined;
     // A covered member's session also holds the presence messages queued for it while it was away: old news, in
     // whatever order they were redelivered (its own "present" of before the stop among them). Only this ingester's
     // own subscription says who is present now.
-    const coveredPresence = this.covers.has(link.client) && ingesterPresenceMember(packet.topic, this.opts.config.mqtt.shareGroup ?? '') !== undefined;
-    const task = (coveredPresence ? Promise.resolve() : this.handle(packet.topic, payload))
+    const handled = member === undefined ? this.handle(packet.topic, payload) : this.covers.has(link.client) ? Promise.resolve() : Promise.resolve().then(() => this.onPresence(member, payload));
+    const task = handled
       .then(ack, async (err: unknown) => {
         // Not made durable because the process is stopping, a dead letter could not be published (broker gone)
         // or the store stayed down for a message that has no spool (weather forecasts): leave it unacknowledged,
@@ -317,8 +318,6 @@ export class Ingester {
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
-    const member = this.cover ? ingesterPresenceMember(topic, this.opts.config.mqtt.shareGroup!) : undefined;
-    if (member !== undefined) return this.onPresence(member, payload);
     const receivedAtMs = Date.now();
     this.metrics.messagesReceived.inc();
     if (this.opts.weatherForecasts && topic.endsWith('/weather-forecast')) {

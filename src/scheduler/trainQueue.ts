@@ -71,7 +71,8 @@ export class TrainQueue {
     for (const s of series) {
       const jobId = trainJobId(s);
       const existing = await this.queue.getJob(jobId);
-      if (existing && !(await existing.isCompleted()) && !(await existing.isFailed())) continue;
+      const state = await existing?.getState();
+      if (existing && state !== 'completed' && state !== 'failed') continue;
       if (existing) await existing.remove().catch(() => undefined); // a leftover: make room for the new run
       await this.queue.add('train', { series: s, reason }, { jobId, removeOnComplete: true, removeOnFail: true });
       queued.push(s);
